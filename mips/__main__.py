@@ -1,0 +1,5 @@
+import sys
+
+from mips.cli import main
+
+sys.exit(main())

@@ -1,0 +1,120 @@
+"""The command line: names and paths are resolved here, and nowhere deeper.
+
+Exit codes: 0 success (for `synthesize`: the program is verified), 1 the
+program could not be verified, 2 bad input (one line on stderr says what).
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import sys
+import time
+from pathlib import Path
+
+from mips.errors import MipsError, TaskError
+from mips.task import Task, load_data_file, load_task_file
+
+
+def resolve_task(spec: str, *, seed: int = 0) -> Task:
+    """A built-in task name, a task file (.py) or a data file (.jsonl)."""
+    path = Path(spec)
+    if path.suffix == ".jsonl":
+        return load_data_file(path)
+    if path.suffix == ".py":
+        return load_task_file(path, seed=seed)
+    if path.exists():
+        raise TaskError(spec, ["a task is a built-in name, a task file ending in .py or a data file ending in .jsonl"])
+    import tasks
+
+    if spec in tasks.NAMES:
+        return tasks.get(spec)
+    folded = {name.lower(): name for name in tasks.NAMES}
+    if spec.lower() in folded:
+        return tasks.get(folded[spec.lower()])
+    close = difflib.get_close_matches(spec, tasks.NAMES, n=3, cutoff=0.5)
+    hint = f"did you mean {' or '.join(close)}?" if close else "`mips tasks` lists the built-in tasks"
+    raise TaskError(spec, [f"no built-in task of that name ({hint})"])
+
+
+def _values_text(task: Task) -> str:
+    values = task.input_values
+    if values == tuple(range(values[0], values[-1] + 1)):
+        return f"{values[0]}..{values[-1]}"
+    return ",".join(str(v) for v in values)
+
+
+def cmd_tasks(args) -> int:
+    import tasks
+
+    rows = [("name", "in/step", "values", "T", "rule")]
+    for task in tasks.all_tasks():
+        rows.append((task.name, str(task.input_dim), _values_text(task), str(task.length), task.rule))
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    for row in rows:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row[:4], widths)) + "  " + row[4])
+    return 0
+
+
+def cmd_synthesize(args) -> int:
+    task = resolve_task(args.task, seed=args.seed)
+    from dataclasses import replace
+
+    from mips.pipeline import PipelineConfig, synthesize
+    from mips.report import build_report, summary_lines
+    from mips.runs import save_run
+    from mips.train import SearchConfig
+
+    config = PipelineConfig(seed=args.seed, search=replace(SearchConfig(), max_hidden=args.max_hidden))
+    out_dir = Path(args.out) if args.out else Path("runs") / task.name
+    started = time.perf_counter()
+
+    def progress(message: str) -> None:
+        if not args.quiet:
+            print(f"[{time.perf_counter() - started:6.1f}s] {message}", file=sys.stderr, flush=True)
+
+    progress(f"synthesizing {task.name} ({task.source}), seed {args.seed}")
+    result = synthesize(task, config, progress)
+    save_run(result, out_dir)
+    if result.program is not None:
+        print(result.program)
+    for line in summary_lines(build_report(result)):
+        print(line)
+    print(f"run saved in {out_dir}")
+    return 0 if result.verdict.verified else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mips", description="Synthesize programs by reading them out of trained RNNs.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    listing = commands.add_parser("tasks", help="list the built-in tasks")
+    listing.set_defaults(run=cmd_tasks)
+
+    synth = commands.add_parser("synthesize", help="train, extract, emit and verify a program for a task")
+    synth.add_argument("task", help="a built-in task name, a task file (.py) or a data file (.jsonl)")
+    synth.add_argument("--out", help="run folder (default: runs/<task>)")
+    synth.add_argument("--seed", type=int, default=0, help="the one seed everything derives from (default 0)")
+    synth.add_argument("--max-hidden", type=int, default=8, help="largest hidden size tried (default 8)")
+    synth.add_argument("--quiet", action="store_true", help="no progress lines")
+    synth.set_defaults(run=cmd_synthesize)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except MipsError as exc:
+        print(f"mips: error: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # `mips tasks | head`: the reader left, nothing to report
+        sys.stderr.close()
+        return 0
+    except KeyboardInterrupt:
+        print("mips: interrupted; nothing was saved for the unfinished run", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,185 @@
+"""Finite-state machine extraction: cluster the hidden states, read the machine off.
+
+The clustering is single linkage (cuts of a minimum spanning tree), and the
+number of clusters is the smallest for which the clusters behave like states:
+every (cluster, input) pair leads to one cluster, and every cluster gives one
+output. That criterion needs no distance threshold, so it works at any hidden
+size and any scale. The machine is then minimized (Moore partition refinement)
+and its states numbered in the order a breadth-first walk meets them.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+
+from mips.machines import StateMachine
+from mips.trace import Trace, spread, unique_rows
+
+
+@dataclass(frozen=True, kw_only=True)
+class FsmConfig:
+    max_clusters: int = 64  # the largest clustering tried
+    max_points: int = 4000  # distinct hidden states clustered at most
+    dedup: float = 1e-5  # states closer than this (relative to the spread) count as one point
+
+    def __post_init__(self):
+        if self.max_clusters < 1 or self.max_points < 2 or self.dedup < 0:
+            raise ValueError("FsmConfig: max_clusters >= 1, max_points >= 2, dedup >= 0")
+
+
+@dataclass(frozen=True)
+class FsmResult:
+    machine: StateMachine | None
+    clusters: int  # clusters before minimization (0 when none was consistent)
+    points: int  # distinct hidden states clustered
+    reason: str  # how it was found, or why not
+
+
+def extract_fsm(trace: Trace, config: FsmConfig = FsmConfig()) -> FsmResult:
+    points = trace.points()
+    unique, inverse = unique_rows(points, config.dedup * spread(points))
+    if len(unique) > config.max_points:
+        return FsmResult(None, 0, len(unique), f"{len(unique)} distinct hidden states, more than {config.max_points}")
+    symbols, symbol_index = np.unique(trace.inputs.reshape(-1, trace.inputs.shape[-1]), axis=0, return_inverse=True)
+    symbol_index = symbol_index.reshape(trace.sequences, trace.steps)
+    out_values, out_index = np.unique(trace.outputs.reshape(-1, trace.outputs.shape[-1]), axis=0, return_inverse=True)
+    out_index = out_index.reshape(trace.sequences, trace.steps)
+
+    for k, labels in _single_linkage_cuts(unique, config.max_clusters):
+        states = labels[inverse].reshape(trace.sequences, trace.steps + 1)
+        if _is_function(states[:, 1:], out_index) and _is_function(
+            np.stack([states[:, :-1], symbol_index], axis=-1), states[:, 1:]
+        ):
+            machine = _build(states, symbol_index, out_index, symbols, out_values, k)
+            return FsmResult(machine, k, len(unique), f"{k} clusters behave as states; minimized to {machine.states}")
+    limit = min(config.max_clusters, len(unique))
+    return FsmResult(None, 0, len(unique), f"no clustering into at most {limit} clusters is deterministic")
+
+
+def _is_function(keys: np.ndarray, values: np.ndarray) -> bool:
+    """True when equal keys always come with equal values."""
+    keys = keys.reshape(keys.shape[0] * keys.shape[1], -1)
+    pairs = np.concatenate([keys, values.reshape(-1, 1)], axis=1)
+    return len(np.unique(keys, axis=0)) == len(np.unique(pairs, axis=0))
+
+
+def _single_linkage_cuts(points: np.ndarray, max_clusters: int):
+    """Yield (k, labels) for k = 1, 2, ... clusters: the minimum spanning tree without its k-1 longest edges."""
+    n = len(points)
+    edges = _minimum_spanning_tree(points)  # (length, a, b), n - 1 of them
+    order = np.argsort([e[0] for e in edges], kind="stable")
+    parent = list(range(n))
+
+    def find(a):
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    cuts = {}
+    components = n
+    if components <= max_clusters:
+        cuts[components] = np.arange(n)
+    for i in order:
+        _, a, b = edges[i]
+        parent[find(a)] = find(b)
+        components -= 1
+        if components <= max_clusters:
+            roots = np.array([find(p) for p in range(n)])
+            cuts[components] = np.unique(roots, return_inverse=True)[1]
+    for k in sorted(cuts):
+        yield k, cuts[k]
+
+
+def _minimum_spanning_tree(points: np.ndarray) -> list[tuple[float, int, int]]:
+    """Prim's algorithm, O(n^2) time and O(n) memory."""
+    n = len(points)
+    in_tree = np.zeros(n, dtype=bool)
+    best = np.full(n, np.inf)
+    parent = np.full(n, -1)
+    best[0] = 0.0
+    edges = []
+    for _ in range(n):
+        j = int(np.argmin(np.where(in_tree, np.inf, best)))
+        in_tree[j] = True
+        if parent[j] >= 0:
+            edges.append((float(best[j]), int(parent[j]), j))
+        distance = np.linalg.norm(points - points[j], axis=1)
+        closer = ~in_tree & (distance < best)
+        best[closer] = distance[closer]
+        parent[closer] = j
+    return edges
+
+
+def _build(states, symbol_index, out_index, symbols, out_values, k) -> StateMachine:
+    transitions = np.full((k, len(symbols)), -1)
+    transitions[states[:, :-1], symbol_index] = states[:, 1:]
+    outputs = np.full(k, -1)
+    outputs[states[:, 1:]] = out_index
+    initial = int(states[0, 0])
+    return minimize(
+        StateMachine(
+            initial=initial,
+            symbols=tuple(tuple(int(v) for v in s) for s in symbols),
+            transitions=tuple(tuple(int(t) for t in row) for row in transitions),
+            # The initial state emits nothing; a state never seen emitting gets the first value.
+            outputs=tuple(tuple(int(v) for v in out_values[max(o, 0)]) for o in outputs),
+        ),
+        emits={int(s) for s in np.unique(states[:, 1:])},
+    )
+
+
+def minimize(machine: StateMachine, emits: set[int] | None = None) -> StateMachine:
+    """Merge equivalent states and drop unreachable ones; number states in breadth-first order.
+
+    States outside `emits` (such as an initial state never re-entered) carry no
+    output of their own, so their output does not keep them apart."""
+    reachable = _breadth_first(machine.initial, machine.transitions)
+    emits = set(range(machine.states)) if emits is None else emits
+
+    def out_key(s):
+        return machine.outputs[s] if s in emits else None
+
+    block = {s: out_key(s) for s in reachable}
+    names = {key: i for i, key in enumerate(sorted(set(block.values()), key=repr))}
+    block = {s: names[v] for s, v in block.items()}
+    while True:
+        signature = {
+            s: (block[s], tuple(block[t] if t >= 0 else -1 for t in machine.transitions[s])) for s in reachable
+        }
+        names = {key: i for i, key in enumerate(sorted(set(signature.values())))}
+        refined = {s: names[signature[s]] for s in reachable}
+        if len(set(refined.values())) == len(set(block.values())):
+            break
+        block = refined
+    # A block's representative: a state that emits, when there is one.
+    representative = {}
+    for s in reachable:
+        if block[s] not in representative or (representative[block[s]] not in emits and s in emits):
+            representative[block[s]] = s
+    quotient = {
+        b: tuple(block[t] if t >= 0 else -1 for t in machine.transitions[r]) for b, r in representative.items()
+    }
+    order = _breadth_first(block[machine.initial], quotient)
+    number = {b: i for i, b in enumerate(order)}
+    return StateMachine(
+        initial=0,
+        symbols=machine.symbols,
+        transitions=tuple(tuple(number[t] if t >= 0 else -1 for t in quotient[b]) for b in order),
+        outputs=tuple(machine.outputs[representative[b]] for b in order),
+    )
+
+
+def _breadth_first(start: int, transitions) -> list[int]:
+    seen, queue, order = {start}, deque([start]), []
+    while queue:
+        s = queue.popleft()
+        order.append(s)
+        for t in transitions[s]:
+            if t >= 0 and t not in seen:
+                seen.add(t)
+                queue.append(t)
+    return order

@@ -1,0 +1,167 @@
+"""Integer-lattice extraction: integer coordinates for the hidden states.
+
+Counters, sums, delays and positions are stored by a network as points of a
+lattice: h = h_0 + sum_i k_i b_i with integer k. We find the subspace the
+states span, take short difference vectors between neighbouring states as
+candidate basis vectors (shortest first, skipping dependent ones), divide a
+basis vector when every state sits on a fraction of it, and accept the
+lattice only if every hidden state lies within `integrality` of a lattice
+point. Differences shorter than a gap in the length distribution (states that
+mean the same thing but differ by training noise) are tried as noise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from mips.trace import Trace, spread, unique_rows
+
+
+@dataclass(frozen=True, kw_only=True)
+class LatticeConfig:
+    rank_tolerance: float = 1e-3  # singular values below this (relative) are not a direction
+    integrality: float = 0.15  # largest allowed distance from a lattice point, in lattice units
+    max_denominator: int = 4  # a basis vector may be divided by up to this
+    neighbours: int = 8  # candidate vectors per sampled state
+    sampled_states: int = 512
+
+    def __post_init__(self):
+        if not 0 < self.integrality < 0.5 or self.max_denominator < 1 or self.neighbours < 1:
+            raise ValueError("LatticeConfig: 0 < integrality < 0.5, max_denominator >= 1, neighbours >= 1")
+
+
+@dataclass(frozen=True)
+class LatticeResult:
+    """Integer coordinates of the hidden states after each step (t = 1..T).
+
+    The initial state h_0 is left out on purpose: a network's h_0 need not lie on
+    the lattice its other states form (a bias shifts them all); the regression
+    stage finds the integer state that plays its part."""
+
+    origin: np.ndarray  # [n]: a hidden state that is the lattice point 0
+    basis: np.ndarray | None  # [m, n]: rows are the basis vectors in hidden space
+    states: np.ndarray | None  # int64 [N, T, m]: integer coordinates of h_1..h_T
+    error: float  # largest distance of a state from its lattice point, in lattice units
+    reason: str
+
+    @property
+    def found(self) -> bool:
+        return self.basis is not None
+
+    def coordinates(self, hidden: np.ndarray) -> np.ndarray:
+        """Real lattice coordinates of hidden states [..., n] -> [..., m]."""
+        assert self.basis is not None
+        return (hidden - self.origin) @ np.linalg.pinv(self.basis)
+
+
+def extract_lattice(trace: Trace, config: LatticeConfig = LatticeConfig(), *, seed: int = 0) -> LatticeResult:
+    after_steps = trace.hidden[:, 1:]
+    origin = after_steps[0, 0]
+    points = after_steps.reshape(-1, after_steps.shape[-1]) - origin
+    unique, _ = unique_rows(points, 1e-7 * spread(points))
+    _, singular, right = np.linalg.svd(unique, full_matrices=False)
+    rank = int(np.sum(singular > config.rank_tolerance * max(singular[0], 1e-12)))
+    if rank == 0:
+        states = np.zeros(after_steps.shape[:2] + (0,), dtype=np.int64)
+        return LatticeResult(origin, np.zeros((0, points.shape[1])), states, 0.0, "all hidden states are one point")
+    projection = right[:rank]  # [m, n]
+    projected = unique @ projection.T
+    near_distance, near_vectors = _nearest(projected, config, np.random.default_rng(seed))
+    best_error, failure = np.inf, "no candidate vectors"
+    for noise in _noise_levels(near_distance):
+        basis = _independent_shortest(near_distance, near_vectors, noise, rank, config.neighbours)
+        if basis is None:
+            failure = f"fewer than {rank} independent vectors longer than {noise:.3g}"
+            continue
+        basis = _refine(projected, basis, config)
+        if basis is None:
+            failure = f"states are not on a lattice with denominators up to {config.max_denominator}"
+            continue
+        full_basis = basis @ projection  # back to hidden space, rows are basis vectors
+        coords = (points @ projection.T) @ np.linalg.inv(basis)
+        error = float(np.abs(coords - np.round(coords)).max())
+        if error <= config.integrality:
+            states = np.round(coords).astype(np.int64).reshape(after_steps.shape[:2] + (rank,))
+            reason = f"{rank}-dimensional lattice, states within {error:.3f} of lattice points"
+            if noise > 0:
+                reason += f" (differences below {noise:.2g} treated as noise)"
+            return LatticeResult(origin, full_basis, states, error, reason)
+        best_error = min(best_error, error)
+        failure = f"states up to {best_error:.2f} lattice units away from the nearest lattice point"
+    return LatticeResult(origin, None, None, float(best_error), failure)
+
+
+def _nearest(points: np.ndarray, config: LatticeConfig, rng: np.random.Generator):
+    """For sampled states: distances [S, K] to their K nearest other states, ascending,
+    and the difference vectors [S, K, m] to them."""
+    sample = points[rng.choice(len(points), size=min(len(points), config.sampled_states), replace=False)]
+    k = min(_NEAREST, len(points) - 1)
+    distances, vectors = [], []
+    for p in sample:
+        differences = points - p
+        distance = np.linalg.norm(differences, axis=1)
+        nearest = np.argpartition(distance, k)[: k + 1]
+        nearest = nearest[np.argsort(distance[nearest])][1:]  # drop the point itself
+        distances.append(distance[nearest])
+        vectors.append(differences[nearest])
+    return np.array(distances), np.array(vectors)
+
+
+# How many nearest states per sampled state are looked at: enough to see past a
+# cloud of noisy copies of one state to its lattice neighbours.
+_NEAREST = 256
+
+
+def _noise_levels(near_distance: np.ndarray) -> list[float]:
+    """0, then the noise thresholds that the states suggest.
+
+    Around a noisy state, distances to its neighbours jump from the noise scale
+    to the lattice spacing; every large jump is a vote, and the votes' quantiles
+    are tried in turn (the integrality check decides which, if any, is right)."""
+    votes = []
+    for row in near_distance:
+        row = row[row > 0]
+        ratios = row[1:] / row[:-1]
+        for j in np.nonzero(ratios > 3)[0]:
+            votes.append(float(np.sqrt(row[j] * row[j + 1])))
+    levels = [0.0]
+    for level in sorted({float(np.quantile(votes, q)) for q in np.linspace(0, 1, 11)} if votes else ()):
+        if level > 1.5 * levels[-1]:
+            levels.append(level)
+    return levels
+
+
+def _independent_shortest(near_distance, near_vectors, noise: float, rank: int, per_state: int) -> np.ndarray | None:
+    """The shortest difference vectors longer than `noise`, each clearly outside the span of those before."""
+    candidates = []
+    for distance, vectors in zip(near_distance, near_vectors):
+        candidates.append(vectors[distance > noise][:per_state])
+    vectors = np.concatenate(candidates) if candidates else np.zeros((0, near_vectors.shape[-1]))
+    lengths = np.linalg.norm(vectors, axis=1)
+    basis: list[np.ndarray] = []
+    for i in np.argsort(lengths, kind="stable"):
+        v = vectors[i]
+        if basis:
+            q, _ = np.linalg.qr(np.array(basis).T)
+            if np.linalg.norm(v - q @ (q.T @ v)) < 0.3 * lengths[i]:
+                continue
+        basis.append(v)
+        if len(basis) == rank:
+            return np.array(basis)
+    return None
+
+
+def _refine(points: np.ndarray, basis: np.ndarray, config: LatticeConfig) -> np.ndarray | None:
+    """Divide each basis vector by the smallest q that puts every state on the lattice."""
+    coords = points @ np.linalg.inv(basis)
+    basis = basis.copy()
+    for j in range(basis.shape[0]):
+        for q in range(1, config.max_denominator + 1):
+            if np.abs(q * coords[:, j] - np.round(q * coords[:, j])).max() <= config.integrality:
+                basis[j] /= q
+                break
+        else:
+            return None
+    return basis

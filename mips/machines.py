@@ -1,0 +1,152 @@
+"""Discrete machines read out of a network. Each one runs on its own.
+
+- `StateMachine`: a Moore machine over a finite set of states (tables).
+- `AffineMachine`: an integer state vector updated by exact rational affine
+  formulas, s <- A s + B x + c, with outputs y = V s + w.
+
+Both use the task's calling convention: a list of per-step inputs (ints, or
+tuples when a step has several numbers) in, a list of outputs out. Inputs are
+kept inside as tuples, so one code path serves every input width.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Sequence
+
+Step = int | tuple[int, ...]
+Matrix = tuple[tuple[Fraction, ...], ...]
+
+
+def as_tuple(step: Step) -> tuple[int, ...]:
+    return step if isinstance(step, tuple) else (step,)
+
+
+def from_tuple(values: Sequence[int]) -> Step:
+    return int(values[0]) if len(values) == 1 else tuple(int(v) for v in values)
+
+
+@dataclass(frozen=True)
+class StateMachine:
+    """Moore machine: state <- transitions[state][symbol]; output = outputs[state].
+
+    `symbols` is the input alphabet (as tuples); a transition of -1 was never
+    observed, and running into one raises KeyError.
+    """
+
+    initial: int
+    symbols: tuple[tuple[int, ...], ...]
+    transitions: tuple[tuple[int, ...], ...]
+    outputs: tuple[tuple[int, ...], ...]
+
+    kind = "fsm"
+
+    @property
+    def states(self) -> int:
+        return len(self.transitions)
+
+    @property
+    def size(self) -> int:
+        """Description length: table entries."""
+        return self.states * (len(self.symbols) + 1)
+
+    def run(self, inputs: Sequence[Step]) -> list[Step]:
+        index = {s: i for i, s in enumerate(self.symbols)}
+        state, out = self.initial, []
+        for x in inputs:
+            state = self.transitions[state][index[as_tuple(x)]]
+            if state < 0:
+                raise KeyError(f"transition on input {x!r} was never observed")
+            out.append(from_tuple(self.outputs[state]))
+        return out
+
+    def to_json(self) -> dict:
+        return {
+            "kind": self.kind,
+            "initial": self.initial,
+            "symbols": [list(s) for s in self.symbols],
+            "transitions": [list(row) for row in self.transitions],
+            "outputs": [list(o) for o in self.outputs],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> StateMachine:
+        return cls(
+            initial=int(data["initial"]),
+            symbols=tuple(tuple(s) for s in data["symbols"]),
+            transitions=tuple(tuple(row) for row in data["transitions"]),
+            outputs=tuple(tuple(o) for o in data["outputs"]),
+        )
+
+
+def _matrix_json(m: Matrix) -> list[list[str]]:
+    return [[str(v) for v in row] for row in m]
+
+
+def _matrix_from_json(rows) -> Matrix:
+    return tuple(tuple(Fraction(v) for v in row) for row in rows)
+
+
+def _affine(rows: Matrix, values: Sequence[int]) -> list[Fraction]:
+    """rows @ (values, 1): the last column of each row is the constant."""
+    return [sum((a * v for a, v in zip(row, values)), Fraction(0)) + row[-1] for row in rows]
+
+
+@dataclass(frozen=True)
+class AffineMachine:
+    """Integer state s (s_0 = 0): s <- update @ (s, x, 1); y = readout @ (s, 1).
+
+    `update` has one row per state coordinate and `readout` one row per output
+    number, each with a trailing constant column. Coefficients are exact.
+    """
+
+    state_dim: int
+    input_dim: int
+    update: Matrix
+    readout: Matrix
+
+    kind = "lattice"
+
+    @property
+    def size(self) -> int:
+        """Description length: nonzero coefficients plus one per state coordinate."""
+        nonzero = sum(v != 0 for row in self.update + self.readout for v in row)
+        return nonzero + self.state_dim
+
+    def run(self, inputs: Sequence[Step]) -> list[Step]:
+        state = [Fraction(0)] * self.state_dim
+        out = []
+        for x in inputs:
+            state = _affine(self.update, list(state) + list(as_tuple(x)))
+            y = _affine(self.readout, state)
+            if any(v.denominator != 1 for v in state + y):
+                raise ValueError("affine machine left the integers")
+            out.append(from_tuple([int(v) for v in y]))
+        return out
+
+    def to_json(self) -> dict:
+        return {
+            "kind": self.kind,
+            "state_dim": self.state_dim,
+            "input_dim": self.input_dim,
+            "update": _matrix_json(self.update),
+            "readout": _matrix_json(self.readout),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> AffineMachine:
+        return cls(
+            state_dim=int(data["state_dim"]),
+            input_dim=int(data["input_dim"]),
+            update=_matrix_from_json(data["update"]),
+            readout=_matrix_from_json(data["readout"]),
+        )
+
+
+Machine = StateMachine | AffineMachine
+
+
+def machine_from_json(data: dict) -> Machine:
+    kinds = {"fsm": StateMachine, "lattice": AffineMachine}
+    return kinds[data["kind"]].from_json(data)

@@ -1,0 +1,182 @@
+"""The pipeline: task -> data -> network -> discrete states -> rules -> program -> verdict.
+
+Each stage is one call into its own module and returns a plain value; this
+file only wires them together, times them and reports progress. It sees the
+task only through examples: the reference is called by `data` and `verify`.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import jax
+import numpy as np
+
+from mips.data import DataConfig, TaskData, make_task_data
+from mips.emit import emit_program
+from mips.fsm import FsmConfig, FsmResult, extract_fsm
+from mips.lattice import LatticeConfig, LatticeResult, extract_lattice
+from mips.machines import Machine, from_tuple
+from mips.model import Network, choose_encoding
+from mips.regress import AffineFit, RegressConfig, fit_lattice_machine
+from mips.task import Task
+from mips.trace import Trace
+from mips.train import SearchConfig, SearchResult, TrainConfig, search_smallest
+from mips.verify import Verdict, VerifyConfig, verify_program
+
+Progress = Callable[[str], None]
+
+STAGES = ("data", "train", "extract", "regress", "emit", "verify")
+
+
+@dataclass(frozen=True, kw_only=True)
+class PipelineConfig:
+    seed: int = 0
+    data: DataConfig = field(default_factory=DataConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    search: SearchConfig = field(default_factory=SearchConfig)
+    fsm: FsmConfig = field(default_factory=FsmConfig)
+    lattice: LatticeConfig = field(default_factory=LatticeConfig)
+    regress: RegressConfig = field(default_factory=RegressConfig)
+    verify: VerifyConfig = field(default_factory=VerifyConfig)
+    extract_sequences: int = 2048  # training sequences the network is traced on for extraction
+
+    def __post_init__(self):
+        if self.extract_sequences < 1:
+            raise ValueError("PipelineConfig.extract_sequences must be at least 1")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One extracted machine and whether it alone reproduces the held-out outputs."""
+
+    machine: Machine
+    matches_heldout: bool
+
+
+@dataclass(frozen=True)
+class Extraction:
+    fsm: FsmResult
+    lattice: LatticeResult
+
+
+@dataclass(frozen=True)
+class RunResult:
+    task: Task
+    config: PipelineConfig
+    search: SearchResult
+    extraction: Extraction | None
+    affine: AffineFit | None
+    candidates: tuple[Candidate, ...]
+    chosen: Candidate | None
+    program: str | None
+    verdict: Verdict
+    seconds: dict[str, float]
+
+    @property
+    def network(self) -> Network | None:
+        return self.search.network
+
+
+def synthesize(task: Task, config: PipelineConfig = PipelineConfig(), progress: Progress = lambda m: None) -> RunResult:
+    seconds: dict[str, float] = {}
+    key = jax.random.key(config.seed)
+
+    def stage(name: str, detail: str = ""):
+        progress(f"[{STAGES.index(name) + 1}/{len(STAGES)}] {name}" + (f": {detail}" if detail else ""))
+        seconds[name] = time.perf_counter()
+
+    def done(name: str):
+        seconds[name] = round(time.perf_counter() - seconds[name], 3)
+
+    stage("data")
+    data = make_task_data(task, config.data, seed=config.seed)
+    done("data")
+
+    stage("train", f"smallest network, {config.train.seeds} seeds at a time")
+    encoding = choose_encoding(data.train, task.input_values)
+    search = search_smallest(encoding, data, config.search, config.train, key=key, progress=progress)
+    done("train")
+    if search.network is None:
+        reason = f"no network up to hidden size {config.search.max_hidden} got every held-out output right"
+        return _failed(task, config, search, None, None, (), reason, seconds)
+
+    stage("extract", "state machine and integer lattice")
+    trace = trace_network(search.network, data.train.inputs[: config.extract_sequences])
+    extraction = Extraction(extract_fsm(trace, config.fsm), extract_lattice(trace, config.lattice, seed=config.seed))
+    progress(f"  state machine: {extraction.fsm.reason}")
+    progress(f"  lattice: {extraction.lattice.reason}")
+    done("extract")
+
+    stage("regress", "exact rules on the discrete states")
+    affine = fit_lattice_machine(extraction.lattice, trace, config.regress)
+    if extraction.lattice.found:
+        progress(f"  lattice rules: {affine.reason}")
+    machines = [m for m in (extraction.fsm.machine, affine.machine) if m is not None]
+    candidates = tuple(Candidate(m, _matches(m, data)) for m in machines)
+    chosen = choose(candidates)
+    done("regress")
+    if chosen is None:
+        reason = "no discrete structure was extracted from the network"
+        return _failed(task, config, search, extraction, affine, candidates, reason, seconds)
+    progress(f"  chosen: {describe(chosen)}")
+
+    stage("emit")
+    header = program_header(task, search, chosen, config)
+    program = emit_program(chosen.machine, header)
+    done("emit")
+
+    stage("verify")
+    verdict = verify_program(program, task, config.verify, seed=config.seed + 1, holdout=data.verify_examples)
+    program = emit_program(chosen.machine, header + ["", verdict.summary()])
+    done("verify")
+    progress(f"  {verdict.summary()}")
+    return RunResult(task, config, search, extraction, affine, candidates, chosen, program, verdict, seconds)
+
+
+def trace_network(network: Network, inputs: np.ndarray) -> Trace:
+    hidden, outputs = network.run(inputs)
+    initial = np.zeros_like(hidden[:, :1])
+    return Trace(inputs, np.concatenate([initial, hidden], axis=1), outputs)
+
+
+def _matches(machine: Machine, data: TaskData) -> bool:
+    """Does the machine alone reproduce every held-out output?"""
+    for inputs, outputs in zip(data.heldout.inputs, data.heldout.outputs):
+        try:
+            if machine.run([from_tuple(s) for s in inputs]) != [from_tuple(s) for s in outputs]:
+                return False
+        except (KeyError, ValueError):
+            return False
+    return True
+
+
+def choose(candidates: tuple[Candidate, ...]) -> Candidate | None:
+    """The smallest machine (description length) among those that reproduce held-out data."""
+    if not candidates:
+        return None
+    return min(candidates, key=lambda c: (not c.matches_heldout, c.machine.size))
+
+
+def describe(candidate: Candidate) -> str:
+    m = candidate.machine
+    shape = f"{m.states}-state machine" if m.kind == "fsm" else f"{m.state_dim}-dimensional integer lattice"
+    held = "reproduces" if candidate.matches_heldout else "does NOT reproduce"
+    return f"{shape} (size {m.size}), {held} the held-out outputs"
+
+
+def program_header(task: Task, search: SearchResult, chosen: Candidate, config: PipelineConfig) -> list[str]:
+    arch = search.winner.arch
+    return [
+        f"{task.name}: synthesized by mips from a trained recurrent network.",
+        "",
+        f"Network: {arch.describe()} (seed {config.seed}, trained seed {search.winner.seed_index}).",
+        f"Route: {describe(chosen)}.",
+    ]
+
+
+def _failed(task, config, search, extraction, affine, candidates, reason, seconds) -> RunResult:
+    verdict = Verdict(False, (), reason)
+    return RunResult(task, config, search, extraction, affine, candidates, None, None, verdict, seconds)

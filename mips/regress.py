@@ -1,0 +1,125 @@
+"""Regression: exact rules on the discrete states.
+
+For a lattice, the state update and the readout are fitted as affine maps
+with exact rational coefficients: a least-squares fit proposes coefficients,
+each is turned into the nearest fraction with a small denominator, and the
+rule is then checked with exact integer arithmetic on every distinct
+transition seen. A rule that fails that check is not a rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+
+from mips.lattice import LatticeResult
+from mips.machines import AffineMachine, Matrix
+from mips.trace import Trace
+
+
+@dataclass(frozen=True, kw_only=True)
+class RegressConfig:
+    max_denominator: int = 12
+
+    def __post_init__(self):
+        if self.max_denominator < 1:
+            raise ValueError("RegressConfig.max_denominator must be at least 1")
+
+
+@dataclass(frozen=True)
+class AffineFit:
+    machine: AffineMachine | None
+    reason: str
+
+
+def fit_exact_affine(keys: np.ndarray, values: np.ndarray, max_denominator: int) -> tuple[Matrix | None, str]:
+    """Rows of `values` [M, q] as exact affine functions of rows of `keys` [M, p].
+
+    Returns a matrix with one row per value column (p coefficients, then the
+    constant), or None with the reason."""
+    keys = keys.astype(np.int64)
+    values = values.astype(np.int64)
+    table = np.unique(np.concatenate([keys, values], axis=1), axis=0)
+    keys, values = table[:, : keys.shape[1]], table[:, keys.shape[1]:]
+    if len(np.unique(keys, axis=0)) != len(keys):
+        return None, "not a function of the state and input: the same key leads to different values"
+    design = np.concatenate([keys, np.ones((len(keys), 1), dtype=np.int64)], axis=1)
+    solution, *_ = np.linalg.lstsq(design.astype(np.float64), values.astype(np.float64), rcond=None)
+    rows = []
+    for column in range(values.shape[1]):
+        coefficients = [Fraction(float(c)).limit_denominator(max_denominator) for c in solution[:, column]]
+        denominator = int(np.lcm.reduce([c.denominator for c in coefficients]))
+        numerators = np.array([int(c * denominator) for c in coefficients], dtype=np.int64)
+        if not np.array_equal(design @ numerators, values[:, column] * denominator):
+            return None, f"no exact affine rule with denominators up to {max_denominator} for column {column}"
+        rows.append(tuple(coefficients))
+    return tuple(rows), f"exact on {len(keys)} distinct cases"
+
+
+def fit_lattice_machine(lattice: LatticeResult, trace: Trace, config: RegressConfig = RegressConfig()) -> AffineFit:
+    """The affine update s_t = A s_(t-1) + B x_t + c and readout y_t = V s_t + w on lattice states.
+
+    The update is fitted on steps 2..T; the initial state is then the integer s_0
+    that makes step 1 follow the same rule, and coordinates are shifted so that
+    the machine starts at 0."""
+    if lattice.states is None:
+        return AffineFit(None, "no lattice")
+    states = lattice.states  # [N, T, m] for h_1..h_T
+    m, d, o = states.shape[-1], trace.inputs.shape[-1], trace.outputs.shape[-1]
+    readout, reason = fit_exact_affine(states.reshape(-1, m), trace.outputs.reshape(-1, o), config.max_denominator)
+    if readout is None:
+        return AffineFit(None, f"readout: {reason}")
+    if m == 0:
+        return AffineFit(AffineMachine(state_dim=0, input_dim=d, update=(), readout=readout), "constant output")
+    if states.shape[1] < 2:
+        return AffineFit(None, "sequences too short to see a state update")
+    previous = states[:, :-1].reshape(-1, m)
+    current = states[:, 1:].reshape(-1, m)
+    inputs = trace.inputs[:, 1:].reshape(-1, d)
+    update, reason = fit_exact_affine(np.concatenate([previous, inputs], axis=1), current, config.max_denominator)
+    if update is None:
+        return AffineFit(None, f"state update: {reason}")
+    initial = _initial_state(update, states[:, 0], trace.inputs[:, 0], m)
+    if initial is None:
+        return AffineFit(None, "no integer initial state makes the first step follow the update rule")
+    machine = AffineMachine(state_dim=m, input_dim=d, update=update, readout=readout)
+    return AffineFit(_shift(machine, initial), "exact affine update and readout")
+
+
+def _initial_state(update: Matrix, first_states: np.ndarray, first_inputs: np.ndarray, m: int) -> list[int] | None:
+    """The integer s_0 with A s_0 = s_1 - B x_1 - c for every sequence, if there is one."""
+    a = np.array([[float(v) for v in row[:m]] for row in update])
+    needed = set()
+    for s1, x1 in zip(first_states, first_inputs):
+        rest = [Fraction(int(v)) for v in s1]
+        for i, row in enumerate(update):
+            rest[i] -= sum((row[m + j] * int(x1[j]) for j in range(len(x1))), Fraction(0)) + row[-1]
+        needed.add(tuple(rest))
+    if len(needed) != 1:
+        return None
+    target = needed.pop()
+    guess, *_ = np.linalg.lstsq(a, np.array([float(v) for v in target]), rcond=None)
+    initial = [int(round(v)) for v in guess]
+    reached = [sum((row[j] * initial[j] for j in range(m)), Fraction(0)) for row in update]
+    return initial if tuple(reached) == target else None
+
+
+def _shift(machine: AffineMachine, origin: list[int]) -> AffineMachine:
+    """The same machine in coordinates s' = s - origin (so that it starts at 0)."""
+    m = machine.state_dim
+
+    def moved(rows, own):
+        out = []
+        for i, row in enumerate(rows):
+            constant = row[-1] + sum((row[j] * origin[j] for j in range(m)), Fraction(0))
+            if own:
+                constant -= origin[i]
+            out.append(tuple(row[:-1]) + (constant,))
+        return tuple(out)
+
+    return AffineMachine(
+        state_dim=m, input_dim=machine.input_dim,
+        update=moved(machine.update, own=True), readout=moved(machine.readout, own=False),
+    )

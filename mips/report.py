@@ -1,0 +1,95 @@
+"""The report: everything a run found, as plain JSON-ready data, and its one-screen summary."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from mips.pipeline import RunResult, describe
+
+FORMAT_VERSION = 1
+
+
+def build_report(result: RunResult) -> dict:
+    task, search = result.task, result.search
+    winner = search.winner
+    report = {
+        "format": FORMAT_VERSION,
+        "task": {
+            "name": task.name,
+            "source": task.source,
+            "input_dim": task.input_dim,
+            "output_dim": task.output_dim,
+            "length": task.length,
+            "input_values": _values(task.input_values),
+            "rule": task.rule,
+        },
+        "seed": result.config.seed,
+        "verified": result.verdict.verified,
+        "verdict": result.verdict.summary(),
+        "verification": result.verdict.to_json(),
+        "network": None,
+        "search": [
+            {"arch": asdict(a.arch), "perfect": a.perfect, "heldout_errors": a.errors,
+             "steps": a.steps, "seconds": round(a.seconds, 3)}
+            for a in search.attempts
+        ],
+        "extraction": None,
+        "machine": None,
+        "candidates": [
+            {"kind": c.machine.kind, "size": c.machine.size, "matches_heldout": c.matches_heldout}
+            for c in result.candidates
+        ],
+        "program_lines": len(result.program.splitlines()) if result.program else 0,
+        "seconds": {**result.seconds, "total": round(sum(result.seconds.values()), 3)},
+    }
+    if winner is not None:
+        report["network"] = {
+            "arch": asdict(winner.arch),
+            "hidden_size": winner.arch.hidden,
+            "trained_seed": winner.seed_index,
+            "steps": winner.steps,
+            "heads": [asdict(h) for h in result.network.encoding.heads],
+            "one_hot_inputs": result.network.encoding.one_hot,
+        }
+    if result.extraction is not None:
+        fsm, lattice = result.extraction.fsm, result.extraction.lattice
+        report["extraction"] = {
+            "fsm": {"found": fsm.machine is not None, "clusters": fsm.clusters, "points": fsm.points,
+                    "states": fsm.machine.states if fsm.machine else None, "reason": fsm.reason},
+            "lattice": {"found": lattice.found, "dimension": None if lattice.basis is None else len(lattice.basis),
+                        "error": lattice.error, "reason": lattice.reason,
+                        "rules": result.affine.reason if result.affine else None},
+        }
+    if result.chosen is not None:
+        report["machine"] = {
+            "kind": result.chosen.machine.kind,
+            "size": result.chosen.machine.size,
+            "matches_heldout": result.chosen.matches_heldout,
+            "description": describe(result.chosen),
+            "definition": result.chosen.machine.to_json(),
+        }
+    return report
+
+
+def _values(values: tuple[int, ...]) -> str | list[int]:
+    """A contiguous range as 'a..b', anything else as the list."""
+    if values and list(values) == list(range(values[0], values[-1] + 1)):
+        return f"{values[0]}..{values[-1]}"
+    return list(values)
+
+
+def summary_lines(report: dict) -> list[str]:
+    lines = [f"task: {report['task']['name']} ({report['task']['source']})"]
+    if report["network"]:
+        lines.append(f"network: hidden size {report['network']['hidden_size']} "
+                     f"({_arch_text(report['network']['arch'])}), {len(report['search'])} architecture(s) tried")
+    if report["machine"]:
+        lines.append(f"machine: {report['machine']['description']}")
+    lines.append(report["verdict"])
+    seconds = report["seconds"]
+    lines.append("time: " + ", ".join(f"{k} {v:.1f}s" for k, v in seconds.items()))
+    return lines
+
+
+def _arch_text(arch: dict) -> str:
+    return f"f depth {arch['f_depth']}, g depth {arch['g_depth']}, width {arch['width']}"

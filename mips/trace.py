@@ -1,0 +1,40 @@
+"""A network's run on a set of sequences: what the extraction stages read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Trace:
+    inputs: np.ndarray  # int64 [N, T, D]
+    hidden: np.ndarray  # float64 [N, T + 1, n]; hidden[:, 0] is the initial state h_0
+    outputs: np.ndarray  # int64 [N, T, O]: the network's own predictions
+
+    @property
+    def sequences(self) -> int:
+        return self.inputs.shape[0]
+
+    @property
+    def steps(self) -> int:
+        return self.inputs.shape[1]
+
+    def points(self) -> np.ndarray:
+        """All hidden states, h_0 included, as rows [N * (T + 1), n]."""
+        return self.hidden.reshape(-1, self.hidden.shape[-1])
+
+
+def unique_rows(points: np.ndarray, tolerance: float) -> tuple[np.ndarray, np.ndarray]:
+    """Merge points that agree to within `tolerance` per coordinate (on a grid).
+
+    Returns the representatives and, for every point, the index of its representative."""
+    keys = np.round(points / tolerance).astype(np.int64) if tolerance > 0 else points
+    _, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
+    return points[first], inverse.reshape(-1)
+
+
+def spread(points: np.ndarray) -> float:
+    """The size of the point cloud: the largest coordinate range (at least a tiny floor)."""
+    return float(max(np.ptp(points, axis=0).max(initial=0.0), 1e-12))

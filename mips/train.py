@@ -1,0 +1,175 @@
+"""Training: many seeds of one architecture in one jitted, vmapped call, and the
+search for the smallest architecture whose network gets every held-out output right.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from mips.data import TaskData
+from mips.model import Arch, Encoding, Network, decode, forward, init_params, loss
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True, kw_only=True)
+class TrainConfig:
+    seeds: int = 8  # trained at once, vmapped
+    batch: int = 256
+    max_steps: int = 4000
+    eval_every: int = 100  # steps per jitted chunk; held-out accuracy is checked after each
+    learning_rate: float = 1e-2
+    # After the first perfect check, train on at a tenth of the rate so that the
+    # network's states settle onto clean discrete values (kept only if still perfect).
+    polish_steps: int = 1000
+
+    def __post_init__(self):
+        for name in ("seeds", "batch", "max_steps", "eval_every"):
+            if getattr(self, name) < (0 if name == "polish_steps" else 1):
+                raise ValueError(f"TrainConfig.{name} must be at least 1")
+        if self.learning_rate <= 0:
+            raise ValueError("TrainConfig.learning_rate must be positive")
+
+
+@dataclass(frozen=True, kw_only=True)
+class SearchConfig:
+    max_hidden: int = 8
+    depths: tuple[tuple[int, int], ...] = ((1, 1), (1, 2), (2, 1), (2, 2))  # (f, g) per hidden size
+    width: int = 16
+
+    def __post_init__(self):
+        if self.max_hidden < 1 or self.width < 1 or not self.depths:
+            raise ValueError("SearchConfig needs max_hidden >= 1, width >= 1 and at least one depth pair")
+
+    def candidates(self) -> list[Arch]:
+        """Smallest first: every depth pair of a hidden size before the next size."""
+        return [Arch(n, f, g, self.width) for n in range(1, self.max_hidden + 1) for f, g in self.depths]
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """What training one architecture gave: the best seed's result."""
+
+    arch: Arch
+    perfect: bool
+    errors: int  # wrong held-out outputs of the best seed
+    steps: int
+    seconds: float
+    seed_index: int
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    network: Network | None  # the smallest perfect network, or None
+    attempts: tuple[Attempt, ...] = field(default_factory=tuple)
+
+    @property
+    def winner(self) -> Attempt | None:
+        return self.attempts[-1] if self.network is not None else None
+
+
+def train_arch(
+    arch: Arch, encoding: Encoding, data: TaskData, config: TrainConfig, *, key: jax.Array
+) -> tuple[Attempt, dict]:
+    """Train `config.seeds` networks of one architecture at once; stop when one is perfect.
+
+    Returns the best seed's attempt and its parameters (numpy)."""
+    start = time.perf_counter()
+    train_x = jnp.asarray(encoding.features(data.train.inputs))
+    train_y = jnp.asarray(data.train.outputs)
+    held_x = jnp.asarray(encoding.features(data.heldout.inputs))
+    held_y = jnp.asarray(data.heldout.outputs)
+    optimizer = optax.inject_hyperparams(optax.adam)(learning_rate=config.learning_rate)
+
+    key_init, key_data = jax.random.split(key)
+    params = jax.vmap(lambda k: init_params(arch, encoding, key=k))(jax.random.split(key_init, config.seeds))
+    opt_state = jax.vmap(optimizer.init)(params)
+    chunk, evaluate = _compiled(arch, encoding, optimizer, config)
+
+    steps, best_errors, best_seed = 0, None, 0
+    data_keys = jax.random.split(key_data, config.seeds)
+    while steps < config.max_steps:
+        params, opt_state, data_keys = chunk(params, opt_state, data_keys, train_x, train_y)
+        steps += config.eval_every
+        errors = np.asarray(evaluate(params, held_x, held_y))
+        best_seed = int(np.argmin(errors))
+        best_errors = int(errors[best_seed])
+        if best_errors == 0:
+            break
+    if best_errors == 0 and config.polish_steps:
+        opt_state.hyperparams["learning_rate"] = opt_state.hyperparams["learning_rate"] * 0.1
+        polished = params
+        for _ in range(-(-config.polish_steps // config.eval_every)):
+            polished, opt_state, data_keys = chunk(polished, opt_state, data_keys, train_x, train_y)
+        if int(np.asarray(evaluate(polished, held_x, held_y))[best_seed]) == 0:
+            params = polished
+    best = jax.tree.map(lambda a: np.asarray(a[best_seed]), params)
+    attempt = Attempt(arch, best_errors == 0, best_errors, steps, time.perf_counter() - start, best_seed)
+    return attempt, best
+
+
+_CACHE: dict = {}
+
+
+def _compiled(arch: Arch, encoding: Encoding, optimizer, config: TrainConfig):
+    """The jitted chunk of training steps and the evaluation, all seeds vmapped."""
+    cache_key = (arch, encoding, config)
+    if cache_key in _CACHE:
+        return _CACHE[cache_key]
+
+    def seed_loss(params, x, y):
+        _, raw = forward(params, arch, encoding, x)
+        return loss(raw, y, encoding)
+
+    def one_step(params, opt_state, data_key, train_x, train_y):
+        data_key, sub = jax.random.split(data_key)
+        index = jax.random.randint(sub, (config.batch,), 0, train_x.shape[0])
+        grads = jax.grad(seed_loss)(params, train_x[index], train_y[index])
+        updates, opt_state = optimizer.update(grads, opt_state, params)
+        return optax.apply_updates(params, updates), opt_state, data_key
+
+    def seed_chunk(params, opt_state, data_key, train_x, train_y):
+        def body(carry, _):
+            return one_step(*carry, train_x, train_y), None
+
+        (params, opt_state, data_key), _ = jax.lax.scan(
+            body, (params, opt_state, data_key), None, length=config.eval_every
+        )
+        return params, opt_state, data_key
+
+    def seed_errors(params, x, y):
+        _, raw = forward(params, arch, encoding, x)
+        return jnp.sum(decode(raw, encoding) != y)
+
+    chunk = jax.jit(jax.vmap(seed_chunk, in_axes=(0, 0, 0, None, None)))
+    evaluate = jax.jit(jax.vmap(seed_errors, in_axes=(0, None, None)))
+    _CACHE[cache_key] = (chunk, evaluate)
+    return chunk, evaluate
+
+
+def search_smallest(
+    encoding: Encoding,
+    data: TaskData,
+    search: SearchConfig,
+    config: TrainConfig,
+    *,
+    key: jax.Array,
+    progress: Progress = lambda message: None,
+) -> SearchResult:
+    """Try architectures smallest first; return the first network that is perfect on held-out data."""
+    attempts = []
+    for index, arch in enumerate(search.candidates()):
+        attempt, params = train_arch(arch, encoding, data, config, key=jax.random.fold_in(key, index))
+        attempts.append(attempt)
+        verdict = "perfect" if attempt.perfect else f"{attempt.errors} held-out errors"
+        progress(f"  {arch.describe()}: {verdict} after {attempt.steps} steps ({attempt.seconds:.1f}s)")
+        if attempt.perfect:
+            return SearchResult(Network(arch, encoding, params), tuple(attempts))
+    return SearchResult(None, tuple(attempts))
