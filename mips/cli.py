@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.run(args)
     except MipsError as exc:
-        print(f"mips: error: {exc}", file=sys.stderr)
+        print("mips: error: " + " ".join(str(exc).split()), file=sys.stderr)  # always one line
         return 2
     except BrokenPipeError:  # `mips tasks | head`: the reader left, nothing to report
         sys.stderr.close()

@@ -22,7 +22,7 @@ from mips.trace import Trace, spread, unique_rows
 @dataclass(frozen=True, kw_only=True)
 class FsmConfig:
     max_clusters: int = 64  # the largest clustering tried
-    max_points: int = 4000  # distinct hidden states clustered at most
+    max_points: int = 3000  # distinct hidden states clustered; the rest join their nearest
     dedup: float = 1e-5  # states closer than this (relative to the spread) count as one point
 
     def __post_init__(self):
@@ -38,25 +38,41 @@ class FsmResult:
     reason: str  # how it was found, or why not
 
 
-def extract_fsm(trace: Trace, config: FsmConfig = FsmConfig()) -> FsmResult:
+def extract_fsm(trace: Trace, config: FsmConfig = FsmConfig(), *, seed: int = 0) -> FsmResult:
     points = trace.points()
     unique, inverse = unique_rows(points, config.dedup * spread(points))
+    # Too many distinct states to cluster them all: cluster a sample, and give
+    # every other state the cluster of its nearest sampled state.
+    nearest = np.arange(len(unique))
+    clustered = unique
     if len(unique) > config.max_points:
-        return FsmResult(None, 0, len(unique), f"{len(unique)} distinct hidden states, more than {config.max_points}")
+        chosen = np.random.default_rng(seed).choice(len(unique), size=config.max_points, replace=False)
+        clustered = unique[chosen]
+        nearest = _nearest_index(unique, clustered)
     symbols, symbol_index = np.unique(trace.inputs.reshape(-1, trace.inputs.shape[-1]), axis=0, return_inverse=True)
     symbol_index = symbol_index.reshape(trace.sequences, trace.steps)
     out_values, out_index = np.unique(trace.outputs.reshape(-1, trace.outputs.shape[-1]), axis=0, return_inverse=True)
     out_index = out_index.reshape(trace.sequences, trace.steps)
 
-    for k, labels in _single_linkage_cuts(unique, config.max_clusters):
-        states = labels[inverse].reshape(trace.sequences, trace.steps + 1)
+    for k, labels in _single_linkage_cuts(clustered, config.max_clusters):
+        states = labels[nearest][inverse].reshape(trace.sequences, trace.steps + 1)
         if _is_function(states[:, 1:], out_index) and _is_function(
             np.stack([states[:, :-1], symbol_index], axis=-1), states[:, 1:]
         ):
             machine = _build(states, symbol_index, out_index, symbols, out_values, k)
             return FsmResult(machine, k, len(unique), f"{k} clusters behave as states; minimized to {machine.states}")
-    limit = min(config.max_clusters, len(unique))
+    limit = min(config.max_clusters, len(clustered))
     return FsmResult(None, 0, len(unique), f"no clustering into at most {limit} clusters is deterministic")
+
+
+def _nearest_index(points: np.ndarray, centres: np.ndarray, chunk: int = 512) -> np.ndarray:
+    """For every point, the index of the nearest centre."""
+    out = np.empty(len(points), dtype=np.int64)
+    for start in range(0, len(points), chunk):
+        block = points[start:start + chunk]
+        distance = ((block[:, None, :] - centres[None, :, :]) ** 2).sum(-1)
+        out[start:start + chunk] = np.argmin(distance, axis=1)
+    return out
 
 
 def _is_function(keys: np.ndarray, values: np.ndarray) -> bool:

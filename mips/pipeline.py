@@ -105,7 +105,7 @@ def synthesize(task: Task, config: PipelineConfig = PipelineConfig(), progress: 
 
     stage("extract", "state machine and integer lattice")
     trace = trace_network(search.network, data.train.inputs[: config.extract_sequences])
-    extraction = Extraction(extract_fsm(trace, config.fsm), extract_lattice(trace, config.lattice, seed=config.seed))
+    extraction = Extraction(extract_fsm(trace, config.fsm, seed=config.seed), extract_lattice(trace, config.lattice, seed=config.seed))
     progress(f"  state machine: {extraction.fsm.reason}")
     progress(f"  lattice: {extraction.lattice.reason}")
     done("extract")

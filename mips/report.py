@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
+import numpy as np
+
 from mips.pipeline import RunResult, describe
 
 FORMAT_VERSION = 1
@@ -57,7 +59,7 @@ def build_report(result: RunResult) -> dict:
             "fsm": {"found": fsm.machine is not None, "clusters": fsm.clusters, "points": fsm.points,
                     "states": fsm.machine.states if fsm.machine else None, "reason": fsm.reason},
             "lattice": {"found": lattice.found, "dimension": None if lattice.basis is None else len(lattice.basis),
-                        "error": lattice.error, "reason": lattice.reason,
+                        "error": lattice.error if np.isfinite(lattice.error) else None, "reason": lattice.reason,
                         "rules": result.affine.reason if result.affine else None},
         }
     if result.chosen is not None:

@@ -50,7 +50,7 @@ class Task:
     def draw_inputs(self, rng: random.Random, length: int) -> list[Step]:
         """One input sequence of the given length, in the task's calling convention."""
         if self.sample is not None:
-            return list(self.sample(rng, length))
+            return [s if _is_int(s) else tuple(s) for s in self.sample(rng, length)]
         values = self.input_values
         if self.input_dim == 1:
             return [rng.choice(values) for _ in range(length)]
@@ -62,13 +62,13 @@ class Task:
 
 
 def _normalise_outputs(outputs: Any, output_dim: int) -> list[Step]:
-    if output_dim == 1:
-        return [int(y) for y in outputs]
+    if output_dim == 1:  # a one-number step may come as an int or a 1-tuple
+        return [int(y[0]) if isinstance(y, (tuple, list)) else int(y) for y in outputs]
     return [tuple(int(v) for v in y) for y in outputs]
 
 
 def _is_int(value: Any) -> bool:
-    return isinstance(value, numbers.Integral)
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
 def _shape_of_step(step: Any) -> int | None:
