@@ -1,0 +1,59 @@
+"""Lower layers never import higher ones (../shared/STYLE.md), and mips/ never names a task."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+MIPS = Path(__file__).resolve().parents[1] / "mips"
+
+# Each module and the layer it sits in; a module may import only from its own layer or lower ones.
+LAYERS = {
+    "errors": 0, "task": 0,
+    "data": 1, "trace": 1, "machines": 1, "model": 2,
+    "train": 3,
+    "fsm": 4, "lattice": 4,
+    "regress": 5,
+    "emit": 6,
+    "verify": 7,
+    "pipeline": 8,
+    "report": 9, "runs": 10,
+    "cli": 11, "__main__": 12, "__init__": 0,
+}
+HEAVY = {"jax", "flax", "optax"}
+
+
+def _imports(path: Path) -> set[str]:
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+    return found
+
+
+@pytest.mark.parametrize("module", sorted(p.stem for p in MIPS.glob("*.py")))
+def test_module_imports_point_downwards(module):
+    assert module in LAYERS, f"mips/{module}.py has no layer in tests/test_layers.py"
+    for name in _imports(MIPS / f"{module}.py"):
+        if name.startswith("mips."):
+            target = name.split(".")[1]
+            assert LAYERS[target] <= LAYERS[module], f"{module} imports the higher layer {target}"
+        root = name.split(".")[0]
+        if root in HEAVY:
+            assert module in {"model", "train", "pipeline"}, f"{module} imports {root}"
+
+
+def test_verification_is_independent_of_what_it_checks():
+    names = _imports(MIPS / "verify.py")
+    assert not any(n.split(".")[-1] in {"model", "train", "fsm", "lattice", "regress", "emit"} for n in names)
+
+
+def test_pipeline_never_names_a_benchmark_task():
+    import tasks
+
+    for path in MIPS.glob("*.py"):
+        text = path.read_text()
+        named = [name for name in tasks.NAMES if name in text]
+        assert not named, f"{path.name} names {named}"

@@ -1,0 +1,102 @@
+"""End to end: real trainings with small budgets, on built-in tasks, a task file and a data file."""
+
+import json
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+import tasks
+from mips.data import DataConfig
+from mips.pipeline import PipelineConfig, synthesize
+from mips.runs import load_run, save_run
+from mips.task import load_data_file, load_task_file
+from mips.train import SearchConfig, TrainConfig
+from mips.verify import VerifyConfig, load_program
+
+DATA = Path(__file__).parent / "data"
+ROOT = Path(__file__).resolve().parents[1]
+
+SMALL = PipelineConfig(
+    seed=0,
+    data=DataConfig(train_sequences=2048, heldout_sequences=512),
+    train=TrainConfig(seeds=4, max_steps=1500, polish_steps=500),
+    search=SearchConfig(max_hidden=2),
+    verify=VerifyConfig(sequences=2000, long_sequences=200),
+    extract_sequences=1024,
+)
+
+
+def _program_outputs(program_text, inputs):
+    return load_program(program_text)(inputs)
+
+
+def test_builtin_lattice_task_is_synthesized_and_verified(tmp_path):
+    task = tasks.get("Current_Number")
+    result = synthesize(task, SMALL)
+    assert result.verdict.verified, result.verdict.summary()
+    assert result.chosen.machine.kind == "lattice"
+    lengths = [c.length for c in result.verdict.checks]
+    assert lengths == [10, 50]
+    assert [c.sequences for c in result.verdict.checks] == [2000, 200]
+    assert "import" not in result.program
+    assert _program_outputs(result.program, [5, 99, 0, 42]) == [5, 99, 0, 42]
+
+    saved = load_run(save_run(result, tmp_path / "run"))
+    assert saved.report["verified"] is True
+    assert saved.program == result.program
+    _, outputs = saved.network.run(np.array([[[7], [3]]]))  # the saved weights run on their own
+    assert outputs.reshape(-1).tolist() == [7, 3]
+
+
+def test_task_file_is_synthesized_as_a_state_machine():
+    task = load_task_file(DATA / "ones_mod4.py")
+    result = synthesize(task, replace(SMALL, train=replace(SMALL.train, max_steps=3000)))
+    assert result.verdict.verified, result.verdict.summary()
+    assert result.chosen.machine.kind == "fsm"
+    assert result.chosen.machine.states == 4
+    inputs = [1, 1, 0, 1, 1, 1]
+    assert _program_outputs(result.program, inputs) == task.run_reference(inputs)
+
+
+def test_data_file_is_verified_on_held_out_examples(tmp_path):
+    sys.path.insert(0, str(DATA))
+    from make_weighted_last2 import write
+
+    path = tmp_path / "weighted_last2.jsonl"
+    write(path)
+    task = load_data_file(path)
+    result = synthesize(task, SMALL)
+    assert result.verdict.verified, result.verdict.summary()
+    (check,) = result.verdict.checks
+    assert check.what == "held-out examples"
+    assert check.sequences == 300  # a quarter of the 1,200 examples, never trained on
+    assert _program_outputs(result.program, [3, 4, 5, 0, 9, 9, 9, 1, 2, 3, 4, 5]) == [
+        x + 2 * p for p, x in zip([0, 3, 4, 5, 0, 9, 9, 9, 1, 2, 3, 4], [3, 4, 5, 0, 9, 9, 9, 1, 2, 3, 4, 5])
+    ]
+
+
+def test_same_seed_gives_the_same_program():
+    task = tasks.get("Bitwise_Not")
+    first = synthesize(task, SMALL)
+    second = synthesize(task, SMALL)
+    assert first.verdict.verified
+    assert first.program == second.program
+
+
+def test_cli_synthesize_writes_a_verified_run(tmp_path):
+    out = tmp_path / "run"
+    done = subprocess.run(
+        [sys.executable, "-m", "mips", "synthesize", "Bitwise_Not", "--out", str(out), "--max-hidden", "1"],
+        capture_output=True, text=True, cwd=tmp_path, timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "VERIFIED: 10000/10000" in done.stdout
+    assert "[6/6] verify" in done.stderr  # progress is shown
+    report = json.loads((out / "report.json").read_text())
+    assert report["verified"] and report["network"]["hidden_size"] == 1
+    for name in ("program.py", "config.json", "network.npz", "network.json", "machine.json"):
+        assert (out / name).is_file(), name
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no staging folders left
