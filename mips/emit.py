@@ -16,7 +16,8 @@ from mips.machines import AffineMachine, Machine, StateMachine, from_tuple
 
 def emit_program(machine: Machine, header: Sequence[str]) -> str:
     """The program's source text; `header` lines go into its docstring."""
-    doc = '"""' + "\n".join(header).replace('"""', "'''") + '\n"""\n'
+    text = "\n".join(header).replace("\\", "\\\\").replace('"""', "'''")
+    doc = '"""' + text + '\n"""\n'
     if isinstance(machine, StateMachine):
         return doc + _state_machine(machine)
     return doc + _affine(machine)

@@ -171,6 +171,19 @@ def minimize(machine: StateMachine, emits: set[int] | None = None) -> StateMachi
         if len(set(refined.values())) == len(set(block.values())):
             break
         block = refined
+    # Nothing leads into a state that never emits (the start state of a network
+    # whose h_0 sits apart), so it may join any emitting state that agrees with
+    # it on every transition it has.
+    for s in reachable:
+        if s in emits:
+            continue
+        for e in reachable:
+            if e in emits and all(
+                t < 0 or (u >= 0 and block[t] == block[u])
+                for t, u in zip(machine.transitions[s], machine.transitions[e])
+            ):
+                block[s] = block[e]
+                break
     # A block's representative: a state that emits, when there is one.
     representative = {}
     for s in reachable:

@@ -79,15 +79,17 @@ def extract_lattice(trace: Trace, config: LatticeConfig = LatticeConfig(), *, se
         if basis is None:
             failure = f"states are not on a lattice with denominators up to {config.max_denominator}"
             continue
+        shift, basis = _refit(projected, basis)
         full_basis = basis @ projection  # back to hidden space, rows are basis vectors
-        coords = (points @ projection.T) @ np.linalg.inv(basis)
+        origin_here = origin + shift @ projection
+        coords = (points @ projection.T - shift) @ np.linalg.inv(basis)
         error = float(np.abs(coords - np.round(coords)).max())
         if error <= config.integrality:
             states = np.round(coords).astype(np.int64).reshape(after_steps.shape[:2] + (rank,))
             reason = f"{rank}-dimensional lattice, states within {error:.3f} of lattice points"
             if noise > 0:
                 reason += f" (differences below {noise:.2g} treated as noise)"
-            return LatticeResult(origin, full_basis, states, error, reason)
+            return LatticeResult(origin_here, full_basis, states, error, reason)
         best_error = min(best_error, error)
         failure = f"states up to {best_error:.2f} lattice units away from the nearest lattice point"
     return LatticeResult(origin, None, None, float(best_error), failure)
@@ -141,21 +143,50 @@ def _independent_shortest(near_distance, near_vectors, noise: float, rank: int, 
     vectors = np.concatenate(candidates) if candidates else np.zeros((0, near_vectors.shape[-1]))
     lengths = np.linalg.norm(vectors, axis=1)
     basis: list[np.ndarray] = []
+    span = np.zeros((vectors.shape[-1], 0))  # orthonormal columns spanning the basis so far
     for i in np.argsort(lengths, kind="stable"):
         v = vectors[i]
-        if basis:
-            q, _ = np.linalg.qr(np.array(basis).T)
-            if np.linalg.norm(v - q @ (q.T @ v)) < 0.3 * lengths[i]:
-                continue
+        if np.linalg.norm(v - span @ (span.T @ v)) < 0.3 * lengths[i]:
+            continue
         basis.append(v)
         if len(basis) == rank:
             return np.array(basis)
+        span, _ = np.linalg.qr(np.array(basis).T)
     return None
 
 
-def _refine(points: np.ndarray, basis: np.ndarray, config: LatticeConfig) -> np.ndarray | None:
-    """Divide each basis vector by the smallest q that puts every state on the lattice."""
+def _refit(points: np.ndarray, basis: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Least-squares origin shift and basis from the rounded coordinates.
+
+    A basis vector read off one noisy difference is slightly off, and the error
+    grows with the distance from the origin. So: round the coordinates of the
+    states near the origin (where rounding is safe), fit origin and basis to
+    them, and double the radius until every state is included."""
+    shift = np.zeros(points.shape[1])
+    m = basis.shape[0]
     coords = points @ np.linalg.inv(basis)
+    largest = float(np.abs(coords).max(initial=0.0))
+    radius = 2.0
+    while True:
+        coords = (points - shift) @ np.linalg.inv(basis)
+        near = np.abs(coords).max(axis=1) <= radius
+        rounded = np.round(coords[near])
+        design = np.concatenate([rounded, np.ones((len(rounded), 1))], axis=1)
+        if np.linalg.matrix_rank(design) == m + 1:
+            solution, *_ = np.linalg.lstsq(design, points[near], rcond=None)
+            basis, shift = solution[:m], solution[m]
+        if radius >= largest + 1:
+            return shift, basis
+        radius *= 2
+
+
+def _refine(points: np.ndarray, basis: np.ndarray, config: LatticeConfig) -> np.ndarray | None:
+    """Divide each basis vector by the smallest q that puts the states near the origin on the lattice.
+
+    Only states within a few basis vectors of the origin are looked at, where a
+    slightly-off basis vector has not yet drifted; `_refit` then takes in the rest."""
+    coords = points @ np.linalg.inv(basis)
+    coords = coords[np.abs(coords).max(axis=1) <= 4]
     basis = basis.copy()
     for j in range(basis.shape[0]):
         for q in range(1, config.max_denominator + 1):

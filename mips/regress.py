@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 import numpy as np
+import sympy
 
 from mips.lattice import LatticeResult
 from mips.machines import AffineMachine, Matrix
@@ -68,7 +69,8 @@ def fit_lattice_machine(lattice: LatticeResult, trace: Trace, config: RegressCon
         return AffineFit(None, "no lattice")
     states = lattice.states  # [N, T, m] for h_1..h_T
     m, d, o = states.shape[-1], trace.inputs.shape[-1], trace.outputs.shape[-1]
-    readout, reason = fit_exact_affine(states.reshape(-1, m), trace.outputs.reshape(-1, o), config.max_denominator)
+    rows = states.shape[0] * states.shape[1]
+    readout, reason = fit_exact_affine(states.reshape(rows, m), trace.outputs.reshape(rows, o), config.max_denominator)
     if readout is None:
         return AffineFit(None, f"readout: {reason}")
     if m == 0:
@@ -100,10 +102,30 @@ def _initial_state(update: Matrix, first_states: np.ndarray, first_inputs: np.nd
     if len(needed) != 1:
         return None
     target = needed.pop()
-    guess, *_ = np.linalg.lstsq(a, np.array([float(v) for v in target]), rcond=None)
-    initial = [int(round(v)) for v in guess]
-    reached = [sum((row[j] * initial[j] for j in range(m)), Fraction(0)) for row in update]
-    return initial if tuple(reached) == target else None
+    return _integer_solution(update, target, m)
+
+
+def _integer_solution(update: Matrix, target: tuple[Fraction, ...], m: int) -> list[int] | None:
+    """An integer s with A s = target (A: the state columns of `update`), if one is found.
+
+    A is often singular (a delay line forgets), so the solution is a family:
+    the basic solution (free variables 0) is tried first, then least squares."""
+    a = sympy.Matrix([[sympy.Rational(v.numerator, v.denominator) for v in row[:m]] for row in update])
+    b = sympy.Matrix([sympy.Rational(v.numerator, v.denominator) for v in target])
+    guesses = []
+    try:
+        solution, free = a.gauss_jordan_solve(b)
+        guesses.append(list(solution.subs({p: 0 for p in free})))
+    except ValueError:  # no rational solution at all
+        return None
+    least, *_ = np.linalg.lstsq(np.array(a.tolist(), dtype=float), np.array(b.tolist(), dtype=float).ravel(), rcond=None)
+    guesses.append([round(v) for v in least])
+    for guess in guesses:
+        if all(sympy.Rational(v).q == 1 for v in guess):
+            candidate = [int(v) for v in guess]
+            if a * sympy.Matrix(candidate) == b:
+                return candidate
+    return None
 
 
 def _shift(machine: AffineMachine, origin: list[int]) -> AffineMachine:

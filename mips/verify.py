@@ -36,7 +36,7 @@ class Check:
 
     @property
     def ok(self) -> bool:
-        return self.passed == self.sequences
+        return self.sequences > 0 and self.passed == self.sequences
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,157 @@
+"""Emitted program text: loaded on its own, it must compute exactly what the machine computes."""
+
+from __future__ import annotations
+
+import ast
+import random
+from fractions import Fraction
+
+import pytest
+
+from mips.emit import emit_program
+from mips.machines import AffineMachine, StateMachine
+from mips.verify import load_program
+
+F = Fraction
+
+
+def random_state_machine(seed: int, states: int, symbols: tuple, outputs: tuple) -> StateMachine:
+    rng = random.Random(seed)
+    return StateMachine(
+        initial=0,
+        symbols=symbols,
+        transitions=tuple(tuple(rng.randrange(states) for _ in symbols) for _ in range(states)),
+        outputs=tuple(rng.choice(outputs) for _ in range(states)),
+    )
+
+
+PAIRS = ((0, 0), (0, 1), (1, 0), (1, 1))
+
+MACHINES = {
+    "fsm-parity": StateMachine(
+        initial=0, symbols=((0,), (1,)), transitions=((0, 1), (1, 0)), outputs=((0,), (1,))
+    ),
+    "fsm-random-5-states-3-symbols": random_state_machine(1, 5, ((0,), (1,), (2,)), ((0,), (1,), (2,))),
+    "fsm-negative-symbols-initial-2": StateMachine(
+        initial=2,
+        symbols=((-1,), (0,), (1,)),
+        transitions=((1, 0, 2), (2, 1, 0), (0, 2, 1)),
+        outputs=((-4,), (0,), (4,)),
+    ),
+    "fsm-2-in-2-out": random_state_machine(2, 4, PAIRS, ((0, 1), (1, 0), (5, -5))),
+    "affine-counter": AffineMachine(state_dim=1, input_dim=1, update=((F(1), F(1), F(0)),), readout=((F(1), F(0)),)),
+    "affine-2-in-negative-terms": AffineMachine(
+        state_dim=1,
+        input_dim=2,
+        update=((F(1), F(-1), F(3), F(-2)),),  # s <- s - x0 + 3 x1 - 2
+        readout=((F(-1), F(-3)),),  # y = -s - 3
+    ),
+    "affine-rational-2-out": AffineMachine(
+        state_dim=2,
+        input_dim=1,
+        # a <- 2x (always even); b <- b + a/2 - 1
+        update=((F(0), F(0), F(2), F(0)), (F(1, 2), F(1), F(0), F(-1))),
+        # y = (b, (a + 2) / 2 - b)
+        readout=((F(0), F(1), F(0)), (F(1, 2), F(-1), F(1))),
+    ),
+    "affine-negative-rational": AffineMachine(
+        state_dim=1,
+        input_dim=1,
+        update=((F(1), F(-3), F(0)),),  # s <- s - 3x
+        readout=((F(-2, 3), F(5)),),  # y = 5 - 2s/3 (s is a multiple of 3)
+    ),
+    "affine-delay-line": AffineMachine(
+        state_dim=2,
+        input_dim=1,
+        update=((F(0), F(0), F(1), F(0)), (F(1), F(0), F(0), F(0))),
+        readout=((F(0), F(1), F(0)),),
+    ),
+    "affine-zero-readout": AffineMachine(
+        state_dim=1, input_dim=1, update=((F(1), F(1), F(0)),), readout=((F(0), F(0)),)
+    ),
+    "affine-no-state": AffineMachine(state_dim=0, input_dim=1, update=(), readout=((F(7),),)),
+}
+
+
+def random_inputs(machine, rng: random.Random, length: int) -> list:
+    if isinstance(machine, StateMachine):
+        steps = [s[0] if len(s) == 1 else s for s in machine.symbols]
+        return [rng.choice(steps) for _ in range(length)]
+    if machine.input_dim == 1:
+        return [rng.randint(-9, 9) for _ in range(length)]
+    return [tuple(rng.randint(-9, 9) for _ in range(machine.input_dim)) for _ in range(length)]
+
+
+def emitted(machine) -> str:
+    return emit_program(machine, ["a test program", "", "second line"])
+
+
+@pytest.mark.parametrize("machine", MACHINES.values(), ids=MACHINES.keys())
+def test_program_matches_machine(machine):
+    program = load_program(emitted(machine))
+    rng = random.Random(0)
+    for length in (0, 1, 2, 7, 30, 100):
+        for _ in range(40):
+            xs = random_inputs(machine, rng, length)
+            expected = machine.run(xs)
+            got = program(list(xs))
+            assert got == expected, f"inputs {xs}: program {got}, machine {expected}"
+            assert [type(y) for y in got] == [type(y) for y in expected]
+
+
+@pytest.mark.parametrize("machine", MACHINES.values(), ids=MACHINES.keys())
+def test_program_imports_nothing_and_is_valid_python(machine):
+    text = emitted(machine)
+    assert "import" not in text
+    tree = ast.parse(text)
+    assert not any(isinstance(node, (ast.Import, ast.ImportFrom)) for node in ast.walk(tree))
+    assert [n.name for n in tree.body if isinstance(n, ast.FunctionDef)] == ["program"]
+    assert ast.get_docstring(tree).startswith("a test program")
+
+
+def test_program_with_two_number_steps_takes_lists_too():
+    """Callers may pass each step as a list (JSON data) rather than a tuple."""
+    machine = MACHINES["fsm-2-in-2-out"]
+    program = load_program(emitted(machine))
+    xs = [(0, 1), (1, 1), (1, 0), (0, 0), (1, 1)]
+    assert program([list(x) for x in xs]) == machine.run(xs)
+    affine = MACHINES["affine-2-in-negative-terms"]
+    program = load_program(emitted(affine))
+    assert program([list(x) for x in xs]) == affine.run(xs)
+
+
+def test_rational_coefficients_are_integer_arithmetic():
+    text = emitted(MACHINES["affine-rational-2-out"])
+    assert "//" in text and "/ " not in text.replace("//", "")
+    assert "Fraction" not in text
+
+
+def test_unobserved_transition_fails_in_the_program_as_in_the_machine():
+    machine = StateMachine(initial=0, symbols=((0,), (1,)), transitions=((0, 1), (-1, 0)), outputs=((0,), (1,)))
+    program = load_program(emitted(machine))
+    assert program([0, 1, 1]) == machine.run([0, 1, 1]) == [0, 1, 0]
+    with pytest.raises(KeyError):
+        machine.run([1, 0])
+    with pytest.raises(KeyError):
+        program([1, 0])
+
+
+def test_header_with_triple_quotes_stays_a_docstring():
+    text = emit_program(MACHINES["fsm-parity"], ['the rule: """odd""" ones', 'ends with a quote "'])
+    program = load_program(text)
+    assert program([1, 1, 1]) == [1, 0, 1]
+    assert "odd" in ast.get_docstring(ast.parse(text))
+
+
+def test_header_with_backslashes_still_loads():
+    text = emit_program(MACHINES["fsm-parity"], [r"task C:\New\x: parity"])
+    program = load_program(text)
+    assert program([1, 1]) == [1, 0]
+    assert r"C:\New\x" in ast.get_docstring(ast.parse(text))
+
+
+def test_program_state_is_fresh_on_every_call():
+    for machine in (MACHINES["fsm-random-5-states-3-symbols"], MACHINES["affine-counter"]):
+        program = load_program(emitted(machine))
+        xs = random_inputs(machine, random.Random(3), 12)
+        assert program(xs) == program(xs) == machine.run(xs)
