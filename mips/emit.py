@@ -56,7 +56,7 @@ def _affine(machine: AffineMachine) -> str:
     states = [f"s{i}" for i in range(machine.state_dim)]
     inputs = ["x"] if machine.input_dim == 1 else [f"x{j}" for j in range(machine.input_dim)]
     lines = ["", "", "def program(inputs):"]
-    lines += [f"    {name} = 0" for name in states]
+    lines += [f"    {name} = {value}" for name, value in zip(states, machine.initial)]
     lines += ["    outputs = []", f"    for {', '.join(inputs)} in inputs:"]
     if states:
         updates = [_expression(row, states + inputs) for row in machine.update]

@@ -95,7 +95,8 @@ def _affine(rows: Matrix, values: Sequence[int]) -> list[Fraction]:
 
 @dataclass(frozen=True)
 class AffineMachine:
-    """Integer state s (s_0 = 0): s <- update @ (s, x, 1); y = readout @ (s, 1).
+    """Integer state s, starting at `initial` (all zeros when not given):
+    s <- update @ (s, x, 1); y = readout @ (s, 1).
 
     `update` has one row per state coordinate and `readout` one row per output
     number, each with a trailing constant column. Coefficients are exact.
@@ -105,6 +106,11 @@ class AffineMachine:
     input_dim: int
     update: Matrix
     readout: Matrix
+    initial: tuple[int, ...] = ()
+
+    def __post_init__(self):
+        if not self.initial:
+            object.__setattr__(self, "initial", (0,) * self.state_dim)
 
     kind = "lattice"
 
@@ -115,7 +121,7 @@ class AffineMachine:
         return nonzero + self.state_dim
 
     def run(self, inputs: Sequence[Step]) -> list[Step]:
-        state = [Fraction(0)] * self.state_dim
+        state = [Fraction(v) for v in self.initial]
         out = []
         for x in inputs:
             state = _affine(self.update, list(state) + list(as_tuple(x)))
@@ -132,6 +138,7 @@ class AffineMachine:
             "input_dim": self.input_dim,
             "update": _matrix_json(self.update),
             "readout": _matrix_json(self.readout),
+            "initial": list(self.initial),
         }
 
     @classmethod
@@ -141,6 +148,7 @@ class AffineMachine:
             input_dim=int(data["input_dim"]),
             update=_matrix_from_json(data["update"]),
             readout=_matrix_from_json(data["readout"]),
+            initial=tuple(int(v) for v in data.get("initial", ())),
         )
 
 

@@ -9,7 +9,7 @@ transition seen. A rule that fails that check is not a rule.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
 import numpy as np
@@ -62,9 +62,9 @@ def fit_exact_affine(keys: np.ndarray, values: np.ndarray, max_denominator: int)
 def fit_lattice_machine(lattice: LatticeResult, trace: Trace, config: RegressConfig = RegressConfig()) -> AffineFit:
     """The affine update s_t = A s_(t-1) + B x_t + c and readout y_t = V s_t + w on lattice states.
 
-    The update is fitted on steps 2..T; the initial state is then the integer s_0
-    that makes step 1 follow the same rule, and coordinates are shifted so that
-    the machine starts at 0."""
+    The update is fitted on steps 2..T; the initial state is then an integer s_0
+    that makes step 1 follow the same rule. The result is put in canonical
+    coordinates (see `_canonical`)."""
     if lattice.states is None:
         return AffineFit(None, "no lattice")
     states = lattice.states  # [N, T, m] for h_1..h_T
@@ -86,13 +86,12 @@ def fit_lattice_machine(lattice: LatticeResult, trace: Trace, config: RegressCon
     initial = _initial_state(update, states[:, 0], trace.inputs[:, 0], m)
     if initial is None:
         return AffineFit(None, "no integer initial state makes the first step follow the update rule")
-    machine = AffineMachine(state_dim=m, input_dim=d, update=update, readout=readout)
-    return AffineFit(_shift(machine, initial), "exact affine update and readout")
+    machine = AffineMachine(state_dim=m, input_dim=d, update=update, readout=readout, initial=tuple(initial))
+    return AffineFit(_canonical(machine), "exact affine update and readout")
 
 
 def _initial_state(update: Matrix, first_states: np.ndarray, first_inputs: np.ndarray, m: int) -> list[int] | None:
     """The integer s_0 with A s_0 = s_1 - B x_1 - c for every sequence, if there is one."""
-    a = np.array([[float(v) for v in row[:m]] for row in update])
     needed = set()
     for s1, x1 in zip(first_states, first_inputs):
         rest = [Fraction(int(v)) for v in s1]
@@ -128,8 +127,48 @@ def _integer_solution(update: Matrix, target: tuple[Fraction, ...], m: int) -> l
     return None
 
 
+def _canonical(machine: AffineMachine) -> AffineMachine:
+    """The same machine in the integer coordinates a person would choose.
+
+    Lattice coordinates are arbitrary up to an integer shift and sign flips.
+    Shift so that the update has no constant term when an integer fixed point
+    allows it (otherwise so that the machine starts at 0), take the simplest
+    initial state that gives the same first step, and orient each coordinate so
+    that its first nonzero input (or readout) coefficient is positive."""
+    m = machine.state_dim
+    a = [row[:m] for row in machine.update]
+    fixed = _integer_solution(
+        tuple(tuple(a[i][j] - (i == j) for j in range(m)) for i in range(m)),
+        tuple(-row[-1] for row in machine.update), m,
+    )
+    machine = _shift(machine, fixed if fixed is not None else list(machine.initial))
+    reached = tuple(sum((a[i][j] * machine.initial[j] for j in range(m)), Fraction(0)) for i in range(m))
+    simplest = _integer_solution(machine.update, reached, m)
+    if simplest is not None and sum(map(abs, simplest)) < sum(map(abs, machine.initial)):
+        machine = replace(machine, initial=tuple(simplest))
+    return _orient(machine)
+
+
+def _orient(machine: AffineMachine) -> AffineMachine:
+    """Flip the sign of coordinates whose first nonzero input or readout coefficient is negative."""
+    m = machine.state_dim
+    flip = []
+    for i in range(m):
+        leading = [v for v in machine.update[i][m:-1] if v] + [row[i] for row in machine.readout if row[i]]
+        flip.append(-1 if leading and leading[0] < 0 else 1)
+    if all(f == 1 for f in flip):
+        return machine
+    update = tuple(
+        tuple(row[j] * flip[i] * flip[j] for j in range(m)) + tuple(v * flip[i] for v in row[m:])
+        for i, row in enumerate(machine.update)
+    )
+    readout = tuple(tuple(row[j] * flip[j] for j in range(m)) + (row[-1],) for row in machine.readout)
+    initial = tuple(v * f for v, f in zip(machine.initial, flip))
+    return replace(machine, update=update, readout=readout, initial=initial)
+
+
 def _shift(machine: AffineMachine, origin: list[int]) -> AffineMachine:
-    """The same machine in coordinates s' = s - origin (so that it starts at 0)."""
+    """The same machine in coordinates s' = s - origin."""
     m = machine.state_dim
 
     def moved(rows, own):
@@ -141,7 +180,9 @@ def _shift(machine: AffineMachine, origin: list[int]) -> AffineMachine:
             out.append(tuple(row[:-1]) + (constant,))
         return tuple(out)
 
-    return AffineMachine(
-        state_dim=m, input_dim=machine.input_dim,
-        update=moved(machine.update, own=True), readout=moved(machine.readout, own=False),
+    return replace(
+        machine,
+        update=moved(machine.update, own=True),
+        readout=moved(machine.readout, own=False),
+        initial=tuple(v - o for v, o in zip(machine.initial, origin)),
     )

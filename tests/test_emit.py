@@ -70,6 +70,10 @@ MACHINES = {
         state_dim=1, input_dim=1, update=((F(1), F(1), F(0)),), readout=((F(0), F(0)),)
     ),
     "affine-no-state": AffineMachine(state_dim=0, input_dim=1, update=(), readout=((F(7),),)),
+    "affine-nonzero-start": AffineMachine(
+        state_dim=2, input_dim=1, update=((F(1), F(0), F(1), F(0)), (F(0), F(1), F(0), F(-1))),
+        readout=((F(1), F(1), F(0)),), initial=(5, -3),
+    ),
 }
 
 

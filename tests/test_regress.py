@@ -249,3 +249,27 @@ def test_initial_state_of_singular_update_in_skewed_coordinates(transform, offse
     assert fit.machine is not None, fit.reason
     for xs in rng.integers(0, 100, size=(10, 30)).tolist():
         assert fit.machine.run(xs) == [0] + xs[:-1]
+
+
+@pytest.mark.parametrize(
+    "transform, offset",
+    [
+        pytest.param([[1, 0], [0, 1]], [3, -5], id="shifted"),
+        pytest.param([[-1, 0], [0, -1]], [49, 0], id="mirrored-and-shifted"),
+        pytest.param([[0, 1], [-1, 0]], [-10, 7], id="rotated"),
+    ],
+)
+def test_sum_of_last_two_comes_out_in_canonical_coordinates(transform, offset):
+    """Whatever integer coordinates extraction picked, the machine has no constants and counts upwards."""
+    rng = np.random.default_rng(3)
+    inputs = rng.integers(0, 100, size=(80, 8, 1))
+    states = run_recurrence(inputs, lambda s, x: (x[0] + s[1], x[0]), (0, 0))  # (sum of last 2, last)
+    coordinates = states @ np.array(transform).T + np.array(offset)
+    lattice, trace = injected(coordinates, inputs, states[:, :, :1])
+    machine = fit_lattice_machine(lattice, trace).machine
+    assert machine is not None
+    assert machine.initial == (0, 0)
+    assert all(row[-1] == 0 for row in machine.update + machine.readout), machine
+    assert all(row[2] >= 0 for row in machine.update), machine  # the input enters with a + sign
+    for xs in rng.integers(0, 100, size=(10, 30)).tolist():
+        assert machine.run(xs) == [x + p for p, x in zip([0] + xs, xs)]
