@@ -84,6 +84,56 @@ def cmd_synthesize(args) -> int:
     return 0 if result.verdict.verified else 1
 
 
+def resolve_suite(items: list[str]) -> tuple[str, list]:
+    """`smoke`, `full`, built-in names, task files, or a folder of task files -> (label, jobs)."""
+    import tasks
+    from mips.bench import Job
+
+    if len(items) == 1 and items[0] in tasks.SUITES:
+        return items[0], [Job(name, name) for name in tasks.SUITES[items[0]]]
+    jobs, problems = [], []
+    for item in items:
+        path = Path(item)
+        if path.is_dir():
+            files = sorted(path.glob("*.py"))
+            if not files:
+                problems.append(f"{item}: a folder with no task files (*.py)")
+            jobs += [Job(load_task_file(f).name, str(f)) for f in files]
+        else:
+            try:
+                task = resolve_task(item)
+            except TaskError as exc:
+                problems += exc.problems if len(items) == 1 else [f"{item}: {p}" for p in exc.problems]
+                continue
+            jobs.append(Job(task.name, item))
+    names = [job.name for job in jobs]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        problems.append(f"two tasks share the name {', '.join(duplicates)}")
+    if problems:
+        raise TaskError("suite", problems)
+    label = items[0] if len(items) == 1 else "custom"
+    return Path(label).name or "custom", jobs
+
+
+def cmd_bench(args) -> int:
+    import os
+
+    import tasks
+    from mips.bench import BenchConfig, run_suite
+
+    label, jobs = resolve_suite(args.suite)
+    config = BenchConfig(jobs=args.jobs or os.cpu_count() or 1, seed=args.seed,
+                         task_timeout=args.task_timeout, max_hidden=args.max_hidden)
+    out = Path(args.out) if args.out else Path("runs") / f"bench-{label}"
+    print(f"mips bench: {len(jobs)} task(s), {config.jobs} at a time, results in {out}", file=sys.stderr)
+    records = run_suite(jobs, out, config, anchors=tasks.anchors(),
+                        progress=lambda m: print(m, file=sys.stderr, flush=True))
+    solved = sum(r["solved"] for r in records)
+    print(f"solved {solved} of {len(records)}; summary in {out / 'summary.md'}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mips", description="Synthesize programs by reading them out of trained RNNs.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -98,6 +148,16 @@ def build_parser() -> argparse.ArgumentParser:
     synth.add_argument("--max-hidden", type=int, default=8, help="largest hidden size tried (default 8)")
     synth.add_argument("--quiet", action="store_true", help="no progress lines")
     synth.set_defaults(run=cmd_synthesize)
+
+    bench = commands.add_parser("bench", help="synthesize every task of a suite, in parallel, resumable")
+    bench.add_argument("--suite", nargs="+", default=["smoke"],
+                       help="smoke, full, task names, task files or a folder of task files (default smoke)")
+    bench.add_argument("--jobs", type=int, default=0, help="tasks at a time (default: the number of cores)")
+    bench.add_argument("--out", help="output folder (default runs/bench-<suite>); rerun to resume")
+    bench.add_argument("--seed", type=int, default=0)
+    bench.add_argument("--task-timeout", type=float, default=1800.0, help="seconds per task (default 1800)")
+    bench.add_argument("--max-hidden", type=int, default=8, help="largest hidden size tried (default 8)")
+    bench.set_defaults(run=cmd_bench)
     return parser
 
 

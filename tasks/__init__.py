@@ -9,6 +9,12 @@ from tasks.benchmark import SPECS
 
 NAMES: tuple[str, ...] = tuple(SPECS)
 
+# Named suites for `mips bench`: a few easy tasks that finish in minutes, and all 62.
+SUITES: dict[str, tuple[str, ...]] = {
+    "smoke": ("Bitwise_Not", "Current_Number", "Bitwise_Xor", "Parity_All", "Prev1"),
+    "full": NAMES,
+}
+
 
 @lru_cache(maxsize=None)
 def get(name: str) -> Task:
@@ -22,3 +28,15 @@ def get(name: str) -> Task:
 
 def all_tasks() -> list[Task]:
     return [get(name) for name in NAMES]
+
+
+def anchors() -> dict[str, dict[str, str]]:
+    """Where others stand on each built-in task (for reports only; the pipeline never reads it).
+
+    Columns: mips_hidden_size, mips_solved, gpt4_credited, gpt4_correct, rpni_solved,
+    rpni_states, rpni_seconds (see ../shared/benchmark/TASKS.md)."""
+    from pathlib import Path
+
+    lines = (Path(__file__).parent / "anchors.tsv").read_text().splitlines()
+    header = lines[0].split("\t")
+    return {row[0]: dict(zip(header[1:], row[1:])) for row in (line.split("\t") for line in lines[1:] if line)}

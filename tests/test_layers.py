@@ -17,7 +17,7 @@ LAYERS = {
     "emit": 6,
     "verify": 7,
     "pipeline": 8,
-    "report": 9, "runs": 10,
+    "report": 9, "runs": 10, "bench": 10,
     "cli": 11, "__main__": 12, "__init__": 0,
 }
 HEAVY = {"jax", "flax", "optax"}
