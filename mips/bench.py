@@ -3,14 +3,17 @@
 Each task runs as its own `python -m mips synthesize` process, so a task that
 crashes, hangs past its timeout or runs out of memory is recorded as such and
 the suite goes on. Every finished task leaves a record (written atomically)
-in OUT/records/; running the same command again skips the tasks that have one.
-results.jsonl, summary.md and programs/ are rebuilt from the records.
+in OUT/records/; running the same command again skips the tasks that have one
+made with the same seed and search limit. results.jsonl and summary.md are
+rebuilt from the records, and programs/ holds exactly the solved tasks' programs.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 import platform
 import subprocess
 import sys
@@ -47,7 +50,7 @@ def run_suite(jobs: list[Job], out: Path, config: BenchConfig, *, progress: Prog
     """Run every job without a record; return all records in suite order."""
     for folder in ("records", "runs", "logs", "programs"):
         (out / folder).mkdir(parents=True, exist_ok=True)
-    pending = [job for job in jobs if not (out / "records" / f"{job.name}.json").is_file()]
+    pending = [job for job in jobs if not _done_with(out, job, config)]
     skipped = len(jobs) - len(pending)
     if skipped:
         progress(f"{skipped} task(s) already done in {out}, skipping them")
@@ -83,18 +86,30 @@ def run_suite(jobs: list[Job], out: Path, config: BenchConfig, *, progress: Prog
     finally:
         for _, process, _ in running.values():  # interrupted: stop the workers, keep finished records
             process.kill()
+            process.wait()
     records = _load_records(jobs, out)
     write_outputs(records, out, anchors or {}, wall=time.monotonic() - started)
     return records
 
 
+def _done_with(out: Path, job: Job, config: BenchConfig) -> bool:
+    """A record exists for this job, made with the same seed and search limit."""
+    path = out / "records" / f"{job.name}.json"
+    if not path.is_file():
+        return False
+    record = json.loads(path.read_text())
+    return record.get("seed") == config.seed and record.get("max_hidden") == config.max_hidden
+
+
 def _start(job: Job, out: Path, config: BenchConfig) -> subprocess.Popen:
-    log = open(out / "logs" / f"{job.name}.log", "w")
+    # A previous attempt's run folder must not be mistaken for this one's result.
+    shutil.rmtree(out / "runs" / job.name, ignore_errors=True)
     command = [
         sys.executable, "-m", "mips", "synthesize", job.spec, "--out", str(out / "runs" / job.name),
         "--seed", str(config.seed), "--max-hidden", str(config.max_hidden),
     ]
-    return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    with open(out / "logs" / f"{job.name}.log", "w") as log:  # the child keeps its own handle
+        return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
 
 
 def _stage(out: Path, name: str) -> str:
@@ -103,13 +118,16 @@ def _stage(out: Path, name: str) -> str:
         lines = (out / "logs" / f"{name}.log").read_text().splitlines()
     except OSError:
         return "starting"
-    stages = [line.split("] ", 1)[-1] for line in lines if "/6] " in line]
+    stages = [line.split("] ", 2)[-1] for line in lines if _STAGE_LINE.search(line)]
     return stages[-1].split(":")[0] if stages else "starting"
+
+
+_STAGE_LINE = re.compile(r"\] \[\d+/\d+\] ")
 
 
 def _record(job: Job, out: Path, code: int | None, status: str, seconds: float, config: BenchConfig) -> dict:
     record = {"task": job.name, "solved": False, "status": status, "exit_code": code,
-              "wall_seconds": round(seconds, 1), "seed": config.seed, "reason": ""}
+              "wall_seconds": round(seconds, 1), "seed": config.seed, "max_hidden": config.max_hidden, "reason": ""}
     report_file = out / "runs" / job.name / "report.json"
     if status == "timeout":
         record["reason"] = f"timed out after {config.task_timeout:.0f}s"
@@ -153,12 +171,29 @@ def _load_records(jobs: list[Job], out: Path) -> list[dict]:
 
 def _write_atomic(path: Path, text: str) -> None:
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(handle, "w") as f:
-        f.write(text)
-    os.replace(temporary, path)
+    try:
+        with os.fdopen(handle, "w") as f:
+            f.write(text)
+        os.chmod(temporary, 0o666 & ~_UMASK)  # mkstemp makes files private; these are plain results
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _current_umask()
 
 
 def write_outputs(records: list[dict], out: Path, anchors: dict[str, dict[str, str]], *, wall: float) -> None:
+    for record in records:  # a task re-run without success keeps no program from before
+        if not record["solved"]:
+            (out / "programs" / f"{record['task']}.py").unlink(missing_ok=True)
     _write_atomic(out / "results.jsonl", "".join(json.dumps(r) + "\n" for r in records))
     _write_atomic(out / "summary.md", summary_markdown(records, anchors, wall=wall))
 
@@ -176,8 +211,8 @@ def summary_markdown(records: list[dict], anchors: dict[str, dict[str, str]], *,
         f"Wall time of this invocation: {wall:.0f}s.",
         "",
         f"**Solved (verified): {solved} of {len(records)}.** A task counts as solved only when its program, "
-        "extracted from the trained network, passes every check listed in its record "
-        "(fresh random sequences at the training length and at five times it).",
+        "extracted from the trained network, passes every check listed in its record in results.jsonl "
+        "(for built-in tasks: 10,000 fresh random sequences at the training length and 1,000 at five times it).",
     ]
     if anchors:
         known = [r for r in records if r["task"] in anchors]

@@ -1,7 +1,8 @@
 """The command line: names and paths are resolved here, and nowhere deeper.
 
 Exit codes: 0 success (for `synthesize`: the program is verified), 1 the
-program could not be verified, 2 bad input (one line on stderr says what).
+program could not be verified, 2 bad input (one line on stderr says what),
+3 an internal error (a traceback is printed).
 """
 
 from __future__ import annotations
@@ -134,6 +135,19 @@ def cmd_bench(args) -> int:
     return 0
 
 
+def _positive(kind):
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"must be positive, got {text}")
+        return value
+
+    return parse
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mips", description="Synthesize programs by reading them out of trained RNNs.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -145,18 +159,18 @@ def build_parser() -> argparse.ArgumentParser:
     synth.add_argument("task", help="a built-in task name, a task file (.py) or a data file (.jsonl)")
     synth.add_argument("--out", help="run folder (default: runs/<task>)")
     synth.add_argument("--seed", type=int, default=0, help="the one seed everything derives from (default 0)")
-    synth.add_argument("--max-hidden", type=int, default=8, help="largest hidden size tried (default 8)")
+    synth.add_argument("--max-hidden", type=_positive(int), default=8, help="largest hidden size tried (default 8)")
     synth.add_argument("--quiet", action="store_true", help="no progress lines")
     synth.set_defaults(run=cmd_synthesize)
 
     bench = commands.add_parser("bench", help="synthesize every task of a suite, in parallel, resumable")
     bench.add_argument("--suite", nargs="+", default=["smoke"],
                        help="smoke, full, task names, task files or a folder of task files (default smoke)")
-    bench.add_argument("--jobs", type=int, default=0, help="tasks at a time (default: the number of cores)")
+    bench.add_argument("--jobs", type=_positive(int), default=None, help="tasks at a time (default: the number of cores)")
     bench.add_argument("--out", help="output folder (default runs/bench-<suite>); rerun to resume")
     bench.add_argument("--seed", type=int, default=0)
-    bench.add_argument("--task-timeout", type=float, default=1800.0, help="seconds per task (default 1800)")
-    bench.add_argument("--max-hidden", type=int, default=8, help="largest hidden size tried (default 8)")
+    bench.add_argument("--task-timeout", type=_positive(float), default=1800.0, help="seconds per task (default 1800)")
+    bench.add_argument("--max-hidden", type=_positive(int), default=8, help="largest hidden size tried (default 8)")
     bench.set_defaults(run=cmd_bench)
     return parser
 
@@ -174,6 +188,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("mips: interrupted; nothing was saved for the unfinished run", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug of ours, not a verdict: never let it look like "not verified" (1)
+        import traceback
+
+        traceback.print_exc()
+        print(f"mips: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 3
 
 
 if __name__ == "__main__":

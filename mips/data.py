@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mips.errors import TaskError
 from mips.task import Example, Task
 
 
@@ -79,6 +80,11 @@ def make_task_data(task: Task, config: DataConfig, *, seed: int) -> TaskData:
     # Training and early stopping use the examples of the training length; the
     # early-stopping set is a slice of the training examples, never the verification set.
     usable = [e for e in rest if len(e[0]) == task.length]
+    if len(usable) < 2:
+        raise TaskError(task.source, [
+            f"only {len(usable)} example(s) of the training length {task.length} remain after holding out "
+            f"{len(verify)} for verification; give more examples of that length"
+        ])
     n_stop = max(1, len(usable) // 5)
     stop, train = usable[:n_stop], usable[n_stop:] or usable
     return TaskData(to_arrays(train), to_arrays(stop), tuple(verify))

@@ -72,7 +72,7 @@ def _expression(row: Sequence[Fraction], names: Sequence[str]) -> str:
     denominator = lcm(*(c.denominator for c in row))
     scaled = [int(c * denominator) for c in row]
     terms = []
-    for coefficient, name in zip(scaled[:-1] + [scaled[-1]], list(names) + [""]):
+    for coefficient, name in zip(scaled, list(names) + [""]):
         if coefficient == 0:
             continue
         magnitude = abs(coefficient)

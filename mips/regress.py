@@ -137,10 +137,13 @@ def _canonical(machine: AffineMachine) -> AffineMachine:
     that its first nonzero input (or readout) coefficient is positive."""
     m = machine.state_dim
     a = [row[:m] for row in machine.update]
-    fixed = _integer_solution(
-        tuple(tuple(a[i][j] - (i == j) for j in range(m)) for i in range(m)),
-        tuple(-row[-1] for row in machine.update), m,
+    a_minus_i = tuple(tuple(a[i][j] - (i == j) for j in range(m)) for i in range(m))
+    constants = tuple(-row[-1] for row in machine.update)
+    start_is_fixed = all(
+        sum((a_minus_i[i][j] * machine.initial[j] for j in range(m)), Fraction(0)) == constants[i] for i in range(m)
     )
+    # The start itself, when it is a fixed point: the machine then starts at 0 with no constants.
+    fixed = list(machine.initial) if start_is_fixed else _integer_solution(a_minus_i, constants, m)
     machine = _shift(machine, fixed if fixed is not None else list(machine.initial))
     reached = tuple(sum((a[i][j] * machine.initial[j] for j in range(m)), Fraction(0)) for i in range(m))
     simplest = _integer_solution(machine.update, reached, m)

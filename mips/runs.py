@@ -4,7 +4,8 @@ A run folder holds program.py, report.json (the verdict and what was found),
 config.json (the resolved configuration), network.npz + network.json (the
 trained weights and how to rebuild the network) and machine.json (the
 extracted machine). It is written to a temporary sibling folder and renamed
-into place, so an interrupted run never leaves a half-written folder.
+into place, so an interrupted run never leaves a half-written folder (an old
+folder of the same name is moved aside first, then deleted).
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ def save_run(result: RunResult, out_dir: str | Path) -> Path:
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     try:
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(staging, 0o777 & ~mask)  # mkdtemp makes the folder private; a run folder is not
         _write_json(staging / "report.json", build_report(result))
         _write_json(staging / "config.json", asdict(result.config))
         if result.program is not None:

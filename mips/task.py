@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import numbers
 import random
+import re
 import runpy
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,7 @@ Example = tuple[tuple[Step, ...], tuple[Step, ...]]
 
 # How many sequences `define_task` runs the reference on to learn the output shape.
 _PROBES = 24
+_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 # How many problems of one kind a message lists before it says "and N more".
 _SHOWN = 5
 
@@ -50,7 +52,7 @@ class Task:
     def draw_inputs(self, rng: random.Random, length: int) -> list[Step]:
         """One input sequence of the given length, in the task's calling convention."""
         if self.sample is not None:
-            return [s if _is_int(s) else tuple(s) for s in self.sample(rng, length)]
+            return [as_step(s) for s in self.sample(rng, length)]
         values = self.input_values
         if self.input_dim == 1:
             return [rng.choice(values) for _ in range(length)]
@@ -61,10 +63,17 @@ class Task:
         return _normalise_outputs(self.reference(list(inputs)), self.output_dim)
 
 
+def as_step(step: Any) -> Step:
+    """One step in the calling convention: an int for one number (even if given as
+    a 1-element list or tuple), a tuple of ints for several."""
+    if _is_int(step):
+        return int(step)
+    values = tuple(int(v) for v in step)
+    return values[0] if len(values) == 1 else values
+
+
 def _normalise_outputs(outputs: Any, output_dim: int) -> list[Step]:
-    if output_dim == 1:  # a one-number step may come as an int or a 1-tuple
-        return [int(y[0]) if isinstance(y, (tuple, list)) else int(y) for y in outputs]
-    return [tuple(int(v) for v in y) for y in outputs]
+    return [as_step(y) for y in outputs]
 
 
 def _is_int(value: Any) -> bool:
@@ -99,8 +108,10 @@ def define_task(
 ) -> Task:
     """Validate a task given by a reference function; raise TaskError listing every problem."""
     problems: list[str] = []
-    if not isinstance(name, str) or not name.strip():
-        problems.append(f"NAME must be a non-empty string, got {name!r}")
+    if not isinstance(name, str) or not _NAME.fullmatch(name.strip()):
+        problems.append(
+            f"NAME must be a non-empty name of letters, digits, '_', '-' or '.' (it names files), got {name!r}"
+        )
     if not _is_int(input_dim) or input_dim < 1:
         problems.append(f"INPUT_DIM must be a positive integer, got {input_dim!r}")
     if not _is_int(length) or length < 1:
@@ -119,7 +130,7 @@ def define_task(
     if not callable(reference):
         problems.append("the task needs a function `reference(inputs)` returning the list of outputs")
     if sample is not None and not callable(sample):
-        problems.append("SAMPLE / `sample` must be a function (rng, length) -> inputs")
+        problems.append("`sample` must be a function (rng, length) -> inputs")
     if problems:
         raise TaskError(source, problems)
 
@@ -145,7 +156,8 @@ def _probe_reference(reference, sample, values, input_dim, length, source, seed)
     problems: list[str] = []
     dims: set[int] = set()
     allowed = set(values)
-    lengths = [1, 2, length, 3 * length] + [rng.randint(1, 3 * length) for _ in range(_PROBES - 4)]
+    # Up to five times the training length: verification goes that far.
+    lengths = [1, 2, length, 5 * length] + [rng.randint(1, 5 * length) for _ in range(_PROBES - 4)]
     for n in lengths:
         if sample is not None:
             try:
@@ -161,7 +173,7 @@ def _probe_reference(reference, sample, values, input_dim, length, source, seed)
                     f"got {inputs[:6]!r}{'...' if len(inputs) > 6 else ''}"
                 )
                 break
-            inputs = [s if _is_int(s) else tuple(s) for s in inputs]
+            inputs = [as_step(s) for s in inputs]
         elif input_dim == 1:
             inputs = [rng.choice(values) for _ in range(n)]
         else:
@@ -213,9 +225,12 @@ def load_task_file(path: str | Path, *, seed: int = 0) -> Task:
     missing = [key for key in required if key not in namespace]
     problems = [f"missing {key}" for key in missing]
     known = set(required) | {"sample", "RULE"}
+    lowered = {k.lower(): k for k in known}
     for key in namespace:
-        if key.isupper() and key not in known and _close(key, known):
-            problems.append(f"unknown field {key} (did you mean {_close(key, known)}?)")
+        if key.isupper() and key not in known:
+            hint = lowered.get(key.lower()) or _close(key, known)
+            if hint:
+                problems.append(f"unknown field {key} (did you mean {hint}?)")
     if problems:
         raise TaskError(source, problems + [f"a task file defines {', '.join(required)} (and optionally sample)"])
     return define_task(
@@ -277,8 +292,8 @@ def load_data_file(path: str | Path) -> Task:
         in_dims.setdefault(x_shapes.pop(), []).append(lineno)
         out_dims.setdefault(y_shapes.pop(), []).append(lineno)
         examples.append((
-            tuple(int(s) if _is_int(s) else tuple(int(v) for v in s) for s in xs),
-            tuple(int(s) if _is_int(s) else tuple(int(v) for v in s) for s in ys),
+            tuple(as_step(s) for s in xs),
+            tuple(as_step(s) for s in ys),
         ))
     for what, dims in (("inputs", in_dims), ("outputs", out_dims)):
         if len(dims) > 1:

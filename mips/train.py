@@ -32,8 +32,10 @@ class TrainConfig:
 
     def __post_init__(self):
         for name in ("seeds", "batch", "max_steps", "eval_every"):
-            if getattr(self, name) < (0 if name == "polish_steps" else 1):
+            if getattr(self, name) < 1:
                 raise ValueError(f"TrainConfig.{name} must be at least 1")
+        if self.polish_steps < 0:
+            raise ValueError("TrainConfig.polish_steps must not be negative")
         if self.learning_rate <= 0:
             raise ValueError("TrainConfig.learning_rate must be positive")
 

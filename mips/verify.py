@@ -12,6 +12,7 @@ import random
 from dataclasses import asdict, dataclass
 from typing import Callable, Sequence
 
+from mips.data import sample_examples
 from mips.task import Example, Task
 
 
@@ -81,18 +82,10 @@ def verify_program(text: str, task: Task, config: VerifyConfig, *, seed: int, ho
         if config.long_sequences:
             plan.append((config.long_sequences, task.length * config.long_factor))
         checks = tuple(
-            _check(program, _fresh(task, count, length, rng), "fresh random sequences", length)
+            _check(program, sample_examples(task, count, length, rng=rng), "fresh random sequences", length)
             for count, length in plan
         )
     return Verdict(all(c.ok for c in checks) and bool(checks), checks)
-
-
-def _fresh(task: Task, count: int, length: int, rng: random.Random) -> list[Example]:
-    examples = []
-    for _ in range(count):
-        inputs = task.draw_inputs(rng, length)
-        examples.append((tuple(inputs), tuple(task.run_reference(inputs))))
-    return examples
 
 
 def _check(program, examples: list[Example], what: str, length: int | None) -> Check:

@@ -273,3 +273,16 @@ def test_sum_of_last_two_comes_out_in_canonical_coordinates(transform, offset):
     assert all(row[2] >= 0 for row in machine.update), machine  # the input enters with a + sign
     for xs in rng.integers(0, 100, size=(10, 30)).tolist():
         assert machine.run(xs) == [x + p for p, x in zip([0] + xs, xs)]
+
+
+def test_running_sum_in_offset_coordinates_starts_at_zero_with_no_constants():
+    """An accumulator's update has many fixed points; the start state is the one to use."""
+    rng = np.random.default_rng(5)
+    inputs = rng.integers(0, 100, size=(60, 8, 1))
+    states = run_recurrence(inputs, lambda s, x: (s[0] + x[0],), (0,))
+    lattice, trace = injected(7 - states, inputs, states)
+    machine = fit_lattice_machine(lattice, trace).machine
+    assert machine is not None
+    assert machine.initial == (0,)
+    assert all(row[-1] == 0 for row in machine.update + machine.readout), machine
+    assert machine.update == ((F(1), F(1), F(0)),) and machine.readout == ((F(1), F(0)),)

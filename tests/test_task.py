@@ -138,7 +138,8 @@ def test_task_error_is_a_mips_error(tmp_path):
         pytest.param("NAME", None, "missing NAME", id="missing-NAME"),
         pytest.param("reference", None, "missing reference", id="missing-reference"),
         pytest.param("INPUT_VALUES", None, "missing INPUT_VALUES", id="missing-INPUT_VALUES"),
-        pytest.param("NAME", 'NAME = "   "', "NAME must be a non-empty string", id="blank-NAME"),
+        pytest.param("NAME", 'NAME = "   "', "NAME must be a non-empty name", id="blank-NAME"),
+        pytest.param("NAME", 'NAME = "../escape"', "it names files", id="NAME-with-a-path"),
         pytest.param("INPUT_DIM", 'INPUT_DIM = "1"', "INPUT_DIM must be a positive integer", id="INPUT_DIM-str"),
         pytest.param("INPUT_DIM", "INPUT_DIM = 1.5", "INPUT_DIM must be a positive integer", id="INPUT_DIM-float"),
         pytest.param("INPUT_DIM", "INPUT_DIM = 0", "INPUT_DIM must be a positive integer", id="INPUT_DIM-zero"),
@@ -500,3 +501,26 @@ def test_builtin_task(name):
 def test_unknown_builtin_name_raises_key_error():
     with pytest.raises(KeyError):
         tasks.get("No_Such_Task")
+
+
+def test_one_number_steps_written_as_lists_are_ints(tmp_path):
+    """A data file may write a one-number step as [5]; the task still speaks ints."""
+    import json
+
+    path = tmp_path / "listed.jsonl"
+    rows = [{"inputs": [[i % 2], [1]], "outputs": [[1 - i % 2], [0]]} for i in range(10)]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    task = load_data_file(path)
+    assert task.input_dim == 1 and task.output_dim == 1
+    assert task.examples[0] == ((0, 1), (1, 0))
+
+
+def test_uppercase_sample_gets_a_hint(tmp_path):
+    path = tmp_path / "t.py"
+    path.write_text(
+        'NAME = "T"\nINPUT_DIM = 1\nLENGTH = 4\nINPUT_VALUES = range(2)\nSAMPLE = None\n'
+        "def reference(inputs):\n    return list(inputs)\n"
+    )
+    with pytest.raises(TaskError) as caught:
+        load_task_file(path)
+    assert "did you mean sample" in str(caught.value)

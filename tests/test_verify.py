@@ -87,7 +87,7 @@ def test_correct_program_is_verified_with_counts_at_both_lengths():
 
 def test_emitted_program_is_verified():
     task = define_task(
-        name="sum of pairs", input_dim=2, length=5, input_values=range(-3, 4),
+        name="Sum_Of_Pairs", input_dim=2, length=5, input_values=range(-3, 4),
         reference=lambda xs: [sum(a + b for a, b in xs[: i + 1]) for i in range(len(xs))],
     )
     machine = AffineMachine(
