@@ -38,19 +38,12 @@ def resolve_task(spec: str, *, seed: int = 0) -> Task:
     raise TaskError(spec, [f"no built-in task of that name ({hint})"])
 
 
-def _values_text(task: Task) -> str:
-    values = task.input_values
-    if values == tuple(range(values[0], values[-1] + 1)):
-        return f"{values[0]}..{values[-1]}"
-    return ",".join(str(v) for v in values)
-
-
 def cmd_tasks(args) -> int:
     import tasks
 
     rows = [("name", "in/step", "values", "T", "rule")]
     for task in tasks.all_tasks():
-        rows.append((task.name, str(task.input_dim), _values_text(task), str(task.length), task.rule))
+        rows.append((task.name, str(task.input_dim), task.values_text, str(task.length), task.rule))
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     for row in rows:
         print("  ".join(cell.ljust(w) for cell, w in zip(row[:4], widths)) + "  " + row[4])

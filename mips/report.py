@@ -22,7 +22,7 @@ def build_report(result: RunResult) -> dict:
             "input_dim": task.input_dim,
             "output_dim": task.output_dim,
             "length": task.length,
-            "input_values": _values(task.input_values),
+            "input_values": task.values_text,
             "rule": task.rule,
         },
         "seed": result.config.seed,
@@ -71,13 +71,6 @@ def build_report(result: RunResult) -> dict:
             "definition": result.chosen.machine.to_json(),
         }
     return report
-
-
-def _values(values: tuple[int, ...]) -> str | list[int]:
-    """A contiguous range as 'a..b', anything else as the list."""
-    if values and list(values) == list(range(values[0], values[-1] + 1)):
-        return f"{values[0]}..{values[-1]}"
-    return list(values)
 
 
 def summary_lines(report: dict) -> list[str]:

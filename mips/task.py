@@ -46,6 +46,14 @@ class Task:
     source: str = "built-in"
 
     @property
+    def values_text(self) -> str:
+        """The input values as 'a..b' when they are a range, else listed."""
+        v = self.input_values
+        if v and v == tuple(range(v[0], v[-1] + 1)):
+            return f"{v[0]}..{v[-1]}"
+        return ",".join(str(x) for x in v)
+
+    @property
     def has_reference(self) -> bool:
         return self.reference is not None
 
@@ -261,6 +269,7 @@ def load_data_file(path: str | Path) -> Task:
         raise TaskError(source, ["no such file"])
     problems: list[str] = []
     examples: list[Example] = []
+    named: set[str] = set()  # the "task" field, when rows have one
     in_dims: dict[int, list[int]] = {}
     out_dims: dict[int, list[int]] = {}
     for lineno, line in enumerate(path.read_text().splitlines(), start=1):
@@ -274,6 +283,8 @@ def load_data_file(path: str | Path) -> Task:
         if not isinstance(row, dict) or "inputs" not in row or "outputs" not in row:
             problems.append(f'line {lineno}: expected an object with "inputs" and "outputs"')
             continue
+        if "task" in row:
+            named.add(str(row["task"]))
         xs, ys = row["inputs"], row["outputs"]
         if not isinstance(xs, list) or not isinstance(ys, list) or not xs:
             problems.append(f"line {lineno}: inputs and outputs must be non-empty lists")
@@ -299,6 +310,8 @@ def load_data_file(path: str | Path) -> Task:
         if len(dims) > 1:
             parts = [f"{d} number(s) per step on lines {_more([str(n) for n in lines])}" for d, lines in dims.items()]
             problems.append(f"inconsistent {what}: " + "; ".join(parts))
+    if len(named) > 1:
+        problems.append(f"examples of {len(named)} different tasks ({_more(sorted(named))}): one task per file")
     if not examples and not problems:
         problems.append("no examples in the file")
     if not problems and len(examples) < 8:

@@ -524,3 +524,14 @@ def test_uppercase_sample_gets_a_hint(tmp_path):
     with pytest.raises(TaskError) as caught:
         load_task_file(path)
     assert "did you mean sample" in str(caught.value)
+
+
+def test_a_data_file_of_several_tasks_is_refused(tmp_path):
+    import json
+
+    path = tmp_path / "mixed.jsonl"
+    rows = [{"task": "A" if i % 2 else "B", "inputs": [0, 1], "outputs": [1, 0]} for i in range(10)]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    with pytest.raises(TaskError) as caught:
+        load_data_file(path)
+    assert "one task per file" in str(caught.value)
