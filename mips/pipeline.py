@@ -23,7 +23,7 @@ from mips.model import Network, choose_encoding
 from mips.regress import AffineFit, RegressConfig, fit_lattice_machine
 from mips.task import Task
 from mips.trace import Trace
-from mips.train import SearchConfig, SearchResult, TrainConfig, search_smallest
+from mips.train import SearchConfig, SearchResult, TrainConfig, perfect_networks
 from mips.verify import Verdict, VerifyConfig, verify_program
 
 Progress = Callable[[str], None]
@@ -42,10 +42,11 @@ class PipelineConfig:
     regress: RegressConfig = field(default_factory=RegressConfig)
     verify: VerifyConfig = field(default_factory=VerifyConfig)
     extract_sequences: int = 2048  # training sequences the network is traced on for extraction
+    networks_tried: int = 3  # perfect networks, smallest first, that extraction is tried on
 
     def __post_init__(self):
-        if self.extract_sequences < 1:
-            raise ValueError("PipelineConfig.extract_sequences must be at least 1")
+        if self.extract_sequences < 1 or self.networks_tried < 1:
+            raise ValueError("PipelineConfig.extract_sequences and networks_tried must be at least 1")
 
 
 @dataclass(frozen=True)
@@ -84,12 +85,14 @@ def synthesize(task: Task, config: PipelineConfig = PipelineConfig(), progress: 
     seconds: dict[str, float] = {}
     key = jax.random.key(config.seed)
 
+    started: dict[str, float] = {}
+
     def stage(name: str, detail: str = ""):
         progress(f"[{STAGES.index(name) + 1}/{len(STAGES)}] {name}" + (f": {detail}" if detail else ""))
-        seconds[name] = time.perf_counter()
+        started[name] = time.perf_counter()
 
-    def done(name: str):
-        seconds[name] = round(time.perf_counter() - seconds[name], 3)
+    def done(name: str):  # a stage may run more than once: its times add up
+        seconds[name] = round(seconds.get(name, 0.0) + time.perf_counter() - started[name], 3)
 
     stage("data")
     data = make_task_data(task, config.data, seed=config.seed)
@@ -97,27 +100,40 @@ def synthesize(task: Task, config: PipelineConfig = PipelineConfig(), progress: 
 
     stage("train", f"smallest network, {config.train.seeds} seeds at a time")
     encoding = choose_encoding(data.train, task.input_values)
-    search = search_smallest(encoding, data, config.search, config.train, key=key, progress=progress)
-    done("train")
-    if search.network is None:
-        reason = f"no network up to hidden size {config.search.max_hidden} got every held-out output right"
-        return _failed(task, config, search, None, None, (), reason, seconds)
+    networks = perfect_networks(encoding, data, config.search, config.train, key=key, progress=progress)
+    # The smallest perfect network may hold its states in a form no extractor can
+    # read (a 1-D code with interleaved states, say); then the search goes on to
+    # the next perfect architecture, up to `networks_tried` of them.
+    for tries in range(1, config.networks_tried + 1):
+        search = next(networks)
+        done("train")
+        if search.network is None:
+            reason = f"no network up to hidden size {config.search.max_hidden} got every held-out output right"
+            if tries > 1:
+                reason = f"no structure reproduced the held-out outputs in {tries - 1} perfect network(s), and {reason}"
+            return _failed(task, config, search, None, None, (), reason, seconds)
 
-    stage("extract", "state machine and integer lattice")
-    trace = trace_network(search.network, data.train.inputs[: config.extract_sequences])
-    extraction = Extraction(extract_fsm(trace, config.fsm, seed=config.seed), extract_lattice(trace, config.lattice, seed=config.seed))
-    progress(f"  state machine: {extraction.fsm.reason}")
-    progress(f"  lattice: {extraction.lattice.reason}")
-    done("extract")
+        stage("extract", "state machine and integer lattice")
+        trace = trace_network(search.network, data.train.inputs[: config.extract_sequences])
+        extraction = Extraction(
+            extract_fsm(trace, config.fsm, seed=config.seed), extract_lattice(trace, config.lattice, seed=config.seed)
+        )
+        progress(f"  state machine: {extraction.fsm.reason}")
+        progress(f"  lattice: {extraction.lattice.reason}")
+        done("extract")
 
-    stage("regress", "exact rules on the discrete states")
-    affine = fit_lattice_machine(extraction.lattice, trace, config.regress)
-    if extraction.lattice.found:
-        progress(f"  lattice rules: {affine.reason}")
-    machines = [m for m in (extraction.fsm.machine, affine.machine) if m is not None]
-    candidates = tuple(Candidate(m, _matches(m, data)) for m in machines)
-    chosen = choose(candidates)
-    done("regress")
+        stage("regress", "exact rules on the discrete states")
+        affine = fit_lattice_machine(extraction.lattice, trace, config.regress)
+        if extraction.lattice.found:
+            progress(f"  lattice rules: {affine.reason}")
+        machines = [m for m in (extraction.fsm.machine, affine.machine) if m is not None]
+        candidates = tuple(Candidate(m, _matches(m, data)) for m in machines)
+        chosen = choose(candidates)
+        done("regress")
+        if chosen is not None and chosen.matches_heldout:
+            break
+        if tries < config.networks_tried:
+            stage("train", "no extracted structure reproduces the held-out outputs; trying the next architecture")
     if chosen is None:
         reason = "no discrete structure was extracted from the network"
         return _failed(task, config, search, extraction, affine, candidates, reason, seconds)

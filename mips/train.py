@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Iterator
 
 import jax
 import jax.numpy as jnp
@@ -156,6 +156,29 @@ def _compiled(arch: Arch, encoding: Encoding, optimizer, config: TrainConfig):
     return chunk, evaluate
 
 
+def perfect_networks(
+    encoding: Encoding,
+    data: TaskData,
+    search: SearchConfig,
+    config: TrainConfig,
+    *,
+    key: jax.Array,
+    progress: Progress = lambda message: None,
+) -> Iterator[SearchResult]:
+    """Architectures smallest first; yield each network that is perfect on held-out data
+    (with every attempt so far), so that a caller can go on past one it cannot use.
+    Yields a result without a network at the end when the candidates run out."""
+    attempts = []
+    for index, arch in enumerate(search.candidates()):
+        attempt, params = train_arch(arch, encoding, data, config, key=jax.random.fold_in(key, index))
+        attempts.append(attempt)
+        verdict = "perfect" if attempt.perfect else f"{attempt.errors} held-out errors"
+        progress(f"  {arch.describe()}: {verdict} after {attempt.steps} steps ({attempt.seconds:.1f}s)")
+        if attempt.perfect:
+            yield SearchResult(Network(arch, encoding, params), tuple(attempts))
+    yield SearchResult(None, tuple(attempts))
+
+
 def search_smallest(
     encoding: Encoding,
     data: TaskData,
@@ -165,13 +188,5 @@ def search_smallest(
     key: jax.Array,
     progress: Progress = lambda message: None,
 ) -> SearchResult:
-    """Try architectures smallest first; return the first network that is perfect on held-out data."""
-    attempts = []
-    for index, arch in enumerate(search.candidates()):
-        attempt, params = train_arch(arch, encoding, data, config, key=jax.random.fold_in(key, index))
-        attempts.append(attempt)
-        verdict = "perfect" if attempt.perfect else f"{attempt.errors} held-out errors"
-        progress(f"  {arch.describe()}: {verdict} after {attempt.steps} steps ({attempt.seconds:.1f}s)")
-        if attempt.perfect:
-            return SearchResult(Network(arch, encoding, params), tuple(attempts))
-    return SearchResult(None, tuple(attempts))
+    """The first (smallest) network that is perfect on held-out data, or none."""
+    return next(perfect_networks(encoding, data, search, config, key=key, progress=progress))
