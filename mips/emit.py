@@ -55,11 +55,27 @@ def _state_machine(machine: StateMachine) -> str:
 def _affine(machine: AffineMachine) -> str:
     states = [f"s{i}" for i in range(machine.state_dim)]
     inputs = ["x"] if machine.input_dim == 1 else [f"x{j}" for j in range(machine.input_dim)]
-    lines = ["", "", "def program(inputs):"]
+    lines = [""]
+    update = machine.update
+    if machine.input_table:
+        # The update's constants are folded into the table: STEP[x] is all that input x adds.
+        constants = [row[-1] for row in update]
+        update = tuple(tuple(row[:-1]) + (Fraction(0),) for row in update)
+        single = machine.state_dim == 1
+        lines += ["# STEP[input]: what reading the input adds to the state", "STEP = {"]
+        for symbol, row in zip(machine.symbols, machine.input_table):
+            values = [int(v + c) for v, c in zip(row, constants)]
+            lines.append(f"    {from_tuple(symbol)!r}: {values[0] if single else tuple(values)!r},")
+        lines += ["}", ""]
+        key = ", ".join(inputs)
+        steps = [f"STEP[{key}]"] if single else [f"STEP[{key}][{i}]" for i in range(machine.state_dim)]
+    lines += ["", "def program(inputs):"]
     lines += [f"    {name} = {value}" for name, value in zip(states, machine.initial)]
     lines += ["    outputs = []", f"    for {', '.join(inputs)} in inputs:"]
     if states:
-        updates = [_expression(row, states + inputs) for row in machine.update]
+        updates = [_expression(row, states + inputs) for row in update]
+        if machine.input_table:
+            updates = [step if u == "0" else f"{u} + {step}" for u, step in zip(updates, steps)]
         lines.append(f"        {', '.join(states)} = {', '.join(updates)}")
     outs = [_expression(row, states) for row in machine.readout]
     lines.append(f"        outputs.append({outs[0] if len(outs) == 1 else '(' + ', '.join(outs) + ')'})")

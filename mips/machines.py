@@ -100,6 +100,10 @@ class AffineMachine:
 
     `update` has one row per state coordinate and `readout` one row per output
     number, each with a trailing constant column. Coefficients are exact.
+
+    When an input acts on the state in a way that is not linear in its value
+    (a counter of even inputs), `input_table` gives, for each input symbol in
+    `symbols`, what it adds to the state; the input columns of `update` are then 0.
     """
 
     state_dim: int
@@ -107,6 +111,8 @@ class AffineMachine:
     update: Matrix
     readout: Matrix
     initial: tuple[int, ...] = ()
+    symbols: tuple[tuple[int, ...], ...] = ()
+    input_table: Matrix = ()  # one row per symbol, one column per state coordinate
 
     def __post_init__(self):
         if not self.initial:
@@ -117,14 +123,17 @@ class AffineMachine:
     @property
     def size(self) -> int:
         """Description length: nonzero coefficients plus one per state coordinate."""
-        nonzero = sum(v != 0 for row in self.update + self.readout for v in row)
+        nonzero = sum(v != 0 for row in self.update + self.readout + self.input_table for v in row)
         return nonzero + self.state_dim
 
     def run(self, inputs: Sequence[Step]) -> list[Step]:
         state = [Fraction(v) for v in self.initial]
+        table = dict(zip(self.symbols, self.input_table))
         out = []
         for x in inputs:
             state = _affine(self.update, list(state) + list(as_tuple(x)))
+            if table:
+                state = [v + t for v, t in zip(state, table[as_tuple(x)])]
             y = _affine(self.readout, state)
             if any(v.denominator != 1 for v in state + y):
                 raise ValueError("affine machine left the integers")
@@ -139,6 +148,8 @@ class AffineMachine:
             "update": _matrix_json(self.update),
             "readout": _matrix_json(self.readout),
             "initial": list(self.initial),
+            "symbols": [list(x) for x in self.symbols],
+            "input_table": _matrix_json(self.input_table),
         }
 
     @classmethod
@@ -149,6 +160,8 @@ class AffineMachine:
             update=_matrix_from_json(data["update"]),
             readout=_matrix_from_json(data["readout"]),
             initial=tuple(int(v) for v in data.get("initial", ())),
+            symbols=tuple(tuple(x) for x in data.get("symbols", ())),
+            input_table=_matrix_from_json(data.get("input_table", ())),
         )
 
 

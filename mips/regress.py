@@ -23,6 +23,7 @@ from mips.trace import Trace
 @dataclass(frozen=True, kw_only=True)
 class RegressConfig:
     max_denominator: int = 12
+    max_table_symbols: int = 16  # inputs with at most this many values may act through a table
 
     def __post_init__(self):
         if self.max_denominator < 1:
@@ -81,22 +82,52 @@ def fit_lattice_machine(lattice: LatticeResult, trace: Trace, config: RegressCon
     current = states[:, 1:].reshape(-1, m)
     inputs = trace.inputs[:, 1:].reshape(-1, d)
     update, reason = fit_exact_affine(np.concatenate([previous, inputs], axis=1), current, config.max_denominator)
+    symbols, table = (), ()
     if update is None:
-        return AffineFit(None, f"state update: {reason}")
-    initial = _initial_state(update, states[:, 0], trace.inputs[:, 0], m)
+        fitted = _fit_with_input_table(previous, inputs, current, trace.inputs.reshape(-1, d), config)
+        if fitted is None:
+            return AffineFit(None, f"state update: {reason}, nor affine in the state with a table of the input")
+        update, symbols, table = fitted
+    initial = _initial_state(update, dict(zip(symbols, table)), states[:, 0], trace.inputs[:, 0], m)
     if initial is None:
         return AffineFit(None, "no integer initial state makes the first step follow the update rule")
-    machine = AffineMachine(state_dim=m, input_dim=d, update=update, readout=readout, initial=tuple(initial))
-    return AffineFit(_canonical(machine), "exact affine update and readout")
+    machine = AffineMachine(state_dim=m, input_dim=d, update=update, readout=readout, initial=tuple(initial),
+                            symbols=symbols, input_table=table)
+    how = "with a table of what each input adds" if table else "and readout"
+    return AffineFit(_canonical(machine), f"exact affine update {how}")
 
 
-def _initial_state(update: Matrix, first_states: np.ndarray, first_inputs: np.ndarray, m: int) -> list[int] | None:
-    """The integer s_0 with A s_0 = s_1 - B x_1 - c for every sequence, if there is one."""
+def _fit_with_input_table(previous, inputs, current, all_inputs, config: RegressConfig):
+    """s_t = A s_(t-1) + c + T[x_t]: affine in the state, any integer table in the input.
+
+    For inputs with few values (a counter of even numbers). The first symbol's
+    entry is folded into c, so that the fit has no redundant column."""
+    symbols = np.unique(all_inputs, axis=0)
+    if len(symbols) > config.max_table_symbols:
+        return None
+    index = np.array([np.flatnonzero((symbols == x).all(axis=1))[0] for x in inputs])
+    indicators = (index[:, None] == np.arange(1, len(symbols))).astype(np.int64)
+    rows, _ = fit_exact_affine(np.concatenate([previous, indicators], axis=1), current, config.max_denominator)
+    if rows is None:
+        return None
+    m, d = previous.shape[1], inputs.shape[1]
+    table = tuple(
+        tuple(Fraction(0) if j == 0 else row[m + j - 1] for row in rows) for j in range(len(symbols))
+    )
+    if any(v.denominator != 1 for entry in table for v in entry):
+        return None
+    update = tuple(tuple(row[:m]) + (Fraction(0),) * d + (row[-1],) for row in rows)
+    return update, tuple(tuple(int(v) for v in x) for x in symbols), table
+
+
+def _initial_state(update: Matrix, table: dict, first_states: np.ndarray, first_inputs: np.ndarray, m: int):
+    """The integer s_0 with A s_0 = s_1 - B x_1 - c (- T[x_1]) for every sequence, if there is one."""
     needed = set()
     for s1, x1 in zip(first_states, first_inputs):
         rest = [Fraction(int(v)) for v in s1]
+        added = table.get(tuple(int(v) for v in x1), (Fraction(0),) * m)
         for i, row in enumerate(update):
-            rest[i] -= sum((row[m + j] * int(x1[j]) for j in range(len(x1))), Fraction(0)) + row[-1]
+            rest[i] -= sum((row[m + j] * int(x1[j]) for j in range(len(x1))), Fraction(0)) + row[-1] + added[i]
         needed.add(tuple(rest))
     if len(needed) != 1:
         return None
@@ -157,7 +188,9 @@ def _orient(machine: AffineMachine) -> AffineMachine:
     m = machine.state_dim
     flip = []
     for i in range(m):
-        leading = [v for v in machine.update[i][m:-1] if v] + [row[i] for row in machine.readout if row[i]]
+        added = [row[i] + machine.update[i][-1] for row in machine.input_table]  # what each input adds
+        leading = [v for v in machine.update[i][m:-1] if v] + [v for v in added if v]
+        leading += [row[i] for row in machine.readout if row[i]]
         flip.append(-1 if leading and leading[0] < 0 else 1)
     if all(f == 1 for f in flip):
         return machine
@@ -167,7 +200,8 @@ def _orient(machine: AffineMachine) -> AffineMachine:
     )
     readout = tuple(tuple(row[j] * flip[j] for j in range(m)) + (row[-1],) for row in machine.readout)
     initial = tuple(v * f for v, f in zip(machine.initial, flip))
-    return replace(machine, update=update, readout=readout, initial=initial)
+    table = tuple(tuple(v * f for v, f in zip(row, flip)) for row in machine.input_table)
+    return replace(machine, update=update, readout=readout, initial=initial, input_table=table)
 
 
 def _shift(machine: AffineMachine, origin: list[int]) -> AffineMachine:

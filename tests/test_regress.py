@@ -286,3 +286,24 @@ def test_running_sum_in_offset_coordinates_starts_at_zero_with_no_constants():
     assert machine.initial == (0,)
     assert all(row[-1] == 0 for row in machine.update + machine.readout), machine
     assert machine.update == ((F(1), F(1), F(0)),) and machine.readout == ((F(1), F(0)),)
+
+
+def test_a_counter_of_even_inputs_acts_through_a_table_of_the_input():
+    """Affine in the state, but not in the input's value: the input acts through a table."""
+    from mips.emit import emit_program
+    from mips.verify import load_program
+
+    rng = np.random.default_rng(9)
+    inputs = rng.integers(0, 10, size=(200, 8, 1))
+    states = run_recurrence(inputs, lambda s, x: (s[0] + (x[0] % 2 == 0),), (0,))
+    lattice, trace = injected(3 - 2 * states, inputs, states)
+    fit = fit_lattice_machine(lattice, trace)
+    machine = fit.machine
+    assert machine is not None, fit.reason
+    assert "table" in fit.reason
+    program = load_program(emit_program(machine, ["evens"]))
+    for xs in rng.integers(0, 10, size=(20, 40)).tolist():
+        expected = list(np.cumsum([x % 2 == 0 for x in xs]))
+        assert machine.run(xs) == expected
+        assert program(xs) == expected
+    assert machine.initial == (0,)
