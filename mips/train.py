@@ -26,6 +26,9 @@ class TrainConfig:
     max_steps: int = 4000
     eval_every: int = 100  # steps per jitted chunk; held-out accuracy is checked after each
     learning_rate: float = 1e-2
+    # The rate decays exponentially to learning_rate * final_rate_factor at max_steps:
+    # an exact integer readout needs weights far finer than a fixed rate of 1e-2 allows.
+    final_rate_factor: float = 1e-2
     # After the first perfect check, train on at a tenth of the rate so that the
     # network's states settle onto clean discrete values (kept only if still perfect).
     polish_steps: int = 1000
@@ -36,8 +39,8 @@ class TrainConfig:
                 raise ValueError(f"TrainConfig.{name} must be at least 1")
         if self.polish_steps < 0:
             raise ValueError("TrainConfig.polish_steps must not be negative")
-        if self.learning_rate <= 0:
-            raise ValueError("TrainConfig.learning_rate must be positive")
+        if self.learning_rate <= 0 or not 0 < self.final_rate_factor <= 1:
+            raise ValueError("TrainConfig: learning_rate > 0 and 0 < final_rate_factor <= 1")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -98,6 +101,8 @@ def train_arch(
     steps, best_errors, best_seed = 0, None, 0
     data_keys = jax.random.split(key_data, config.seeds)
     while steps < config.max_steps:
+        rate = config.learning_rate * config.final_rate_factor ** (steps / config.max_steps)
+        opt_state.hyperparams["learning_rate"] = jnp.full((config.seeds,), rate)
         params, opt_state, data_keys = chunk(params, opt_state, data_keys, train_x, train_y)
         steps += config.eval_every
         errors = np.asarray(evaluate(params, held_x, held_y))
