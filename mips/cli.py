@@ -56,11 +56,13 @@ def cmd_synthesize(args) -> int:
 
     from mips.pipeline import PipelineConfig, synthesize
     from mips.report import build_report, summary_lines
-    from mips.runs import save_run
+    from mips.runs import save_run, saved_search
     from mips.train import SearchConfig
 
-    config = PipelineConfig(seed=args.seed, search=replace(SearchConfig(), max_hidden=args.max_hidden))
+    config = PipelineConfig(seed=args.seed, search=replace(SearchConfig(), max_hidden=args.max_hidden),
+                            time_budget=args.time_budget)
     out_dir = Path(args.out) if args.out else Path("runs") / task.name
+    reuse = None if args.retrain else saved_search(out_dir, task, config)
     started = time.perf_counter()
 
     def progress(message: str) -> None:
@@ -68,7 +70,10 @@ def cmd_synthesize(args) -> int:
             print(f"[{time.perf_counter() - started:6.1f}s] {message}", file=sys.stderr, flush=True)
 
     progress(f"synthesizing {task.name} ({task.source}), seed {args.seed}")
-    result = synthesize(task, config, progress)
+    if reuse is not None:
+        progress(f"{out_dir} holds a network trained for this task with this configuration: reusing it "
+                 "(--retrain to train again)")
+    result = synthesize(task, config, progress, reuse=reuse)
     save_run(result, out_dir)
     if result.program is not None:
         print(result.program)
@@ -153,6 +158,10 @@ def build_parser() -> argparse.ArgumentParser:
     synth.add_argument("--out", help="run folder (default: runs/<task>)")
     synth.add_argument("--seed", type=int, default=0, help="the one seed everything derives from (default 0)")
     synth.add_argument("--max-hidden", type=_positive(int), default=8, help="largest hidden size tried (default 8)")
+    synth.add_argument("--time-budget", type=_positive(float), default=None,
+                       help="seconds the network search may take (default: no limit)")
+    synth.add_argument("--retrain", action="store_true",
+                       help="train again even when the run folder holds a network trained the same way")
     synth.add_argument("--quiet", action="store_true", help="no progress lines")
     synth.set_defaults(run=cmd_synthesize)
 

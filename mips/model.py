@@ -118,18 +118,49 @@ def init_params(arch: Arch, encoding: Encoding, *, key: jax.Array) -> dict:
     }
 
 
-def forward(params: dict, arch: Arch, encoding: Encoding, features: jax.Array) -> tuple[jax.Array, jax.Array]:
-    """features [B, T, F] -> hidden states [B, T, n] and raw outputs [B, T, K]."""
+def forward(
+    params: dict, arch: Arch, encoding: Encoding, features: jax.Array, mask: jax.Array | None = None
+) -> tuple[jax.Array, jax.Array]:
+    """features [B, T, F] -> hidden states [B, T, n] and raw outputs [B, T, K].
+
+    `mask` ([n] of 0/1) switches hidden units off, so that one compiled padded
+    network trains every smaller hidden size (see `shrink`)."""
     f, g = _modules(arch, encoding)
 
     def step(h, x):
         h = f.apply({"params": params["f"]}, jnp.concatenate([h, x], axis=-1))
+        if mask is not None:
+            h = h * mask
         return h, h
 
     h0 = jnp.zeros((features.shape[0], arch.hidden), features.dtype)
     _, hidden = jax.lax.scan(step, h0, jnp.swapaxes(features, 0, 1))
     hidden = jnp.swapaxes(hidden, 0, 1)
     return hidden, g.apply({"params": params["g"]}, hidden)
+
+
+def hidden_mask(padded: int, hidden: int) -> np.ndarray:
+    """The mask that makes a network padded to `padded` units behave as one of `hidden` units."""
+    return (np.arange(padded) < hidden).astype(np.float32)
+
+
+def shrink(params: dict, padded: Arch, hidden: int, encoding: Encoding) -> dict:
+    """Parameters of a padded network trained under `hidden_mask(padded.hidden, hidden)`,
+    cut down to the equivalent network of `hidden` units.
+
+    Exact: a masked unit is always 0, so its weights never change the outputs (and,
+    with zero gradients, Adam never moves them)."""
+    if not 1 <= hidden <= padded.hidden:
+        raise ValueError(f"cannot shrink a network of {padded.hidden} hidden units to {hidden}")
+    keep_in = np.r_[0:hidden, padded.hidden:padded.hidden + encoding.feature_size]
+    f = {name: dict(layer) for name, layer in params["f"].items()}
+    g = {name: dict(layer) for name, layer in params["g"].items()}
+    f["Dense_0"]["kernel"] = f["Dense_0"]["kernel"][keep_in]
+    last = f"Dense_{padded.f_depth - 1}"
+    f[last]["kernel"] = f[last]["kernel"][:, :hidden]
+    f[last]["bias"] = f[last]["bias"][:hidden]
+    g["Dense_0"]["kernel"] = g["Dense_0"]["kernel"][:hidden]
+    return {"f": f, "g": g}
 
 
 def _split_heads(raw: jax.Array, encoding: Encoding):

@@ -8,8 +8,8 @@ task only through examples: the reference is called by `data` and `verify`.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
-from typing import Callable
+from dataclasses import asdict, dataclass, field, replace
+from typing import Callable, Iterator
 
 import jax
 import numpy as np
@@ -43,10 +43,17 @@ class PipelineConfig:
     verify: VerifyConfig = field(default_factory=VerifyConfig)
     extract_sequences: int = 2048  # training sequences the network is traced on for extraction
     networks_tried: int = 3  # perfect networks, smallest first, that extraction is tried on
+    time_budget: float | None = None  # seconds the network search may take (None: no limit)
 
     def __post_init__(self):
         if self.extract_sequences < 1 or self.networks_tried < 1:
             raise ValueError("PipelineConfig.extract_sequences and networks_tried must be at least 1")
+        if self.time_budget is not None and self.time_budget <= 0:
+            raise ValueError("PipelineConfig.time_budget must be positive")
+
+    def training_part(self) -> dict:
+        """What decides the trained network: a saved network is reused only when this agrees."""
+        return {"seed": self.seed, "data": asdict(self.data), "train": asdict(self.train), "search": asdict(self.search)}
 
 
 @dataclass(frozen=True)
@@ -75,13 +82,23 @@ class RunResult:
     program: str | None
     verdict: Verdict
     seconds: dict[str, float]
+    reused_network: bool = False  # the network came from an earlier run, not from training
 
     @property
     def network(self) -> Network | None:
         return self.search.network
 
 
-def synthesize(task: Task, config: PipelineConfig = PipelineConfig(), progress: Progress = lambda m: None) -> RunResult:
+def synthesize(
+    task: Task,
+    config: PipelineConfig = PipelineConfig(),
+    progress: Progress = lambda m: None,
+    *,
+    reuse: SearchResult | None = None,
+) -> RunResult:
+    """Run every stage. `reuse` is an earlier search of the same task and training
+    configuration (see `PipelineConfig.training_part`): its network is used first
+    instead of training again."""
     seconds: dict[str, float] = {}
     key = jax.random.key(config.seed)
 
@@ -100,7 +117,8 @@ def synthesize(task: Task, config: PipelineConfig = PipelineConfig(), progress: 
 
     stage("train", f"smallest network, {config.train.seeds} seeds at a time")
     encoding = choose_encoding(data.train, task.input_values)
-    networks = perfect_networks(encoding, data, config.search, config.train, key=key, progress=progress)
+    deadline = None if config.time_budget is None else time.monotonic() + config.time_budget
+    networks = _networks(encoding, data, config, key, deadline, reuse, progress)
     # The smallest perfect network may hold its states in a form no extractor can
     # read (a 1-D code with interleaved states, say); then the search goes on to
     # the next perfect architecture, up to `networks_tried` of them.
@@ -109,6 +127,10 @@ def synthesize(task: Task, config: PipelineConfig = PipelineConfig(), progress: 
         done("train")
         if search.network is None:
             reason = f"no network up to hidden size {config.search.max_hidden} got every held-out output right"
+            if search.out_of_time:
+                largest = max((a.arch.hidden for a in search.attempts), default=0)
+                reason = (f"the network search reached its time budget of {config.time_budget:g}s "
+                          f"(at hidden size {largest}) before any network got every held-out output right")
             if tries > 1:
                 reason = f"no structure reproduced the held-out outputs in {tries - 1} perfect network(s), and {reason}"
             return _failed(task, config, search, None, None, (), reason, seconds)
@@ -149,7 +171,21 @@ def synthesize(task: Task, config: PipelineConfig = PipelineConfig(), progress: 
     program = emit_program(chosen.machine, header + ["", verdict.summary()])
     done("verify")
     progress(f"  {verdict.summary()}")
-    return RunResult(task, config, search, extraction, affine, candidates, chosen, program, verdict, seconds)
+    reused = reuse is not None and search is reuse
+    return RunResult(task, config, search, extraction, affine, candidates, chosen, program, verdict, seconds, reused)
+
+
+def _networks(encoding, data, config, key, deadline, reuse, progress) -> Iterator[SearchResult]:
+    """The perfect networks, smallest first: a reused one, then the search's."""
+    after = None
+    if reuse is not None and reuse.network is not None:
+        progress(f"  reusing the saved network ({reuse.winner.arch.describe()}) instead of training again")
+        yield reuse
+        after = reuse.winner.arch
+    earlier = reuse.attempts if reuse is not None and reuse.network is not None else ()
+    for result in perfect_networks(encoding, data, config.search, config.train, key=key,
+                                   deadline=deadline, after=after, progress=progress):
+        yield replace(result, attempts=earlier + result.attempts)
 
 
 def trace_network(network: Network, inputs: np.ndarray) -> Trace:

@@ -30,11 +30,9 @@ def build_report(result: RunResult) -> dict:
         "verdict": result.verdict.summary(),
         "verification": result.verdict.to_json(),
         "network": None,
-        "search": [
-            {"arch": asdict(a.arch), "perfect": a.perfect, "heldout_errors": a.errors,
-             "steps": a.steps, "seconds": round(a.seconds, 3)}
-            for a in search.attempts
-        ],
+        "search": [a.to_json() for a in search.attempts],
+        "search_out_of_time": search.out_of_time,
+        "reused_network": result.reused_network,
         "extraction": None,
         "machine": None,
         "candidates": [

@@ -22,8 +22,10 @@ import numpy as np
 from mips.errors import RunError
 from mips.machines import Machine, machine_from_json
 from mips.model import Arch, Encoding, Head, Network
-from mips.pipeline import RunResult
+from mips.pipeline import PipelineConfig, RunResult
 from mips.report import FORMAT_VERSION, build_report
+from mips.task import Task
+from mips.train import Attempt, SearchResult
 
 REQUIRED = ("report.json", "config.json")
 
@@ -142,3 +144,28 @@ def load_run(folder: str | Path) -> SavedRun:
     machine_file = folder / "machine.json"
     machine = machine_from_json(json.loads(machine_file.read_text())) if machine_file.is_file() else None
     return SavedRun(folder, report, program, network, machine)
+
+
+def saved_search(folder: str | Path, task: Task, config: PipelineConfig) -> SearchResult | None:
+    """The trained network of an earlier run in `folder`, if that run was of the same
+    task with the same training configuration (so training again would give the same
+    network); otherwise None. A folder that is not a readable run is never an error here:
+    it is simply not reused."""
+    folder = Path(folder)
+    try:
+        run = load_run(folder)
+        saved_config = json.loads((folder / "config.json").read_text())
+    except (RunError, OSError, ValueError, KeyError):
+        return None
+    same_task = run.report["task"]["name"] == task.name and run.report["task"]["source"] == task.source
+    wanted = json.loads(json.dumps(config.training_part()))
+    same_training = all(saved_config.get(key) == value for key, value in wanted.items())
+    if not (same_task and same_training) or run.network is None:
+        return None
+    try:
+        attempts = tuple(Attempt.from_json(a) for a in run.report["search"])
+    except (KeyError, TypeError):
+        return None
+    if not attempts or attempts[-1].arch != run.network.arch or not attempts[-1].perfect:
+        return None
+    return SearchResult(run.network, attempts)
