@@ -131,9 +131,13 @@ def synthesize(
                 largest = max((a.arch.hidden for a in search.attempts), default=0)
                 reason = (f"the network search reached its time budget of {config.time_budget:g}s "
                           f"(at hidden size {largest}) before any network got every held-out output right")
-            if tries > 1:
-                reason = f"no structure reproduced the held-out outputs in {tries - 1} perfect network(s), and {reason}"
-            return _failed(task, config, search, None, None, (), reason, seconds)
+            if tries == 1:
+                return _failed(task, config, search, None, None, (), reason, seconds)
+            # Report the first perfect network and what was extracted from it, with
+            # every attempt made: the training did succeed, the extraction did not.
+            reason = f"no structure reproduced the held-out outputs in {tries - 1} perfect network(s), and {reason}"
+            first = replace(first_perfect, attempts=search.attempts, out_of_time=search.out_of_time)
+            return _failed(task, config, first, *first_extraction, reason, seconds)
 
         stage("extract", "state machine and integer lattice")
         trace = trace_network(search.network, data.train.inputs[: config.extract_sequences])
@@ -152,6 +156,8 @@ def synthesize(
         candidates = tuple(Candidate(m, _matches(m, data)) for m in machines)
         chosen = choose(candidates)
         done("regress")
+        if tries == 1:
+            first_perfect, first_extraction = search, (extraction, affine, candidates)
         if chosen is not None and chosen.matches_heldout:
             break
         if tries < config.networks_tried:

@@ -39,13 +39,17 @@ class TrainConfig:
     # Off by default: measured on a 2-D lattice task, 1e-4 kept the network perfect but
     # shrank its hidden states until the lattice spacing was lost in the noise.
     l1: float = 0.0
+    # Stop an architecture when the best seed's held-out errors have not gone down for
+    # this many steps (0: never): a failed candidate is most of a search's cost.
+    patience: int = 1500
+    quick_check: int = 256  # held-out sequences checked first at each check
 
     def __post_init__(self):
-        for name in ("seeds", "batch", "max_steps", "eval_every"):
+        for name in ("seeds", "batch", "max_steps", "eval_every", "quick_check"):
             if getattr(self, name) < 1:
                 raise ValueError(f"TrainConfig.{name} must be at least 1")
-        if self.polish_steps < 0 or self.l1 < 0:
-            raise ValueError("TrainConfig.polish_steps and TrainConfig.l1 must not be negative")
+        if self.polish_steps < 0 or self.l1 < 0 or self.patience < 0:
+            raise ValueError("TrainConfig.polish_steps, l1 and patience must not be negative")
         if self.learning_rate <= 0 or not 0 < self.final_rate_factor <= 1:
             raise ValueError("TrainConfig: learning_rate > 0 and 0 < final_rate_factor <= 1")
 
@@ -76,16 +80,18 @@ class Attempt:
     seconds: float
     seed_index: int
     out_of_time: bool = False  # stopped by the search's time budget, not by max_steps
+    plateau: bool = False  # stopped early: no seed improved within `patience` steps
 
     def to_json(self) -> dict:
         return {"arch": asdict(self.arch), "perfect": self.perfect, "heldout_errors": self.errors,
                 "steps": self.steps, "seconds": round(self.seconds, 3), "seed_index": self.seed_index,
-                "out_of_time": self.out_of_time}
+                "out_of_time": self.out_of_time, "plateau": self.plateau}
 
     @staticmethod
     def from_json(data: dict) -> "Attempt":
         return Attempt(Arch(**data["arch"]), data["perfect"], data["heldout_errors"], data["steps"],
-                       data["seconds"], data["seed_index"], data.get("out_of_time", False))
+                       data["seconds"], data["seed_index"], data.get("out_of_time", False),
+                       data.get("plateau", False))
 
 
 @dataclass(frozen=True)
@@ -96,7 +102,10 @@ class SearchResult:
 
     @property
     def winner(self) -> Attempt | None:
-        return self.attempts[-1] if self.network is not None else None
+        """The attempt that trained `network` (later attempts may follow it)."""
+        if self.network is None:
+            return None
+        return next(a for a in reversed(self.attempts) if a.perfect and a.arch == self.network.arch)
 
 
 def padded_size(hidden: int) -> int:
@@ -132,7 +141,11 @@ def train_arch(
     opt_state = jax.vmap(optimizer.init)(params)
     chunk, evaluate = _compiled(padded, encoding, optimizer, config)
 
-    steps, best_errors, best_seed, out_of_time = 0, None, 0, False
+    # Each check runs on a quick slice of the held-out data first, and on all of it
+    # only when some seed is perfect there: checking is then a small part of the cost.
+    quick_x, quick_y = held_x[: config.quick_check], held_y[: config.quick_check]
+    steps, best_errors, best_seed, out_of_time, plateau = 0, None, 0, False, False
+    lowest, improved_at = None, 0
     data_keys = jax.random.split(key_data, config.seeds)
     no_l1 = jnp.float32(0.0)
     while steps < config.max_steps:
@@ -140,14 +153,25 @@ def train_arch(
         opt_state.hyperparams["learning_rate"] = jnp.full((config.seeds,), rate)
         params, opt_state, data_keys = chunk(params, opt_state, data_keys, mask, no_l1, train_x, train_y)
         steps += config.eval_every
-        errors = np.asarray(evaluate(params, mask, held_x, held_y))
+        errors = np.asarray(evaluate(params, mask, quick_x, quick_y))
+        error_rate = errors.min() / quick_y.size
+        if errors.min() == 0:
+            errors = np.asarray(evaluate(params, mask, held_x, held_y))
+            error_rate = errors.min() / held_y.size
         best_seed = int(np.argmin(errors))
         best_errors = int(errors[best_seed])
         if best_errors == 0:
             break
+        if lowest is None or error_rate < lowest:
+            lowest, improved_at = error_rate, steps
+        if config.patience and steps - improved_at >= config.patience:
+            plateau = True  # no seed has got better for a while: this size is not going to make it
+            break
         if deadline is not None and time.monotonic() > deadline:
             out_of_time = True
             break
+    if best_errors:  # the count reported is over all held-out data
+        best_errors = int(np.asarray(evaluate(params, mask, held_x, held_y))[best_seed])
     if best_errors == 0 and config.polish_steps:
         opt_state.hyperparams["learning_rate"] = opt_state.hyperparams["learning_rate"] * 0.1
         polished, l1 = params, jnp.float32(config.l1)
@@ -157,7 +181,7 @@ def train_arch(
             params = polished
     best = shrink(jax.tree.map(lambda a: np.asarray(a[best_seed]), params), padded, arch.hidden, encoding)
     seconds = time.perf_counter() - start
-    return Attempt(arch, best_errors == 0, best_errors, steps, seconds, best_seed, out_of_time), best
+    return Attempt(arch, best_errors == 0, best_errors, steps, seconds, best_seed, out_of_time, plateau), best
 
 
 _CACHE: dict = {}
@@ -233,6 +257,7 @@ def perfect_networks(
         attempts.append(attempt)
         verdict = "perfect" if attempt.perfect else f"{attempt.errors} held-out errors"
         stopped = ", time budget reached" if attempt.out_of_time else ""
+        stopped += f", no progress in {config.patience} steps" if attempt.plateau else ""
         progress(f"  {arch.describe()}: {verdict} after {attempt.steps} steps ({attempt.seconds:.1f}s{stopped})")
         if attempt.perfect:
             yield SearchResult(Network(arch, encoding, params), tuple(attempts))

@@ -11,6 +11,7 @@ import numpy as np
 import tasks
 from mips.data import DataConfig
 from mips.pipeline import PipelineConfig, synthesize
+from mips.report import build_report
 from mips.runs import load_run, save_run
 from mips.task import load_data_file, load_task_file
 from mips.train import SearchConfig, TrainConfig
@@ -100,3 +101,40 @@ def test_cli_synthesize_writes_a_verified_run(tmp_path):
     for name in ("program.py", "config.json", "network.npz", "network.json", "machine.json"):
         assert (out / name).is_file(), name
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no staging folders left
+
+    # The same command again reuses the saved network instead of training; --retrain trains.
+    again = subprocess.run(
+        [sys.executable, "-m", "mips", "synthesize", "Bitwise_Not", "--out", str(out), "--max-hidden", "1"],
+        capture_output=True, text=True, cwd=tmp_path, timeout=600,
+    )
+    assert again.returncode == 0, again.stderr
+    assert "reusing the saved network" in again.stderr
+    assert " after " not in again.stderr  # no training attempt was made ("...: perfect after N steps")
+    assert json.loads((out / "report.json").read_text())["reused_network"] is True
+    retrained = subprocess.run(
+        [sys.executable, "-m", "mips", "synthesize", "Bitwise_Not", "--out", str(out), "--max-hidden", "1",
+         "--retrain", "--time-budget", "300"],
+        capture_output=True, text=True, cwd=tmp_path, timeout=600,
+    )
+    assert retrained.returncode == 0, retrained.stderr
+    assert "reusing" not in retrained.stderr
+    assert json.loads((out / "report.json").read_text())["reused_network"] is False
+
+
+def test_a_perfect_network_is_reported_even_when_no_structure_is_extracted(monkeypatch):
+
+    import mips.pipeline as pipeline
+    from mips.fsm import FsmResult
+    from mips.lattice import LatticeResult
+
+    monkeypatch.setattr(pipeline, "extract_fsm", lambda trace, config, seed: FsmResult(None, 0, 0, "disabled"))
+    monkeypatch.setattr(pipeline, "extract_lattice",
+                        lambda trace, config, seed: LatticeResult(np.zeros(1), None, None, np.inf, "disabled"))
+    config = replace(SMALL, search=SearchConfig(max_hidden=1, depths=((1, 1), (1, 2))))
+    result = synthesize(tasks.get("Bitwise_Not"), config)
+    assert not result.verdict.verified
+    assert "no structure reproduced the held-out outputs in 2 perfect network(s)" in result.verdict.summary()
+    assert result.network is not None and result.search.winner.arch == config.search.candidates()[0]
+    assert [a.arch for a in result.search.attempts] == config.search.candidates()
+    report = build_report(result)
+    assert report["network"]["hidden_size"] == 1 and len(report["search"]) == 2
