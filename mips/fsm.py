@@ -36,6 +36,9 @@ class FsmResult:
     clusters: int  # clusters before minimization (0 when none was consistent)
     points: int  # distinct hidden states clustered
     reason: str  # how it was found, or why not
+    # When `machine` has transitions the data never showed: the machine completed by
+    # merging states (see `merge_states`), else None.
+    merged: StateMachine | None = None
 
 
 def extract_fsm(trace: Trace, config: FsmConfig = FsmConfig(), *, seed: int = 0) -> FsmResult:
@@ -59,8 +62,15 @@ def extract_fsm(trace: Trace, config: FsmConfig = FsmConfig(), *, seed: int = 0)
         if _is_function(states[:, 1:], out_index) and _is_function(
             np.stack([states[:, :-1], symbol_index], axis=-1), states[:, 1:]
         ):
-            machine = _build(states, symbol_index, out_index, symbols, out_values, k)
-            return FsmResult(machine, k, len(unique), f"{k} clusters behave as states; minimized to {machine.states}")
+            raw, emits = _build(states, symbol_index, out_index, symbols, out_values, k)
+            machine = minimize(raw, emits)
+            reason = f"{k} clusters behave as states; minimized to {machine.states}"
+            merged = None
+            if not machine.complete:
+                merged = minimize(*merge_states(raw, emits))
+                reason += (f", with transitions never observed; merging states gives {merged.states} states"
+                           f" ({'complete' if merged.complete else 'still incomplete'})")
+            return FsmResult(machine, k, len(unique), reason, merged)
     limit = min(config.max_clusters, len(clustered))
     return FsmResult(None, 0, len(unique), f"no clustering into at most {limit} clusters is deterministic")
 
@@ -130,22 +140,91 @@ def _minimum_spanning_tree(points: np.ndarray) -> list[tuple[float, int, int]]:
     return edges
 
 
-def _build(states, symbol_index, out_index, symbols, out_values, k) -> StateMachine:
+def _build(states, symbol_index, out_index, symbols, out_values, k) -> tuple[StateMachine, set[int]]:
+    """The machine as observed, before minimization, and the states seen emitting."""
     transitions = np.full((k, len(symbols)), -1)
     transitions[states[:, :-1], symbol_index] = states[:, 1:]
     outputs = np.full(k, -1)
     outputs[states[:, 1:]] = out_index
     initial = int(states[0, 0])
-    return minimize(
-        StateMachine(
-            initial=initial,
-            symbols=tuple(tuple(int(v) for v in s) for s in symbols),
-            transitions=tuple(tuple(int(t) for t in row) for row in transitions),
-            # The initial state emits nothing; a state never seen emitting gets the first value.
-            outputs=tuple(tuple(int(v) for v in out_values[max(o, 0)]) for o in outputs),
-        ),
-        emits={int(s) for s in np.unique(states[:, 1:])},
+    machine = StateMachine(
+        initial=initial,
+        symbols=tuple(tuple(int(v) for v in s) for s in symbols),
+        transitions=tuple(tuple(int(t) for t in row) for row in transitions),
+        # The initial state emits nothing; a state never seen emitting gets the first value.
+        outputs=tuple(tuple(int(v) for v in out_values[max(o, 0)]) for o in outputs),
     )
+    return machine, {int(s) for s in np.unique(states[:, 1:])}
+
+
+def merge_states(machine: StateMachine, emits: set[int]) -> tuple[StateMachine, set[int]]:
+    """Complete a machine whose data never showed some transitions, by merging states.
+
+    This is the state-merging step of passive automata learning (RPNI), run on the
+    extracted machine: states are taken in breadth-first order, and each one is
+    merged into the earliest kept state it is compatible with (merging their
+    successors in turn, and never two states that emit different outputs), or else
+    kept. A merge never changes an observed output, so the result still reproduces
+    every observed sequence; what it adds is a guess for the unobserved transitions,
+    which held-out data and verification then test. Returns the merged machine and
+    the states that emit (others, like a start state never re-entered, carry no
+    output of their own)."""
+    symbols = len(machine.symbols)
+    rank = {s: i for i, s in enumerate(_breadth_first(machine.initial, machine.transitions))}
+    parent = list(range(machine.states))
+    table = {s: list(machine.transitions[s]) for s in range(machine.states)}
+    output = {s: machine.outputs[s] if s in emits else None for s in range(machine.states)}
+
+    def root(p, x):
+        while p[x] != x:
+            x = p[x]
+        return x
+
+    def merge(a, b):
+        p, t, o = parent.copy(), {k: v.copy() for k, v in table.items()}, dict(output)
+        pending = [(a, b)]
+        while pending:
+            x, y = (root(p, v) for v in pending.pop())
+            if x == y:
+                continue
+            if o[x] is not None and o[y] is not None and o[x] != o[y]:
+                return None
+            if rank.get(y, len(rank)) < rank.get(x, len(rank)):
+                x, y = y, x  # the earlier state stays the block's name
+            p[y] = x
+            o[x] = o[x] if o[x] is not None else o[y]
+            for i in range(symbols):
+                if t[x][i] < 0:
+                    t[x][i] = t[y][i]
+                elif t[y][i] >= 0:
+                    pending.append((t[x][i], t[y][i]))
+            del t[y]
+        return p, t, o
+
+    kept = [machine.initial]
+    while True:
+        kept = list(dict.fromkeys(root(parent, r) for r in kept))
+        frontier = {root(parent, t) for r in kept for t in table[r] if t >= 0} - set(kept)
+        if not frontier:
+            break
+        candidate = min(frontier, key=lambda s: rank.get(s, len(rank)))
+        for state in kept:
+            merged = merge(state, candidate)
+            if merged is not None:
+                parent, table, output = merged
+                break
+        else:
+            kept.append(candidate)
+    kept = list(dict.fromkeys(root(parent, r) for r in kept))
+    number = {s: i for i, s in enumerate(kept)}
+    fallback = machine.outputs[machine.initial]
+    result = StateMachine(
+        initial=number[root(parent, machine.initial)],
+        symbols=machine.symbols,
+        transitions=tuple(tuple(number[root(parent, t)] if t >= 0 else -1 for t in table[s]) for s in kept),
+        outputs=tuple(output[s] if output[s] is not None else fallback for s in kept),
+    )
+    return result, {number[s] for s in kept if output[s] is not None}
 
 
 def minimize(machine: StateMachine, emits: set[int] | None = None) -> StateMachine:

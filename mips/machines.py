@@ -51,6 +51,11 @@ class StateMachine:
         """Description length: table entries."""
         return self.states * (len(self.symbols) + 1)
 
+    @property
+    def complete(self) -> bool:
+        """Every transition is known (none was left unobserved)."""
+        return all(t >= 0 for row in self.transitions for t in row)
+
     def run(self, inputs: Sequence[Step]) -> list[Step]:
         index = {s: i for i, s in enumerate(self.symbols)}
         state, out = self.initial, []
@@ -119,6 +124,11 @@ class AffineMachine:
             object.__setattr__(self, "initial", (0,) * self.state_dim)
 
     kind = "lattice"
+
+    @property
+    def complete(self) -> bool:
+        """Defined on every input (a lattice has no unobserved transitions)."""
+        return True
 
     @property
     def size(self) -> int:

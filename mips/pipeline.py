@@ -62,6 +62,7 @@ class Candidate:
 
     machine: Machine
     matches_heldout: bool
+    merged: bool = False  # a state machine completed by merging states (a guess past the data)
 
 
 @dataclass(frozen=True)
@@ -154,6 +155,8 @@ def synthesize(
             progress(f"  lattice rules: {affine.reason}")
         machines = [m for m in (extraction.fsm.machine, affine.machine) if m is not None]
         candidates = tuple(Candidate(m, _matches(m, data)) for m in machines)
+        if extraction.fsm.merged is not None:
+            candidates += (Candidate(extraction.fsm.merged, _matches(extraction.fsm.merged, data), merged=True),)
         chosen = choose(candidates)
         done("regress")
         if tries == 1:
@@ -212,17 +215,20 @@ def _matches(machine: Machine, data: TaskData) -> bool:
 
 
 def choose(candidates: tuple[Candidate, ...]) -> Candidate | None:
-    """The smallest machine (description length) among those that reproduce held-out data."""
+    """Among the machines that reproduce the held-out data: a complete one (defined on
+    every input) before one with unobserved transitions, one read off the data before
+    one completed by merging states (a guess), and then the smallest (description length)."""
     if not candidates:
         return None
-    return min(candidates, key=lambda c: (not c.matches_heldout, c.machine.size))
+    return min(candidates, key=lambda c: (not c.matches_heldout, not c.machine.complete, c.merged, c.machine.size))
 
 
 def describe(candidate: Candidate) -> str:
     m = candidate.machine
     shape = f"{m.states}-state machine" if m.kind == "fsm" else f"{m.state_dim}-dimensional integer lattice"
     held = "reproduces" if candidate.matches_heldout else "does NOT reproduce"
-    return f"{shape} (size {m.size}), {held} the held-out outputs"
+    merged = ", completed by merging states" if candidate.merged else ""
+    return f"{shape} (size {m.size}){merged}, {held} the held-out outputs"
 
 
 def program_header(task: Task, search: SearchResult, chosen: Candidate, config: PipelineConfig) -> list[str]:

@@ -36,7 +36,8 @@ def build_report(result: RunResult) -> dict:
         "extraction": None,
         "machine": None,
         "candidates": [
-            {"kind": c.machine.kind, "size": c.machine.size, "matches_heldout": c.matches_heldout}
+            {"kind": c.machine.kind, "size": c.machine.size, "matches_heldout": c.matches_heldout,
+             "complete": c.machine.complete, "merged": c.merged}
             for c in result.candidates
         ],
         "program_lines": len(result.program.splitlines()) if result.program else 0,
@@ -65,6 +66,8 @@ def build_report(result: RunResult) -> dict:
             "kind": result.chosen.machine.kind,
             "size": result.chosen.machine.size,
             "matches_heldout": result.chosen.matches_heldout,
+            "complete": result.chosen.machine.complete,
+            "merged": result.chosen.merged,
             "description": describe(result.chosen),
             "definition": result.chosen.machine.to_json(),
         }

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
-from mips.fsm import FsmConfig, extract_fsm, minimize
+from mips.fsm import FsmConfig, extract_fsm, merge_states, minimize
 from mips.machines import StateMachine, from_tuple
 from mips.trace import Trace
 
@@ -424,3 +424,69 @@ def test_noise_as_large_as_the_spacing_breaks_recovery():
 def test_fsm_config_validates(kwargs):
     with pytest.raises(ValueError):
         FsmConfig(**kwargs)
+
+
+def _time_chain(length: int, period: int) -> tuple[StateMachine, set[int]]:
+    """What a network that counts time gives: one state per step, outputs (t - 1) mod period,
+    and no transition out of the last step (the data never went further)."""
+    transitions = tuple((t + 1, t + 1) if t < length else (-1, -1) for t in range(length + 1))
+    outputs = ((0,),) + tuple(((t - 1) % period,) for t in range(1, length + 1))
+    machine = StateMachine(initial=0, symbols=((0,), (1,)), transitions=transitions, outputs=outputs)
+    return machine, set(range(1, length + 1))
+
+
+@pytest.mark.parametrize("period", [2, 3])
+def test_merging_folds_a_time_chain_into_a_cycle_that_runs_past_the_data(period):
+    chain, emits = _time_chain(10, period)
+    assert not minimize(chain, emits).complete
+    merged = minimize(*merge_states(chain, emits))
+    assert merged.complete
+    assert merged.states == period
+    inputs = [0, 1] * 25
+    assert merged.run(inputs) == [(t - 1) % period for t in range(1, 51)]
+
+
+def test_merging_keeps_every_observed_output():
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        machine = random_machine(rng, states=6, symbols=2, outputs=3)
+        sequences = [list(rng.integers(0, 2, size=6)) for _ in range(15)]
+        # Keep only the transitions these sequences use.
+        used = {}
+        for seq in sequences:
+            state = machine.initial
+            for x in seq:
+                used[(state, x)] = machine.transitions[state][x]
+                state = used[(state, x)]
+        partial = StateMachine(
+            initial=machine.initial, symbols=machine.symbols,
+            transitions=tuple(tuple(used.get((s, x), -1) for x in range(2)) for s in range(machine.states)),
+            outputs=machine.outputs,
+        )
+        merged = minimize(*merge_states(partial, set(range(machine.states))))
+        for seq in sequences:
+            assert merged.run(seq) == machine.run(seq)
+
+
+def test_merging_a_complete_machine_changes_nothing_it_does():
+    rng = np.random.default_rng(5)
+    machine = random_machine(rng, states=5, symbols=3, outputs=2)
+    merged = minimize(*merge_states(machine, set(range(machine.states))))
+    smallest = minimize(machine)
+    assert merged.states == smallest.states
+    for _ in range(50):
+        seq = list(rng.integers(0, 3, size=20))
+        assert merged.run(seq) == machine.run(seq)
+
+
+def test_extraction_offers_a_merged_machine_only_when_transitions_are_missing():
+    chain, emits = _time_chain(6, 2)
+    # Hidden states: one point per time step, on a line; inputs do not matter.
+    rng = np.random.default_rng(0)
+    inputs = rng.integers(0, 2, size=(40, 6, 1))
+    hidden = np.broadcast_to(np.arange(7, dtype=float)[None, :, None], (40, 7, 1)).copy()
+    outputs = np.broadcast_to(((np.arange(1, 7) - 1) % 2)[None, :, None], (40, 6, 1)).copy()
+    result = extract_fsm(Trace(inputs, hidden, outputs))
+    assert result.machine is not None and not result.machine.complete
+    assert result.merged is not None and result.merged.complete and result.merged.states == 2
+    assert "merging states gives 2 states (complete)" in result.reason
