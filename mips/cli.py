@@ -133,6 +133,32 @@ def cmd_bench(args) -> int:
     return 0
 
 
+def cmd_inspect(args) -> int:
+    from mips.inspection import machine_dot, machine_text, overview, parse_inputs, render_dot, trace_rows, trace_text
+    from mips.runs import load_run
+
+    run = load_run(args.folder)
+    for line in overview(run):
+        print(line)
+    if run.machine is not None:
+        print()
+        for line in machine_text(run.machine):
+            print(line)
+        dot_file = Path(args.dot) if args.dot else run.folder / "machine.dot"
+        dot_file.write_text(machine_dot(run.machine, f"{run.report['task']['name']}: {run.machine.kind}"))
+        image, message = render_dot(dot_file)
+        print(f"\ndrawing: {dot_file}; {message}")
+    if run.program is not None and not args.trace:
+        print("\nprogram:\n")
+        print(run.program.rstrip())
+    if args.trace:
+        inputs = parse_inputs(args.trace, run.report["task"]["input_dim"])
+        print()
+        for line in trace_text(trace_rows(run, inputs)):
+            print(line)
+    return 0
+
+
 def _positive(kind):
     def parse(text: str):
         try:
@@ -164,6 +190,12 @@ def build_parser() -> argparse.ArgumentParser:
                        help="train again even when the run folder holds a network trained the same way")
     synth.add_argument("--quiet", action="store_true", help="no progress lines")
     synth.set_defaults(run=cmd_synthesize)
+
+    inspect = commands.add_parser("inspect", help="show what a run extracted: machine, drawing, program, trace")
+    inspect.add_argument("folder", metavar="RUN_DIR", help="a run folder written by `mips synthesize` (or a bench's runs/<task>)")
+    inspect.add_argument("--dot", help="where to write the Graphviz drawing (default RUN/machine.dot)")
+    inspect.add_argument("--trace", help="step through these inputs: '1,0,1' or a JSON list such as '[[1,2],[0,3]]'")
+    inspect.set_defaults(run=cmd_inspect)
 
     bench = commands.add_parser("bench", help="synthesize every task of a suite, in parallel, resumable")
     bench.add_argument("--suite", nargs="+", default=["smoke"],

@@ -57,13 +57,19 @@ class StateMachine:
         return all(t >= 0 for row in self.transitions for t in row)
 
     def run(self, inputs: Sequence[Step]) -> list[Step]:
+        return [output for _, output in self.steps(inputs)]
+
+    def steps(self, inputs: Sequence[Step]) -> list[tuple[int, Step]]:
+        """(state, output) after each input."""
         index = {s: i for i, s in enumerate(self.symbols)}
         state, out = self.initial, []
         for x in inputs:
+            if as_tuple(x) not in index:
+                raise KeyError(f"input {x!r} is not in the machine's alphabet")
             state = self.transitions[state][index[as_tuple(x)]]
             if state < 0:
                 raise KeyError(f"transition on input {x!r} was never observed")
-            out.append(from_tuple(self.outputs[state]))
+            out.append((state, from_tuple(self.outputs[state])))
         return out
 
     def to_json(self) -> dict:
@@ -137,17 +143,23 @@ class AffineMachine:
         return nonzero + self.state_dim
 
     def run(self, inputs: Sequence[Step]) -> list[Step]:
+        return [output for _, output in self.steps(inputs)]
+
+    def steps(self, inputs: Sequence[Step]) -> list[tuple[tuple[int, ...], Step]]:
+        """(state, output) after each input."""
         state = [Fraction(v) for v in self.initial]
         table = dict(zip(self.symbols, self.input_table))
         out = []
         for x in inputs:
+            if table and as_tuple(x) not in table:
+                raise KeyError(f"input {x!r} is not in the machine's input table")
             state = _affine(self.update, list(state) + list(as_tuple(x)))
             if table:
                 state = [v + t for v, t in zip(state, table[as_tuple(x)])]
             y = _affine(self.readout, state)
             if any(v.denominator != 1 for v in state + y):
                 raise ValueError("affine machine left the integers")
-            out.append(from_tuple([int(v) for v in y]))
+            out.append((tuple(int(v) for v in state), from_tuple([int(v) for v in y])))
         return out
 
     def to_json(self) -> dict:

@@ -18,7 +18,8 @@ LAYERS = {
     "verify": 7,
     "pipeline": 8,
     "report": 9, "runs": 10, "bench": 10,
-    "cli": 11, "__main__": 12, "__init__": 0,
+    "inspection": 11,
+    "cli": 12, "__main__": 13, "__init__": 0,
 }
 HEAVY = {"jax", "flax", "optax"}
 
