@@ -134,7 +134,9 @@ def cmd_bench(args) -> int:
 
 
 def cmd_inspect(args) -> int:
-    from mips.inspection import machine_dot, machine_text, overview, parse_inputs, render_dot, trace_rows, trace_text
+    from mips.inspection import (
+        machine_dot, machine_text, overview, parse_inputs, plot_states, render_dot, trace_rows, trace_text,
+    )
     from mips.runs import load_run
 
     run = load_run(args.folder)
@@ -148,6 +150,8 @@ def cmd_inspect(args) -> int:
         dot_file.write_text(machine_dot(run.machine, f"{run.report['task']['name']}: {run.machine.kind}"))
         image, message = render_dot(dot_file)
         print(f"\ndrawing: {dot_file}; {message}")
+    if run.network is not None and not args.no_plot:
+        print(plot_states(run, Path(args.plot) if args.plot else run.folder / "states.png"))
     if run.program is not None and not args.trace:
         print("\nprogram:\n")
         print(run.program.rstrip())
@@ -194,6 +198,8 @@ def build_parser() -> argparse.ArgumentParser:
     inspect = commands.add_parser("inspect", help="show what a run extracted: machine, drawing, program, trace")
     inspect.add_argument("folder", metavar="RUN_DIR", help="a run folder written by `mips synthesize` (or a bench's runs/<task>)")
     inspect.add_argument("--dot", help="where to write the Graphviz drawing (default RUN/machine.dot)")
+    inspect.add_argument("--plot", help="where to save the plot of the hidden states (default RUN/states.png)")
+    inspect.add_argument("--no-plot", action="store_true", help="no plot")
     inspect.add_argument("--trace", help="step through these inputs: '1,0,1' or a JSON list such as '[[1,2],[0,3]]'")
     inspect.set_defaults(run=cmd_inspect)
 

@@ -209,3 +209,57 @@ def overview(run: SavedRun) -> list[str]:
         lines.append(f"machine: none; state machine: {extraction['fsm']['reason']}; "
                      f"lattice: {extraction['lattice']['reason']}")
     return lines
+
+
+def plot_states(run: SavedRun, path: Path, *, sequences: int = 200, seed: int = 0) -> str:
+    """Scatter the network's hidden states on random input sequences of the training
+    length, coloured by the state the extracted machine is in at the same step (for a
+    lattice machine: by its first integer coordinate). Hidden spaces of more than two
+    dimensions are shown on their two principal axes; a 1-D one against time."""
+    if run.network is None:
+        raise RunError(f"{run.folder}: no trained network to plot")
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only, no display needed
+    import matplotlib.pyplot as plt
+
+    encoding = run.network.encoding
+    length = int(run.report["task"]["length"])
+    rng = np.random.default_rng(seed)
+    inputs = rng.choice(np.asarray(encoding.input_values), size=(sequences, length, encoding.input_dim))
+    hidden, _ = run.network.run(inputs)
+    points = hidden.reshape(-1, hidden.shape[-1])
+    times = np.tile(np.arange(1, length + 1), sequences)
+    if points.shape[1] == 1:
+        xy, labels = np.stack([times, points[:, 0]], axis=1), ("step t", "hidden unit 0")
+    elif points.shape[1] == 2:
+        xy, labels = points, ("hidden unit 0", "hidden unit 1")
+    else:
+        centred = points - points.mean(axis=0)
+        axes = np.linalg.svd(centred, full_matrices=False)[2][:2]
+        xy, labels = centred @ axes.T, ("principal axis 1", "principal axis 2")
+
+    colour, legend, cmap = None, "no machine was extracted", "viridis"
+    if run.machine is not None:
+        try:
+            states = [run.machine.steps([from_tuple(step) for step in sequence]) for sequence in inputs]
+            if isinstance(run.machine, StateMachine):
+                colour = np.asarray([s for seq in states for s, _ in seq])
+                legend, cmap = "colour: the state machine's state", "tab20"
+            else:
+                colour = np.asarray([s[0] for seq in states for s, _ in seq])
+                legend = "colour: the lattice machine's coordinate s0"
+        except (KeyError, ValueError) as exc:
+            legend = f"the machine stopped on these inputs ({exc})"
+
+    figure, axis = plt.subplots(figsize=(7, 5.5))
+    scatter = axis.scatter(xy[:, 0], xy[:, 1], c=colour, s=9, cmap=cmap if colour is not None else None)
+    if colour is not None:
+        figure.colorbar(scatter, ax=axis)
+    axis.set_xlabel(labels[0])
+    axis.set_ylabel(labels[1])
+    axis.set_title(f"{run.report['task']['name']}: hidden states ({legend})", fontsize=9)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+    return f"plot of the hidden states: {path}"

@@ -124,3 +124,13 @@ def test_cli_inspect_refuses_what_is_not_a_run(tmp_path, capsys):
     (tmp_path / "config.json").write_text("{}")
     assert main(["inspect", str(tmp_path)]) == 2
     assert "run format 999" in capsys.readouterr().err
+
+
+def test_cli_inspect_saves_a_plot_of_the_hidden_states(run_folder, capsys):
+    target = run_folder.parent / "plot.png"
+    assert main(["inspect", str(run_folder), "--plot", str(target)]) == 0
+    assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert f"plot of the hidden states: {target}" in capsys.readouterr().out
+    (run_folder / "states.png").unlink(missing_ok=True)
+    assert main(["inspect", str(run_folder), "--no-plot"]) == 0
+    assert not (run_folder / "states.png").exists()
