@@ -106,6 +106,36 @@ def test_summary_puts_results_beside_the_anchors():
     assert "original MIPS 1, GPT-4 credited 1 (actually correct 1), RPNI (no network) 1" in text
     assert "| Sum_All | yes | 1 | 1 | lattice (size 3) |" in text
     assert "| Parity_Last4 | NO |" in text
+    assert "Trained to 100% held-out accuracy: 1 of 2." in text
+    assert "Extracted machine alone reproduces the held-out outputs: 1 of 2." in text
+    assert "Hidden size no larger than the original search's: 1 of 2." in text
+
+
+def test_summary_counts_a_larger_hidden_size_against_the_anchor():
+    records = [{"task": "Sum_All", "solved": False, "wall_seconds": 3.0, "reason": "", "hidden_size": 2,
+                "machine": {"kind": "lattice", "size": 3, "matches_heldout": False}}]
+    text = summary_markdown(records, tasks.anchors(), wall=3.0)
+    assert "Hidden size no larger than the original search's: 0 of 1." in text
+    assert "Trained to 100% held-out accuracy: 1 of 1." in text
+    assert "Extracted machine alone reproduces the held-out outputs: 0 of 1." in text
+
+
+def test_workers_get_the_search_budget_and_a_shared_compilation_cache(tmp_path, monkeypatch):
+    from mips import bench
+
+    seen = {}
+
+    class FakePopen:
+        def __init__(self, command, env, **kwargs):
+            seen["command"], seen["env"] = command, env
+
+    monkeypatch.setattr(bench.subprocess, "Popen", FakePopen)
+    monkeypatch.delenv("JAX_COMPILATION_CACHE_DIR", raising=False)
+    (tmp_path / "logs").mkdir()
+    bench._start(Job("X", "X"), tmp_path, BenchConfig(task_timeout=200.0))
+    command = seen["command"]
+    assert command[command.index("--time-budget") + 1] == "150.0"
+    assert seen["env"]["JAX_COMPILATION_CACHE_DIR"] == str((tmp_path / "jax-cache").resolve())
 
 
 def test_suites_resolve(suite):
