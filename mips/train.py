@@ -43,9 +43,13 @@ class TrainConfig:
     # this many steps (0: never): a failed candidate is most of a search's cost.
     patience: int = 1500
     quick_check: int = 256  # held-out sequences checked first at each check
+    # Every hidden size up to this trains padded to it, with the extra units masked off:
+    # compiling costs several seconds, far more than training a small candidate, and a
+    # few padded units cost little.
+    pad_hidden_to: int = 8
 
     def __post_init__(self):
-        for name in ("seeds", "batch", "max_steps", "eval_every", "quick_check"):
+        for name in ("seeds", "batch", "max_steps", "eval_every", "quick_check", "pad_hidden_to"):
             if getattr(self, name) < 1:
                 raise ValueError(f"TrainConfig.{name} must be at least 1")
         if self.polish_steps < 0 or self.l1 < 0 or self.patience < 0:
@@ -108,10 +112,10 @@ class SearchResult:
         return next(a for a in reversed(self.attempts) if a.perfect and a.arch == self.network.arch)
 
 
-def padded_size(hidden: int) -> int:
-    """Hidden sizes train padded to the next power of two, so that one compiled
-    function serves several candidate sizes."""
-    return 1 << (hidden - 1).bit_length()
+def padded_size(hidden: int, smallest: int = 1) -> int:
+    """Hidden sizes train padded to the next power of two, and to at least `smallest`,
+    so that one compiled function serves several candidate sizes."""
+    return max(smallest, 1 << (hidden - 1).bit_length())
 
 
 def train_arch(
@@ -128,7 +132,7 @@ def train_arch(
 
     Returns the best seed's attempt and its parameters (numpy, of `arch`'s size)."""
     start = time.perf_counter()
-    padded = replace(arch, hidden=padded_size(arch.hidden))
+    padded = replace(arch, hidden=padded_size(arch.hidden, config.pad_hidden_to))
     mask = jnp.asarray(hidden_mask(padded.hidden, arch.hidden))
     train_x = jnp.asarray(encoding.features(data.train.inputs))
     train_y = jnp.asarray(data.train.outputs)

@@ -29,6 +29,11 @@ def test_padded_size_is_the_next_power_of_two(hidden, expected):
     assert padded_size(hidden) == expected
 
 
+@pytest.mark.parametrize("hidden, expected", [(1, 8), (3, 8), (8, 8), (9, 16)])
+def test_padded_size_is_at_least_the_floor(hidden, expected):
+    assert padded_size(hidden, 8) == expected
+
+
 @pytest.mark.parametrize("f_depth, g_depth, hidden", [(1, 1, 3), (2, 2, 3), (2, 1, 1), (1, 2, 4)])
 def test_a_masked_padded_network_equals_its_shrunk_network(f_depth, g_depth, hidden):
     _, data, encoding = _setup("Sum_Last2")
