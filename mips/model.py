@@ -163,6 +163,26 @@ def shrink(params: dict, padded: Arch, hidden: int, encoding: Encoding) -> dict:
     return {"f": f, "g": g}
 
 
+def pad(params: dict, arch: Arch, padded: Arch, encoding: Encoding) -> dict:
+    """The parameters of a network of `arch.hidden` units placed in a network padded to
+    `padded.hidden` units, the extra weights zero: the inverse of `shrink`. Training the
+    padded network under `hidden_mask` is then training the small one, from the same
+    initialization, while sharing the padded network's compiled code."""
+    n, size, features = arch.hidden, padded.hidden, encoding.feature_size
+    f = {name: dict(layer) for name, layer in params["f"].items()}
+    g = {name: dict(layer) for name, layer in params["g"].items()}
+    first = f["Dense_0"]["kernel"]
+    grown = jnp.zeros((size + features, first.shape[1]), first.dtype)
+    f["Dense_0"]["kernel"] = grown.at[:n].set(first[:n]).at[size:].set(first[n:])
+    last = f"Dense_{padded.f_depth - 1}"
+    kernel, bias = f[last]["kernel"], f[last]["bias"]
+    f[last]["kernel"] = jnp.zeros((kernel.shape[0], size), kernel.dtype).at[:, :n].set(kernel)
+    f[last]["bias"] = jnp.zeros((size,), bias.dtype).at[:n].set(bias)
+    readin = g["Dense_0"]["kernel"]
+    g["Dense_0"]["kernel"] = jnp.zeros((size, readin.shape[1]), readin.dtype).at[:n].set(readin)
+    return {"f": f, "g": g}
+
+
 def _split_heads(raw: jax.Array, encoding: Encoding):
     start = 0
     for head in encoding.heads:

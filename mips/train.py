@@ -14,7 +14,7 @@ import numpy as np
 import optax
 
 from mips.data import TaskData
-from mips.model import Arch, Encoding, Network, decode, forward, hidden_mask, init_params, loss, shrink
+from mips.model import Arch, Encoding, Network, decode, forward, hidden_mask, init_params, loss, pad, shrink
 
 Progress = Callable[[str], None]
 
@@ -141,7 +141,9 @@ def train_arch(
     optimizer = optax.inject_hyperparams(optax.adam)(learning_rate=config.learning_rate)
 
     key_init, key_data = jax.random.split(key)
-    params = jax.vmap(lambda k: init_params(padded, encoding, key=k))(jax.random.split(key_init, config.seeds))
+    params = jax.vmap(lambda k: pad(init_params(arch, encoding, key=k), arch, padded, encoding))(
+        jax.random.split(key_init, config.seeds)
+    )
     opt_state = jax.vmap(optimizer.init)(params)
     chunk, evaluate = _compiled(padded, encoding, optimizer, config)
 

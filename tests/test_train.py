@@ -141,3 +141,19 @@ def test_an_architecture_that_stops_improving_is_abandoned_early():
     assert attempt.plateau and not attempt.perfect and not attempt.out_of_time
     assert attempt.steps < 4000
     assert attempt.errors > 0
+
+
+@pytest.mark.parametrize("f_depth, g_depth, hidden", [(1, 1, 1), (2, 2, 3), (2, 1, 5), (1, 2, 8)])
+def test_pad_then_shrink_gives_back_the_same_parameters(f_depth, g_depth, hidden):
+    from mips.model import pad
+
+    _, _, encoding = _setup("Sum_Last2")
+    small = Arch(hidden, f_depth, g_depth, 16)
+    padded = Arch(8, f_depth, g_depth, 16)
+    params = jax.tree.map(np.asarray, init_params(small, encoding, key=jax.random.key(hidden)))
+    grown = pad(params, small, padded, encoding)
+    back = shrink(jax.tree.map(np.asarray, grown), padded, hidden, encoding)
+    for part in ("f", "g"):
+        for layer, values in params[part].items():
+            for name, value in values.items():
+                np.testing.assert_array_equal(back[part][layer][name], value)
