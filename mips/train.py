@@ -203,6 +203,8 @@ def _compiled(arch: Arch, encoding: Encoding, optimizer, config: TrainConfig):
 
     def seed_loss(params, mask, l1, x, y):
         _, raw = forward(params, arch, encoding, x, mask)
+        if not config.l1:  # off: keep the penalty out of every training step
+            return loss(raw, y, encoding)
         penalty = sum(jnp.sum(jnp.abs(w)) for w in jax.tree.leaves(params))
         return loss(raw, y, encoding) + l1 * penalty
 
