@@ -52,27 +52,71 @@ def extract_fsm(trace: Trace, config: FsmConfig = FsmConfig(), *, seed: int = 0)
         chosen = np.random.default_rng(seed).choice(len(unique), size=config.max_points, replace=False)
         clustered = unique[chosen]
         nearest = _nearest_index(unique, clustered)
-    symbols, symbol_index = np.unique(trace.inputs.reshape(-1, trace.inputs.shape[-1]), axis=0, return_inverse=True)
-    symbol_index = symbol_index.reshape(trace.sequences, trace.steps)
-    out_values, out_index = np.unique(trace.outputs.reshape(-1, trace.outputs.shape[-1]), axis=0, return_inverse=True)
-    out_index = out_index.reshape(trace.sequences, trace.steps)
+    _, symbol_index, _, out_index = _alphabets(trace)
 
     for k, labels in _single_linkage_cuts(clustered, config.max_clusters):
         states = labels[nearest][inverse].reshape(trace.sequences, trace.steps + 1)
         if _is_function(states[:, 1:], out_index) and _is_function(
             np.stack([states[:, :-1], symbol_index], axis=-1), states[:, 1:]
         ):
-            raw, emits = _build(states, symbol_index, out_index, symbols, out_values, k)
-            machine = minimize(raw, emits)
-            reason = f"{k} clusters behave as states; minimized to {machine.states}"
-            merged = None
-            if not machine.complete:
-                merged = minimize(*merge_states(raw, emits))
-                reason += (f", with transitions never observed; merging states gives {merged.states} states"
-                           f" ({'complete' if merged.complete else 'still incomplete'})")
-            return FsmResult(machine, k, len(unique), reason, merged)
+            return machine_from_labels(states, trace, f"{k} clusters behave as states", len(unique))
     limit = min(config.max_clusters, len(clustered))
     return FsmResult(None, 0, len(unique), f"no clustering into at most {limit} clusters is deterministic")
+
+
+def machine_from_labels(states: np.ndarray, trace: Trace, how: str, points: int) -> FsmResult:
+    """The minimized machine whose states are `states` ([N, T + 1] labels of the traced
+    hidden states). Each (state, input) pair goes where most of its occurrences go, and
+    each state emits its most frequent output; when the labels behave as states (no
+    disagreement) that is exactly the observed machine. Transitions the data never
+    showed are completed by merging states, as a second machine."""
+    symbols, symbol_index, out_values, out_index = _alphabets(trace)
+    k = int(states.max()) + 1
+    transitions, moved_off = _majority(states[:, :-1] * len(symbols) + symbol_index, states[:, 1:], k * len(symbols))
+    outputs, emitted_off = _majority(states[:, 1:], out_index, k)
+    raw = StateMachine(
+        initial=int(states[0, 0]),
+        symbols=tuple(tuple(int(v) for v in s) for s in symbols),
+        transitions=tuple(tuple(int(t) for t in transitions[s * len(symbols):(s + 1) * len(symbols)])
+                          for s in range(k)),
+        # The initial state emits nothing; a state never seen emitting gets the first value.
+        outputs=tuple(tuple(int(v) for v in out_values[max(o, 0)]) for o in outputs),
+    )
+    emits = {int(s) for s in np.unique(states[:, 1:])}
+    machine = minimize(raw, emits)
+    reason = how
+    if moved_off or emitted_off:
+        reason += (f"; by majority ({moved_off} of {states[:, 1:].size} steps went elsewhere, "
+                   f"{emitted_off} emitted otherwise)")
+    reason += f"; minimized to {machine.states}"
+    merged = None
+    if not machine.complete:
+        merged = minimize(*merge_states(raw, emits))
+        reason += (f", with transitions never observed; merging states gives {merged.states} states"
+                   f" ({'complete' if merged.complete else 'still incomplete'})")
+    return FsmResult(machine, k, points, reason, merged)
+
+
+def _alphabets(trace: Trace):
+    """The input symbols and output values seen, and each step's index into them ([N, T])."""
+    symbols, symbol_index = np.unique(trace.inputs.reshape(-1, trace.inputs.shape[-1]), axis=0, return_inverse=True)
+    out_values, out_index = np.unique(trace.outputs.reshape(-1, trace.outputs.shape[-1]), axis=0, return_inverse=True)
+    shape = (trace.sequences, trace.steps)
+    return symbols, symbol_index.reshape(shape), out_values, out_index.reshape(shape)
+
+
+def _majority(keys: np.ndarray, values: np.ndarray, size: int) -> tuple[np.ndarray, int]:
+    """For each key in range(size), its most frequent value (-1 for a key never seen),
+    and how many occurrences disagree with their key's choice."""
+    pairs, counts = np.unique(np.stack([keys.reshape(-1), values.reshape(-1)], axis=1), axis=0, return_counts=True)
+    # Sorted by key then value: for each key, the pair with the largest count wins
+    # (ties: the smallest value).
+    order = np.lexsort((-counts, pairs[:, 0]))
+    pairs, counts = pairs[order], counts[order]
+    first = np.r_[True, pairs[1:, 0] != pairs[:-1, 0]]
+    chosen = np.full(size, -1, dtype=np.int64)
+    chosen[pairs[first, 0]] = pairs[first, 1]
+    return chosen, int(counts.sum() - counts[first].sum())
 
 
 def _nearest_index(points: np.ndarray, centres: np.ndarray, chunk: int = 512) -> np.ndarray:
@@ -138,23 +182,6 @@ def _minimum_spanning_tree(points: np.ndarray) -> list[tuple[float, int, int]]:
         best[closer] = distance[closer]
         parent[closer] = j
     return edges
-
-
-def _build(states, symbol_index, out_index, symbols, out_values, k) -> tuple[StateMachine, set[int]]:
-    """The machine as observed, before minimization, and the states seen emitting."""
-    transitions = np.full((k, len(symbols)), -1)
-    transitions[states[:, :-1], symbol_index] = states[:, 1:]
-    outputs = np.full(k, -1)
-    outputs[states[:, 1:]] = out_index
-    initial = int(states[0, 0])
-    machine = StateMachine(
-        initial=initial,
-        symbols=tuple(tuple(int(v) for v in s) for s in symbols),
-        transitions=tuple(tuple(int(t) for t in row) for row in transitions),
-        # The initial state emits nothing; a state never seen emitting gets the first value.
-        outputs=tuple(tuple(int(v) for v in out_values[max(o, 0)]) for o in outputs),
-    )
-    return machine, {int(s) for s in np.unique(states[:, 1:])}
 
 
 def merge_states(machine: StateMachine, emits: set[int]) -> tuple[StateMachine, set[int]]:

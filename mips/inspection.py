@@ -206,8 +206,10 @@ def overview(run: SavedRun) -> list[str]:
         lines.append(f"machine: {report['machine']['description']}")
     elif report.get("extraction"):
         extraction = report["extraction"]
-        lines.append(f"machine: none; state machine: {extraction['fsm']['reason']}; "
-                     f"lattice: {extraction['lattice']['reason']}")
+        behaviour = extraction.get("behaviour")  # absent in runs saved before it existed
+        lines.append(f"machine: none; state machine by clusters: {extraction['fsm']['reason']}; "
+                     + (f"by behaviour: {behaviour['reason']}; " if behaviour else "")
+                     + f"lattice: {extraction['lattice']['reason']}")
     return lines
 
 

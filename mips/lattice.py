@@ -56,7 +56,12 @@ class LatticeResult:
         return (hidden - self.origin) @ np.linalg.pinv(self.basis)
 
 
-def extract_lattice(trace: Trace, config: LatticeConfig = LatticeConfig(), *, seed: int = 0) -> LatticeResult:
+def extract_lattice(
+    trace: Trace, config: LatticeConfig = LatticeConfig(), *, seed: int = 0, nudges: np.ndarray | None = None
+) -> LatticeResult:
+    """`nudges` ([K, n], optional) are hidden-state differences that the network itself
+    says are lattice steps (see `behaviour.input_nudges`); they are tried as the basis
+    first, then the differences between neighbouring states."""
     after_steps = trace.hidden[:, 1:]
     origin = after_steps[0, 0]
     points = after_steps.reshape(-1, after_steps.shape[-1]) - origin
@@ -68,12 +73,10 @@ def extract_lattice(trace: Trace, config: LatticeConfig = LatticeConfig(), *, se
         return LatticeResult(origin, np.zeros((0, points.shape[1])), states, 0.0, "all hidden states are one point")
     projection = right[:rank]  # [m, n]
     projected = unique @ projection.T
-    near_distance, near_vectors = _nearest(projected, config, np.random.default_rng(seed))
     best_error, failure = np.inf, "no candidate vectors"
-    for noise in _noise_levels(near_distance):
-        basis = _independent_shortest(near_distance, near_vectors, noise, rank, config.neighbours)
+    for basis, how in _candidate_bases(projected, rank, projection, config, seed, nudges):
         if basis is None:
-            failure = f"fewer than {rank} independent vectors longer than {noise:.3g}"
+            failure = how
             continue
         basis = _refine(projected, basis, config)
         if basis is None:
@@ -86,13 +89,63 @@ def extract_lattice(trace: Trace, config: LatticeConfig = LatticeConfig(), *, se
         error = float(np.abs(coords - np.round(coords)).max())
         if error <= config.integrality:
             states = np.round(coords).astype(np.int64).reshape(after_steps.shape[:2] + (rank,))
-            reason = f"{rank}-dimensional lattice, states within {error:.3f} of lattice points"
-            if noise > 0:
-                reason += f" (differences below {noise:.2g} treated as noise)"
+            reason = f"{rank}-dimensional lattice, states within {error:.3f} of lattice points{how}"
             return LatticeResult(origin_here, full_basis, states, error, reason)
         best_error = min(best_error, error)
         failure = f"states up to {best_error:.2f} lattice units away from the nearest lattice point"
     return LatticeResult(origin, None, None, float(best_error), failure)
+
+
+def _candidate_bases(projected, rank, projection, config, seed, nudges):
+    """Yield (basis [m, m] or None, how it was found / why not), most direct first."""
+    if nudges is not None and len(nudges):
+        basis = _most_frequent_independent(nudges @ projection.T, rank)
+        yield basis, (" (basis from input nudges)" if basis is not None
+                      else f"input nudges span fewer than {rank} directions")
+    near_distance, near_vectors = _nearest(projected, config, np.random.default_rng(seed))
+    for noise in _noise_levels(near_distance):
+        basis = _independent_shortest(near_distance, near_vectors, noise, rank, config.neighbours)
+        if basis is None:
+            yield None, f"fewer than {rank} independent vectors longer than {noise:.3g}"
+        else:
+            yield basis, f" (differences below {noise:.2g} treated as noise)" if noise > 0 else ""
+
+
+def _most_frequent_independent(vectors: np.ndarray, rank: int) -> np.ndarray | None:
+    """The difference vectors that occur most often (to within 2% of a typical length),
+    each clearly outside the span of those before: a lattice network moves by the same
+    few vectors whatever the state, while noise and vanishing effects do not repeat."""
+    lengths = np.linalg.norm(vectors, axis=1)
+    if not len(lengths) or lengths.max() == 0:
+        return None
+    vectors = vectors[lengths > 1e-3 * lengths.max()]
+    scale = 0.02 * float(np.median(np.linalg.norm(vectors, axis=1)))
+    # Opposite moves are one lattice direction: count v and -v together.
+    sign = np.sign(vectors[np.arange(len(vectors)), np.argmax(np.abs(vectors), axis=1)])
+    vectors = vectors * sign[:, None]
+    keys = np.round(vectors / scale).astype(np.int64)
+    moved = keys.any(axis=1)  # shorter than half the rounding scale: no move at all
+    vectors, keys = vectors[moved], keys[moved]
+    if not len(keys):
+        return None
+    _, group, counts = np.unique(keys, axis=0, return_inverse=True, return_counts=True)
+    group = group.reshape(-1)
+    means = np.zeros((len(counts), vectors.shape[1]))
+    np.add.at(means, group, vectors)
+    means /= counts[:, None]
+    basis: list[np.ndarray] = []
+    span = np.zeros((vectors.shape[1], 0))
+    for g in np.argsort(-counts, kind="stable"):
+        v = means[g]
+        # A lattice may be skewed (a direction nearly in the span of the others), and
+        # these vectors are exact up to float noise: only a near-copy is dependent.
+        if np.linalg.norm(v - span @ (span.T @ v)) < 0.02 * np.linalg.norm(v):
+            continue
+        basis.append(v)
+        if len(basis) == rank:
+            return np.array(basis)
+        span, _ = np.linalg.qr(np.array(basis).T)
+    return None
 
 
 def _nearest(points: np.ndarray, config: LatticeConfig, rng: np.random.Generator):

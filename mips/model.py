@@ -119,12 +119,18 @@ def init_params(arch: Arch, encoding: Encoding, *, key: jax.Array) -> dict:
 
 
 def forward(
-    params: dict, arch: Arch, encoding: Encoding, features: jax.Array, mask: jax.Array | None = None
+    params: dict,
+    arch: Arch,
+    encoding: Encoding,
+    features: jax.Array,
+    mask: jax.Array | None = None,
+    initial: jax.Array | None = None,
 ) -> tuple[jax.Array, jax.Array]:
     """features [B, T, F] -> hidden states [B, T, n] and raw outputs [B, T, K].
 
     `mask` ([n] of 0/1) switches hidden units off, so that one compiled padded
-    network trains every smaller hidden size (see `shrink`)."""
+    network trains every smaller hidden size (see `shrink`). `initial` ([B, n])
+    starts the run from given hidden states instead of h_0 = 0."""
     f, g = _modules(arch, encoding)
 
     def step(h, x):
@@ -133,7 +139,7 @@ def forward(
             h = h * mask
         return h, h
 
-    h0 = jnp.zeros((features.shape[0], arch.hidden), features.dtype)
+    h0 = jnp.zeros((features.shape[0], arch.hidden), features.dtype) if initial is None else initial
     _, hidden = jax.lax.scan(step, h0, jnp.swapaxes(features, 0, 1))
     hidden = jnp.swapaxes(hidden, 0, 1)
     return hidden, g.apply({"params": params["g"]}, hidden)
@@ -224,11 +230,21 @@ class Network:
     encoding: Encoding
     params: dict  # nested dict of numpy arrays
 
-    def run(self, inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """int inputs [N, T, D] -> hidden states [N, T, n] (float64) and predictions [N, T, O] (int64)."""
-        hidden, raw = _run_jit(self.params, self.arch, self.encoding, jnp.asarray(self.encoding.features(inputs)))
+    def run(self, inputs: np.ndarray, initial: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """int inputs [N, T, D] -> hidden states [N, T, n] (float64) and predictions [N, T, O] (int64).
+
+        `initial` ([N, n]) starts each sequence from that hidden state instead of 0."""
+        features = jnp.asarray(self.encoding.features(inputs))
+        start = None if initial is None else jnp.asarray(initial, dtype=features.dtype)
+        hidden, raw = _run_jit(self.params, self.arch, self.encoding, features, None, start)
         predictions = decode(raw, self.encoding)
         return np.asarray(hidden, dtype=np.float64), np.asarray(predictions, dtype=np.int64)
+
+    def readout(self, hidden: np.ndarray) -> np.ndarray:
+        """Hidden states [N, n] -> the network's predictions for them [N, O] (int64)."""
+        _, g = _modules(self.arch, self.encoding)
+        raw = g.apply({"params": self.params["g"]}, jnp.asarray(hidden, dtype=jnp.float32))
+        return np.asarray(decode(raw, self.encoding), dtype=np.int64)
 
 
 _run_jit = jax.jit(forward, static_argnums=(1, 2))

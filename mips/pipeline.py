@@ -14,6 +14,12 @@ from typing import Callable, Iterator
 import jax
 import numpy as np
 
+from mips.behaviour import (
+    BehaviourConfig,
+    extract_fsm_by_behaviour,
+    extract_lattice_by_behaviour,
+    input_nudges,
+)
 from mips.data import DataConfig, TaskData, make_task_data
 from mips.emit import emit_program
 from mips.fsm import FsmConfig, FsmResult, extract_fsm
@@ -38,6 +44,7 @@ class PipelineConfig:
     train: TrainConfig = field(default_factory=TrainConfig)
     search: SearchConfig = field(default_factory=SearchConfig)
     fsm: FsmConfig = field(default_factory=FsmConfig)
+    behaviour: BehaviourConfig = field(default_factory=BehaviourConfig)
     lattice: LatticeConfig = field(default_factory=LatticeConfig)
     regress: RegressConfig = field(default_factory=RegressConfig)
     verify: VerifyConfig = field(default_factory=VerifyConfig)
@@ -67,8 +74,17 @@ class Candidate:
 
 @dataclass(frozen=True)
 class Extraction:
-    fsm: FsmResult
+    fsm: FsmResult  # states by clustering the hidden vectors
     lattice: LatticeResult
+    behaviour: FsmResult  # states by what the network does from them
+
+    def machines(self) -> Iterator[tuple[Machine, bool]]:
+        """Every state machine extracted, with whether it was completed by merging states."""
+        for result in (self.fsm, self.behaviour):
+            if result.machine is not None:
+                yield result.machine, False
+            if result.merged is not None:
+                yield result.merged, True
 
 
 @dataclass(frozen=True)
@@ -140,12 +156,16 @@ def synthesize(
             first = replace(first_perfect, attempts=search.attempts, out_of_time=search.out_of_time)
             return _failed(task, config, first, *first_extraction, reason, seconds)
 
-        stage("extract", "state machine and integer lattice")
+        stage("extract", "state machines (clusters, behaviour) and integer lattice")
         trace = trace_network(search.network, data.train.inputs[: config.extract_sequences])
         extraction = Extraction(
-            extract_fsm(trace, config.fsm, seed=config.seed), extract_lattice(trace, config.lattice, seed=config.seed)
+            extract_fsm(trace, config.fsm, seed=config.seed),
+            extract_lattice(trace, config.lattice, seed=config.seed,
+                            nudges=input_nudges(search.network, trace.inputs, seed=config.seed)),
+            extract_fsm_by_behaviour(search.network, trace, config.behaviour, seed=config.seed),
         )
-        progress(f"  state machine: {extraction.fsm.reason}")
+        progress(f"  state machine (clusters): {extraction.fsm.reason}")
+        progress(f"  state machine (behaviour): {extraction.behaviour.reason}")
         progress(f"  lattice: {extraction.lattice.reason}")
         done("extract")
 
@@ -153,10 +173,13 @@ def synthesize(
         affine = fit_lattice_machine(extraction.lattice, trace, config.regress)
         if extraction.lattice.found:
             progress(f"  lattice rules: {affine.reason}")
-        machines = [m for m in (extraction.fsm.machine, affine.machine) if m is not None]
-        candidates = tuple(Candidate(m, _matches(m, data)) for m in machines)
-        if extraction.fsm.merged is not None:
-            candidates += (Candidate(extraction.fsm.merged, _matches(extraction.fsm.merged, data), merged=True),)
+        if affine.machine is None or not _matches(affine.machine, data):
+            extraction, affine = _lattice_by_behaviour(search.network, trace, data, extraction, affine, config,
+                                                       progress)
+        machines = list(extraction.machines())
+        if affine.machine is not None:
+            machines.append((affine.machine, False))
+        candidates = tuple(Candidate(m, _matches(m, data), merged) for m, merged in machines)
         chosen = choose(candidates)
         done("regress")
         if tries == 1:
@@ -195,6 +218,20 @@ def _networks(encoding, data, config, key, deadline, reuse, progress) -> Iterato
     for result in perfect_networks(encoding, data, config.search, config.train, key=key,
                                    deadline=deadline, after=after, progress=progress):
         yield replace(result, attempts=earlier + result.attempts)
+
+
+def _lattice_by_behaviour(network, trace, data, extraction, affine, config, progress):
+    """When the hidden states give no lattice machine that reproduces the held-out data,
+    look for one in what the network will output from them (`extract_lattice_by_behaviour`);
+    keep it only if its rules reproduce the held-out outputs."""
+    lattice, observed = extract_lattice_by_behaviour(network, trace, config.lattice, config.behaviour, seed=config.seed)
+    fit = fit_lattice_machine(lattice, observed, config.regress)
+    progress(f"  lattice in the network's outputs along probes: {lattice.reason}"
+             + (f"; rules: {fit.reason}" if lattice.found else ""))
+    if fit.machine is None or not _matches(fit.machine, data):
+        return extraction, affine
+    reason = f"{lattice.reason}, in the network's outputs along probes (hidden states: {extraction.lattice.reason})"
+    return replace(extraction, lattice=replace(lattice, reason=reason)), fit
 
 
 def trace_network(network: Network, inputs: np.ndarray) -> Trace:

@@ -55,8 +55,8 @@ def build_report(result: RunResult) -> dict:
     if result.extraction is not None:
         fsm, lattice = result.extraction.fsm, result.extraction.lattice
         report["extraction"] = {
-            "fsm": {"found": fsm.machine is not None, "clusters": fsm.clusters, "points": fsm.points,
-                    "states": fsm.machine.states if fsm.machine else None, "reason": fsm.reason},
+            "fsm": _fsm_json(fsm),
+            "behaviour": _fsm_json(result.extraction.behaviour),
             "lattice": {"found": lattice.found, "dimension": None if lattice.basis is None else len(lattice.basis),
                         "error": lattice.error if np.isfinite(lattice.error) else None, "reason": lattice.reason,
                         "rules": result.affine.reason if result.affine else None},
@@ -89,3 +89,8 @@ def summary_lines(report: dict) -> list[str]:
 
 def _arch_text(arch: dict) -> str:
     return f"f depth {arch['f_depth']}, g depth {arch['g_depth']}, width {arch['width']}"
+
+
+def _fsm_json(fsm) -> dict:
+    return {"found": fsm.machine is not None, "clusters": fsm.clusters, "points": fsm.points,
+            "states": fsm.machine.states if fsm.machine else None, "reason": fsm.reason}
