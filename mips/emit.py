@@ -8,10 +8,9 @@ works for any length and reads top to bottom.
 from __future__ import annotations
 
 from fractions import Fraction
-from math import lcm
 from typing import Sequence
 
-from mips.machines import AffineMachine, Machine, StateMachine, from_tuple
+from mips.machines import AffineMachine, FormulaMachine, Machine, StateMachine, affine_formula, from_tuple, input_names, state_names
 
 
 def emit_program(machine: Machine, header: Sequence[str]) -> str:
@@ -20,6 +19,8 @@ def emit_program(machine: Machine, header: Sequence[str]) -> str:
     doc = '"""' + text + '\n"""\n'
     if isinstance(machine, StateMachine):
         return doc + _state_machine(machine)
+    if isinstance(machine, FormulaMachine):
+        return doc + _formula(machine)
     return doc + _affine(machine)
 
 
@@ -53,8 +54,7 @@ def _state_machine(machine: StateMachine) -> str:
 
 
 def _affine(machine: AffineMachine) -> str:
-    states = [f"s{i}" for i in range(machine.state_dim)]
-    inputs = ["x"] if machine.input_dim == 1 else [f"x{j}" for j in range(machine.input_dim)]
+    states, inputs = state_names(machine.state_dim), input_names(machine.input_dim)
     lines = [""]
     update = machine.update
     if machine.input_table:
@@ -73,33 +73,24 @@ def _affine(machine: AffineMachine) -> str:
     lines += [f"    {name} = {value}" for name, value in zip(states, machine.initial)]
     lines += ["    outputs = []", f"    for {', '.join(inputs)} in inputs:"]
     if states:
-        updates = [_expression(row, states + inputs) for row in update]
+        updates = [affine_formula(row, states + inputs) for row in update]
         if machine.input_table:
             updates = [step if u == "0" else f"{u} + {step}" for u, step in zip(updates, steps)]
         lines.append(f"        {', '.join(states)} = {', '.join(updates)}")
-    outs = [_expression(row, states) for row in machine.readout]
+    outs = [affine_formula(row, states) for row in machine.readout]
     lines.append(f"        outputs.append({outs[0] if len(outs) == 1 else '(' + ', '.join(outs) + ')'})")
     lines += ["    return outputs", ""]
     return "\n".join(lines)
 
 
-def _expression(row: Sequence[Fraction], names: Sequence[str]) -> str:
-    """sum(row[i] * names[i]) + row[-1] as Python integer arithmetic."""
-    denominator = lcm(*(c.denominator for c in row))
-    scaled = [int(c * denominator) for c in row]
-    terms = []
-    for coefficient, name in zip(scaled, list(names) + [""]):
-        if coefficient == 0:
-            continue
-        magnitude = abs(coefficient)
-        if not name:
-            body = str(magnitude)
-        else:
-            body = name if magnitude == 1 else f"{magnitude} * {name}"
-        terms.append(("-" if coefficient < 0 else "+", body))
-    if not terms:
-        return "0"
-    text = ("-" if terms[0][0] == "-" else "") + terms[0][1]
-    for sign, body in terms[1:]:
-        text += f" {sign} {body}"
-    return f"({text}) // {denominator}" if denominator != 1 else text
+def _formula(machine: FormulaMachine) -> str:
+    states, inputs = state_names(machine.state_dim), input_names(machine.input_dim)
+    lines = ["", "", "def program(inputs):"]
+    lines += [f"    {name} = {value}" for name, value in zip(states, machine.initial)]
+    lines += ["    outputs = []", f"    for {', '.join(inputs)} in inputs:"]
+    if states:
+        lines.append(f"        {', '.join(states)} = {', '.join(machine.update)}")
+    outs = list(machine.readout)
+    lines.append(f"        outputs.append({outs[0] if len(outs) == 1 else '(' + ', '.join(outs) + ')'})")
+    lines += ["    return outputs", ""]
+    return "\n".join(lines)

@@ -17,7 +17,16 @@ from typing import Sequence
 import numpy as np
 
 from mips.errors import RunError
-from mips.machines import AffineMachine, Machine, StateMachine, Step, as_tuple, from_tuple
+from mips.machines import (
+    AffineMachine,
+    FormulaMachine,
+    Machine,
+    StateMachine,
+    Step,
+    as_tuple,
+    from_tuple,
+    state_names,
+)
 from mips.runs import SavedRun
 from mips.verify import load_program
 
@@ -26,7 +35,19 @@ def machine_text(machine: Machine) -> list[str]:
     """A state machine as its transition/output table; a lattice machine as its integer update."""
     if isinstance(machine, StateMachine):
         return _table(machine)
+    if isinstance(machine, FormulaMachine):
+        return _symbolic(machine)
     return _formulas(machine)
+
+
+def _symbolic(machine: FormulaMachine) -> list[str]:
+    states = state_names(machine.state_dim)
+    lines = [f"integer state: {machine.state_dim} coordinate(s), start {tuple(machine.initial)}",
+             "  after each input:"]
+    lines += [f"    {name} <- {rule}" for name, rule in zip(states, machine.update)]
+    for j, rule in enumerate(machine.readout):
+        lines.append(f"  output{'' if len(machine.readout) == 1 else f'[{j}]'} = {rule}")
+    return lines
 
 
 def _table(machine: StateMachine) -> list[str]:
@@ -80,7 +101,11 @@ def machine_dot(machine: Machine, title: str) -> str:
     """Graphviz DOT: a state machine as a graph of states; a lattice machine as the flow
     of its coordinates (an edge a -> b labelled c: b's update adds c times a)."""
     lines = [f"digraph {json.dumps(title)} {{", "  rankdir=LR;", f"  label={json.dumps(title)};"]
-    if isinstance(machine, StateMachine):
+    if isinstance(machine, FormulaMachine):
+        # DOT's \l ends a left-aligned line; formulas hold no quotes or backslashes.
+        text = "\\l".join(_symbolic(machine)) + "\\l"
+        lines.append(f'  rules [shape=box, fontname=monospace, label="{text}"];')
+    elif isinstance(machine, StateMachine):
         lines += ["  node [shape=circle];", "  start [shape=point];", f"  start -> s{machine.initial};"]
         for state, out in enumerate(machine.outputs):
             lines.append(f"  s{state} [label={json.dumps(f'{state}: out {from_tuple(out)!r}')}];")

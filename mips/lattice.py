@@ -88,12 +88,28 @@ def extract_lattice(
         coords = (points @ projection.T - shift) @ np.linalg.inv(basis)
         error = float(np.abs(coords - np.round(coords)).max())
         if error <= config.integrality:
+            zero = _zero_on_lattice(origin, projection, shift, basis, config.integrality)
+            if zero is not None:  # the space's own zero (h_0, or "outputs 0") is the natural origin
+                coords -= zero
+                origin_here = origin_here + zero @ full_basis
             states = np.round(coords).astype(np.int64).reshape(after_steps.shape[:2] + (rank,))
             reason = f"{rank}-dimensional lattice, states within {error:.3f} of lattice points{how}"
             return LatticeResult(origin_here, full_basis, states, error, reason)
         best_error = min(best_error, error)
         failure = f"states up to {best_error:.2f} lattice units away from the nearest lattice point"
     return LatticeResult(origin, None, None, float(best_error), failure)
+
+
+def _zero_on_lattice(origin, projection, shift, basis, integrality) -> np.ndarray | None:
+    """The integer coordinates of the point 0 of the space, when it lies on the lattice."""
+    relative = -origin
+    inside = relative @ projection.T
+    if np.linalg.norm(relative - inside @ projection) > integrality * np.linalg.norm(basis, axis=1).min():
+        return None
+    coords = (inside - shift) @ np.linalg.inv(basis)
+    if np.abs(coords - np.round(coords)).max() > integrality:
+        return None
+    return np.round(coords)
 
 
 def _candidate_bases(projected, rank, projection, config, seed, nudges):

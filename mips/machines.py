@@ -3,6 +3,8 @@
 - `StateMachine`: a Moore machine over a finite set of states (tables).
 - `AffineMachine`: an integer state vector updated by exact rational affine
   formulas, s <- A s + B x + c, with outputs y = V s + w.
+- `FormulaMachine`: an integer state vector whose update and outputs are
+  integer expressions (abs, min, max, comparisons, ...) found by symbolic regression.
 
 Both use the task's calling convention: a list of per-step inputs (ints, or
 tuples when a step has several numbers) in, a list of outputs out. Inputs are
@@ -11,8 +13,10 @@ kept inside as tuples, so one code path serves every input width.
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass
 from fractions import Fraction
+from math import lcm
 from typing import Sequence
 
 Step = int | tuple[int, ...]
@@ -187,9 +191,124 @@ class AffineMachine:
         )
 
 
-Machine = StateMachine | AffineMachine
+def affine_formula(row: Sequence[Fraction], names: Sequence[str]) -> str:
+    """sum(row[i] * names[i]) + row[-1] as Python integer arithmetic."""
+    denominator = lcm(*(c.denominator for c in row))
+    scaled = [int(c * denominator) for c in row]
+    terms = []
+    for coefficient, name in zip(scaled, list(names) + [""]):
+        if coefficient == 0:
+            continue
+        magnitude = abs(coefficient)
+        if not name:
+            body = str(magnitude)
+        else:
+            body = name if magnitude == 1 else f"{magnitude} * {name}"
+        terms.append(("-" if coefficient < 0 else "+", body))
+    if not terms:
+        return "0"
+    text = ("-" if terms[0][0] == "-" else "") + terms[0][1]
+    for sign, body in terms[1:]:
+        text += f" {sign} {body}"
+    return f"({text}) // {denominator}" if denominator != 1 else text
+
+
+def state_names(m: int) -> list[str]:
+    return [f"s{i}" for i in range(m)]
+
+
+def input_names(d: int) -> list[str]:
+    return ["x"] if d == 1 else [f"x{j}" for j in range(d)]
+
+
+# What a formula may contain: integer arithmetic, comparisons, abs/min/max/int.
+_NODES = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Compare, ast.Call, ast.Name, ast.Constant, ast.Load,
+          ast.Add, ast.Sub, ast.Mult, ast.FloorDiv, ast.Mod, ast.USub, ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.Eq,
+          ast.NotEq, ast.IfExp)
+_FUNCTIONS = {"abs": abs, "min": min, "max": max, "int": int}
+
+
+def compile_formula(text: str, names: Sequence[str]):
+    """A formula (Python expression text over `names`) as a function of those values.
+
+    Only integer arithmetic, comparisons and abs/min/max/int are allowed, so a formula
+    read back from a saved run cannot do anything else."""
+    tree = ast.parse(text, mode="eval")
+    for node in ast.walk(tree):
+        if not isinstance(node, _NODES):
+            raise ValueError(f"formula {text!r}: {type(node).__name__} is not allowed")
+        if isinstance(node, ast.Name) and node.id not in names and node.id not in _FUNCTIONS:
+            raise ValueError(f"formula {text!r}: unknown name {node.id!r}")
+        if isinstance(node, ast.Constant) and type(node.value) is not int:
+            raise ValueError(f"formula {text!r}: only integer constants")
+        if isinstance(node, ast.Call) and (not isinstance(node.func, ast.Name) or node.keywords):
+            raise ValueError(f"formula {text!r}: only abs, min, max and int may be called")
+    code = compile(tree, "<formula>", "eval")
+    return lambda *values: int(eval(code, {"__builtins__": {}}, {**_FUNCTIONS, **dict(zip(names, values))}))
+
+
+def formula_size(text: str) -> int:
+    """Description length of a formula: its syntax-tree nodes (names, numbers, operations)."""
+    return sum(isinstance(n, (ast.BinOp, ast.UnaryOp, ast.Compare, ast.Call, ast.Name, ast.Constant, ast.IfExp))
+               for n in ast.walk(ast.parse(text, mode="eval"))) - text.count("int(")
+
+
+@dataclass(frozen=True)
+class FormulaMachine:
+    """Integer state s, starting at `initial`: s_i <- update[i](s, x); y_j = readout[j](s).
+
+    Each rule is a formula in Python syntax over s0, s1, ... and x (or x0, x1, ...
+    for several inputs per step); see `compile_formula` for what it may contain."""
+
+    state_dim: int
+    input_dim: int
+    update: tuple[str, ...]
+    readout: tuple[str, ...]
+    initial: tuple[int, ...] = ()
+
+    kind = "formula"
+
+    def __post_init__(self):
+        if not self.initial:
+            object.__setattr__(self, "initial", (0,) * self.state_dim)
+        names = state_names(self.state_dim) + input_names(self.input_dim)
+        object.__setattr__(self, "_update", [compile_formula(t, names) for t in self.update])
+        object.__setattr__(self, "_readout", [compile_formula(t, state_names(self.state_dim)) for t in self.readout])
+
+    @property
+    def complete(self) -> bool:
+        return True
+
+    @property
+    def size(self) -> int:
+        return sum(formula_size(t) for t in self.update + self.readout) + self.state_dim
+
+    def run(self, inputs: Sequence[Step]) -> list[Step]:
+        return [output for _, output in self.steps(inputs)]
+
+    def steps(self, inputs: Sequence[Step]) -> list[tuple[tuple[int, ...], Step]]:
+        """(state, output) after each input."""
+        state, out = tuple(self.initial), []
+        for x in inputs:
+            values = state + as_tuple(x)
+            state = tuple(rule(*values) for rule in self._update)
+            out.append((state, from_tuple([rule(*state) for rule in self._readout])))
+        return out
+
+    def to_json(self) -> dict:
+        return {"kind": self.kind, "state_dim": self.state_dim, "input_dim": self.input_dim,
+                "update": list(self.update), "readout": list(self.readout), "initial": list(self.initial)}
+
+    @classmethod
+    def from_json(cls, data: dict) -> FormulaMachine:
+        return cls(state_dim=int(data["state_dim"]), input_dim=int(data["input_dim"]),
+                   update=tuple(data["update"]), readout=tuple(data["readout"]),
+                   initial=tuple(int(v) for v in data.get("initial", ())))
+
+
+Machine = StateMachine | AffineMachine | FormulaMachine
 
 
 def machine_from_json(data: dict) -> Machine:
-    kinds = {"fsm": StateMachine, "lattice": AffineMachine}
+    kinds = {"fsm": StateMachine, "lattice": AffineMachine, "formula": FormulaMachine}
     return kinds[data["kind"]].from_json(data)

@@ -262,7 +262,9 @@ def choose(candidates: tuple[Candidate, ...]) -> Candidate | None:
 
 def describe(candidate: Candidate) -> str:
     m = candidate.machine
-    shape = f"{m.states}-state machine" if m.kind == "fsm" else f"{m.state_dim}-dimensional integer lattice"
+    shape = {"fsm": lambda: f"{m.states}-state machine",
+             "lattice": lambda: f"{m.state_dim}-dimensional integer lattice",
+             "formula": lambda: f"{m.state_dim}-dimensional integer state with symbolic formulas"}[m.kind]()
     held = "reproduces" if candidate.matches_heldout else "does NOT reproduce"
     merged = ", completed by merging states" if candidate.merged else ""
     return f"{shape} (size {m.size}){merged}, {held} the held-out outputs"

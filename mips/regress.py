@@ -9,14 +9,24 @@ transition seen. A rule that fails that check is not a rule.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
 import numpy as np
 import sympy
 
 from mips.lattice import LatticeResult
-from mips.machines import AffineMachine, Matrix
+from mips.machines import (
+    AffineMachine,
+    FormulaMachine,
+    Matrix,
+    affine_formula,
+    compile_formula,
+    from_tuple,
+    input_names,
+    state_names,
+)
+from mips.symbolic import SymbolicConfig, find_formula
 from mips.trace import Trace
 
 
@@ -24,6 +34,7 @@ from mips.trace import Trace
 class RegressConfig:
     max_denominator: int = 12
     max_table_symbols: int = 16  # inputs with at most this many values may act through a table
+    symbolic: SymbolicConfig = field(default_factory=SymbolicConfig)  # for rules that are not affine
 
     def __post_init__(self):
         if self.max_denominator < 1:
@@ -32,7 +43,7 @@ class RegressConfig:
 
 @dataclass(frozen=True)
 class AffineFit:
-    machine: AffineMachine | None
+    machine: AffineMachine | FormulaMachine | None
     reason: str
 
 
@@ -71,10 +82,11 @@ def fit_lattice_machine(lattice: LatticeResult, trace: Trace, config: RegressCon
     states = lattice.states  # [N, T, m] for h_1..h_T
     m, d, o = states.shape[-1], trace.inputs.shape[-1], trace.outputs.shape[-1]
     rows = states.shape[0] * states.shape[1]
-    readout, reason = fit_exact_affine(states.reshape(rows, m), trace.outputs.reshape(rows, o), config.max_denominator)
-    if readout is None:
-        return AffineFit(None, f"readout: {reason}")
+    readout, readout_reason = fit_exact_affine(states.reshape(rows, m), trace.outputs.reshape(rows, o),
+                                               config.max_denominator)
     if m == 0:
+        if readout is None:
+            return AffineFit(None, f"readout: {readout_reason}")
         return AffineFit(AffineMachine(state_dim=0, input_dim=d, update=(), readout=readout), "constant output")
     if states.shape[1] < 2:
         return AffineFit(None, "sequences too short to see a state update")
@@ -86,15 +98,106 @@ def fit_lattice_machine(lattice: LatticeResult, trace: Trace, config: RegressCon
     if update is None:
         fitted = _fit_with_input_table(previous, inputs, current, trace.inputs.reshape(-1, d), config)
         if fitted is None:
-            return AffineFit(None, f"state update: {reason}, nor affine in the state with a table of the input")
+            update_reason = f"state update: {reason}, nor affine in the state with a table of the input"
+            return _fit_formulas(states, trace, None, config, update_reason)
         update, symbols, table = fitted
     initial = _initial_state(update, dict(zip(symbols, table)), states[:, 0], trace.inputs[:, 0], m)
     if initial is None:
         return AffineFit(None, "no integer initial state makes the first step follow the update rule")
-    machine = AffineMachine(state_dim=m, input_dim=d, update=update, readout=readout, initial=tuple(initial),
-                            symbols=symbols, input_table=table)
+    placeholder = readout if readout is not None else ((Fraction(0),) * (m + 1),) * o
+    machine = _canonical(AffineMachine(state_dim=m, input_dim=d, update=update, readout=placeholder,
+                                       initial=tuple(initial), symbols=symbols, input_table=table))
+    if readout is None:
+        if table:
+            return AffineFit(None, f"readout: {readout_reason} (and the update needs an input table)")
+        return _fit_formulas(states, trace, machine, config, f"readout: {readout_reason}")
     how = "with a table of what each input adds" if table else "and readout"
-    return AffineFit(_canonical(machine), f"exact affine update {how}")
+    return AffineFit(machine, f"exact affine update {how}")
+
+
+def _fit_formulas(states, trace: Trace, affine: AffineMachine | None, config: RegressConfig, why: str) -> AffineFit:
+    """Rules that are not affine, by symbolic regression (`symbolic.find_formula`).
+
+    With an affine update (`affine`, in canonical coordinates), the states are
+    recomputed in those coordinates and only the readout is searched for; otherwise
+    every update coordinate is an affine or a symbolic formula of the previous state
+    and the input, and the start state is one that makes the first step follow them."""
+    m, d = states.shape[-1], trace.inputs.shape[-1]
+    s_names, x_names = state_names(m), input_names(d)
+    if affine is not None:
+        states = np.array([[s for s, _ in affine.steps([from_tuple(x) for x in row])] for row in trace.inputs])
+        update = tuple(affine_formula(row, s_names + x_names) for row in affine.update)
+        initial = affine.initial
+    else:
+        states = _outputs_as_coordinates(states, trace.outputs)
+        previous = states[:, :-1].reshape(-1, m)
+        inputs = trace.inputs[:, 1:].reshape(-1, d)
+        columns = {**dict(zip(s_names, previous.T)), **dict(zip(x_names, inputs.T))}
+        update = []
+        for i in range(m):
+            rule = _formula(columns, states[:, 1:, i].reshape(-1), config)
+            if rule is None:
+                return AffineFit(None, f"{why}; no formula up to size {config.symbolic.max_size} for s{i}'s update")
+            update.append(rule)
+        update = tuple(update)
+        initial = _formula_initial_state(update, states, trace.inputs, s_names + x_names)
+        if initial is None:
+            return AffineFit(None, f"{why}; no start state makes the first step follow the formulas")
+    flat = states.reshape(-1, m)
+    readout = []
+    for j in range(trace.outputs.shape[-1]):
+        rule = _formula(dict(zip(s_names, flat.T)), trace.outputs[..., j].reshape(-1), config)
+        if rule is None:
+            return AffineFit(None, f"{why}; no formula up to size {config.symbolic.max_size} for output {j}")
+        readout.append(rule)
+    machine = FormulaMachine(state_dim=m, input_dim=d, update=update, readout=tuple(readout), initial=tuple(initial))
+    return AffineFit(machine, f"{why}; formulas found by symbolic regression")
+
+
+def _outputs_as_coordinates(states: np.ndarray, outputs: np.ndarray) -> np.ndarray:
+    """Lattice coordinates carry an arbitrary origin and sign. A coordinate that is an
+    output up to sign and offset (o = +-s + c on every step) becomes that output, so
+    that the formulas read "the state is what we say", not "2 - the state"."""
+    states = states.copy()
+    used = set()
+    for i in range(states.shape[-1]):
+        for j in range(outputs.shape[-1]):
+            if j in used:
+                continue
+            for sign in (1, -1):
+                offset = outputs[..., j] - sign * states[..., i]
+                if (offset == offset.flat[0]).all():
+                    states[..., i] = outputs[..., j]
+                    used.add(j)
+                    break
+            if j in used:
+                break
+    return states
+
+
+def _formula(columns: dict[str, np.ndarray], target: np.ndarray, config: RegressConfig) -> str | None:
+    """An affine rule with integer coefficients if one is exact, else the smallest symbolic one."""
+    names = list(columns)
+    keys = np.stack([columns[n] for n in names], axis=1)
+    row, _ = fit_exact_affine(keys, target[:, None], 1)
+    if row is not None:
+        return affine_formula(row[0], names)
+    return find_formula(columns, target, config.symbolic)
+
+
+def _formula_initial_state(update: tuple[str, ...], states: np.ndarray, inputs: np.ndarray, names: list[str]):
+    """A start state s_0 (0, or a state seen) from which every sequence's first step gives its s_1."""
+    rules = [compile_formula(t, names) for t in update]
+    firsts = np.unique(np.concatenate([states[:, 0], inputs[:, 0]], axis=1), axis=0)
+    m = states.shape[-1]
+    seen, counts = np.unique(states.reshape(-1, m), axis=0, return_counts=True)
+    candidates = [np.zeros(m, dtype=np.int64)] + list(seen[np.argsort(-counts)][:64])
+    for s0 in candidates:
+        start = tuple(int(v) for v in s0)
+        if all(tuple(rule(*start, *map(int, row[m:])) for rule in rules) == tuple(int(v) for v in row[:m])
+               for row in firsts):
+            return start
+    return None
 
 
 def _fit_with_input_table(previous, inputs, current, all_inputs, config: RegressConfig):

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from mips.lattice import LatticeResult
-from mips.machines import AffineMachine
+from mips.machines import AffineMachine, FormulaMachine
 from mips.regress import RegressConfig, fit_exact_affine, fit_lattice_machine
 from mips.trace import Trace
 
@@ -191,22 +191,40 @@ def test_length_one_sequences_cannot_show_an_update():
     assert "too short" in fit.reason
 
 
-def test_readout_that_is_not_affine_is_reported():
+def test_readout_that_is_not_affine_gets_a_formula():
     inputs = np.random.default_rng(4).integers(0, 10, size=(40, 6, 1))
     sums = np.cumsum(inputs, axis=1)
     lattice, trace = injected(sums, inputs, sums % 2)
     fit = fit_lattice_machine(lattice, trace)
-    assert fit.machine is None
-    assert fit.reason.startswith("readout:")
+    assert isinstance(fit.machine, FormulaMachine), fit.reason
+    assert fit.reason.startswith("readout:") and "symbolic regression" in fit.reason
+    for row in np.random.default_rng(40).integers(0, 10, size=(20, 30)):
+        assert fit.machine.run([int(x) for x in row]) == [int(v) for v in np.cumsum(row) % 2]
 
 
-def test_update_that_is_not_affine_is_reported():
+def test_update_that_is_not_affine_gets_a_formula():
     inputs = np.random.default_rng(5).integers(0, 4, size=(40, 6, 1))
     states = run_recurrence(inputs, lambda s, x: (s[0] * x[0] + 1,), (0,))
     lattice, trace = injected(states, inputs, states)
     fit = fit_lattice_machine(lattice, trace)
-    assert fit.machine is None
+    assert isinstance(fit.machine, FormulaMachine), fit.reason
     assert fit.reason.startswith("state update:")
+    for row in np.random.default_rng(50).integers(0, 4, size=(20, 12)):
+        want, s = [], 0
+        for x in row:
+            s = s * int(x) + 1
+            want.append(s)
+        assert fit.machine.run([int(x) for x in row]) == want
+
+
+def test_a_rule_with_no_small_formula_is_reported():
+    inputs = np.random.default_rng(6).integers(0, 10, size=(40, 6, 1))
+    sums = np.cumsum(inputs, axis=1)
+    scramble = np.random.default_rng(7).integers(0, 1000, size=sums.max() + 1)
+    lattice, trace = injected(sums, inputs, scramble[sums])
+    fit = fit_lattice_machine(lattice, trace)
+    assert fit.machine is None
+    assert fit.reason.startswith("readout:") and "no formula up to size" in fit.reason
 
 
 def test_first_step_off_the_rule_has_no_initial_state():
