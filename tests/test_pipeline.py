@@ -130,6 +130,9 @@ def test_a_perfect_network_is_reported_even_when_no_structure_is_extracted(monke
     monkeypatch.setattr(pipeline, "extract_fsm", lambda trace, config, seed: FsmResult(None, 0, 0, "disabled"))
     monkeypatch.setattr(pipeline, "extract_fsm_by_behaviour",
                         lambda network, trace, config, seed: FsmResult(None, 0, 0, "disabled"))
+    monkeypatch.setattr(pipeline, "extract_lattice_by_behaviour",
+                        lambda network, trace, lattice, config, seed: (
+                            LatticeResult(np.zeros(1), None, None, np.inf, "disabled"), trace))
     monkeypatch.setattr(pipeline, "extract_lattice",
                         lambda trace, config, seed, nudges: LatticeResult(np.zeros(1), None, None, np.inf, "disabled"))
     config = replace(SMALL, search=SearchConfig(max_hidden=1, depths=((1, 1), (1, 2))))
