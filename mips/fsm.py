@@ -39,6 +39,9 @@ class FsmResult:
     # When `machine` has transitions the data never showed: the machine completed by
     # merging states (see `merge_states`), else None.
     merged: StateMachine | None = None
+    # The machine as observed, before minimization (majority transitions): what
+    # `counters.counter_lattice` reads counters from.
+    observed: StateMachine | None = None
 
 
 def extract_fsm(trace: Trace, config: FsmConfig = FsmConfig(), *, seed: int = 0) -> FsmResult:
@@ -94,7 +97,7 @@ def machine_from_labels(states: np.ndarray, trace: Trace, how: str, points: int)
         merged = minimize(*merge_states(raw, emits))
         reason += (f", with transitions never observed; merging states gives {merged.states} states"
                    f" ({'complete' if merged.complete else 'still incomplete'})")
-    return FsmResult(machine, k, points, reason, merged)
+    return FsmResult(machine, k, points, reason, merged, raw)
 
 
 def _alphabets(trace: Trace):

@@ -20,6 +20,7 @@ from mips.behaviour import (
     extract_lattice_by_behaviour,
     input_nudges,
 )
+from mips.counters import counter_lattice
 from mips.data import DataConfig, TaskData, make_task_data
 from mips.emit import emit_program
 from mips.fsm import FsmConfig, FsmResult, extract_fsm
@@ -179,6 +180,7 @@ def synthesize(
         machines = list(extraction.machines())
         if affine.machine is not None:
             machines.append((affine.machine, False))
+        machines += [(m, False) for m in _counter_machines(extraction, trace, config, progress)]
         candidates = tuple(Candidate(m, _matches(m, data), merged) for m, merged in machines)
         chosen = choose(candidates)
         done("regress")
@@ -218,6 +220,23 @@ def _networks(encoding, data, config, key, deadline, reuse, progress) -> Iterato
     for result in perfect_networks(encoding, data, config.search, config.train, key=key,
                                    deadline=deadline, after=after, progress=progress):
         yield replace(result, attempts=earlier + result.attempts)
+
+
+def _counter_machines(extraction, trace, config, progress) -> list[Machine]:
+    """Machines whose states are the counters a state machine keeps (`counter_lattice`):
+    a chain of states that ends at the training length becomes a count with no end."""
+    found = []
+    for result in (extraction.fsm, extraction.behaviour):
+        if result.observed is None:
+            continue
+        counted = counter_lattice(result.observed, trace)
+        if not counted.found:
+            continue
+        fit = fit_lattice_machine(counted, trace, config.regress)
+        progress(f"  counters: {counted.reason}; rules: {fit.reason}")
+        if fit.machine is not None:
+            found.append(fit.machine)
+    return found
 
 
 def _lattice_by_behaviour(network, trace, data, extraction, affine, config, progress):

@@ -12,7 +12,7 @@ LAYERS = {
     "errors": 0, "task": 0,
     "data": 1, "trace": 1, "machines": 1, "model": 2,
     "train": 3,
-    "fsm": 4, "lattice": 4, "behaviour": 4,
+    "fsm": 4, "lattice": 4, "behaviour": 4, "counters": 4,
     "regress": 5, "symbolic": 5,
     "emit": 6,
     "verify": 7,
