@@ -7,10 +7,20 @@ works for any length and reads top to bottom.
 
 from __future__ import annotations
 
+import re
 from fractions import Fraction
 from typing import Sequence
 
-from mips.machines import AffineMachine, FormulaMachine, Machine, StateMachine, affine_formula, from_tuple, input_names, state_names
+from mips.machines import (
+    AffineMachine,
+    FormulaMachine,
+    Machine,
+    StateMachine,
+    affine_formula,
+    from_tuple,
+    input_names,
+    state_names,
+)
 
 
 def emit_program(machine: Machine, header: Sequence[str]) -> str:
@@ -69,28 +79,72 @@ def _affine(machine: AffineMachine) -> str:
         lines += ["}", ""]
         key = ", ".join(inputs)
         steps = [f"STEP[{key}]"] if single else [f"STEP[{key}][{i}]" for i in range(machine.state_dim)]
-    lines += ["", "def program(inputs):"]
-    lines += [f"    {name} = {value}" for name, value in zip(states, machine.initial)]
-    lines += ["    outputs = []", f"    for {', '.join(inputs)} in inputs:"]
-    if states:
-        updates = [affine_formula(row, states + inputs) for row in update]
-        if machine.input_table:
-            updates = [step if u == "0" else f"{u} + {step}" for u, step in zip(updates, steps)]
-        lines.append(f"        {', '.join(states)} = {', '.join(updates)}")
+    updates = [affine_formula(row, states + inputs) for row in update]
+    if machine.input_table:
+        updates = [step if u == "0" else f"{u} + {step}" for u, step in zip(updates, steps)]
     outs = [affine_formula(row, states) for row in machine.readout]
-    lines.append(f"        outputs.append({outs[0] if len(outs) == 1 else '(' + ', '.join(outs) + ')'})")
-    lines += ["    return outputs", ""]
-    return "\n".join(lines)
+    return "\n".join(lines + [""] + _loop(machine.initial, updates, outs, inputs))
 
 
 def _formula(machine: FormulaMachine) -> str:
-    states, inputs = state_names(machine.state_dim), input_names(machine.input_dim)
-    lines = ["", "", "def program(inputs):"]
-    lines += [f"    {name} = {value}" for name, value in zip(states, machine.initial)]
+    inputs = input_names(machine.input_dim)
+    return "\n".join(["", ""] + _loop(machine.initial, list(machine.update), list(machine.readout), inputs))
+
+
+def _loop(initial: Sequence[int], updates: list[str], outs: list[str], inputs: list[str]) -> list[str]:
+    """`def program` for an integer state s0, s1, ... with these update and output rules,
+    the state variables renamed after what their rules show them to be (`readable_names`)."""
+    names = readable_names(updates, inputs)
+
+    def renamed(text: str) -> str:
+        return _STATE.sub(lambda match: names[int(match.group(1))], text)
+
+    lines = ["def program(inputs):"]
+    lines += [f"    {name} = {value}" for name, value in zip(names, initial)]
     lines += ["    outputs = []", f"    for {', '.join(inputs)} in inputs:"]
-    if states:
-        lines.append(f"        {', '.join(states)} = {', '.join(machine.update)}")
-    outs = list(machine.readout)
+    if names:
+        lines.append(f"        {', '.join(names)} = {', '.join(renamed(u) for u in updates)}")
+    outs = [renamed(o) for o in outs]
     lines.append(f"        outputs.append({outs[0] if len(outs) == 1 else '(' + ', '.join(outs) + ')'})")
-    lines += ["    return outputs", ""]
-    return "\n".join(lines)
+    return lines + ["    return outputs", ""]
+
+
+_STATE = re.compile(r"\bs(\d+)\b")
+
+
+def readable_names(updates: Sequence[str], inputs: Sequence[str]) -> list[str]:
+    """A name for each state coordinate, from its update rule:
+    the input itself -> `cur`; a copy of `cur` -> `prev`, of `prev` -> `prev2`, ...;
+    itself plus the input (or a table entry) -> `total`; itself plus a constant -> `count`;
+    anything else keeps its name s0, s1, ... Repeated names get a number."""
+    names: list[str | None] = [None] * len(updates)
+    for i, rule in enumerate(updates):
+        if rule in inputs:
+            names[i] = "cur" if len(inputs) == 1 else f"cur_{rule}"
+    changed = True
+    while changed:  # follow copies of copies: prev, prev2, ...
+        changed = False
+        for i, rule in enumerate(updates):
+            source = _STATE.fullmatch(rule)
+            if names[i] is None and source and names[int(source.group(1))] is not None:
+                origin = names[int(source.group(1))]
+                depth = 1 if origin.startswith("cur") else int(origin[4:] or 1) + 1 if origin.startswith("prev") else 0
+                if depth:
+                    names[i] = "prev" if depth == 1 else f"prev{depth}"
+                    changed = True
+    for i, rule in enumerate(updates):
+        if names[i] is not None:
+            continue
+        rest = rule.replace(f"s{i} + ", "", 1) if rule.startswith(f"s{i} + ") else None
+        if rest is not None and not _STATE.search(rest):
+            uses_input = any(re.search(rf"\b{x}\b", rest) for x in inputs) and "STEP[" not in rest
+            names[i] = "total" if uses_input else "count" if rest.isdigit() or rest.startswith("STEP[") else None
+    final, used = [], set()
+    for i, name in enumerate(names):
+        name = name or f"s{i}"
+        candidate, k = name, 2
+        while candidate in used:
+            candidate, k = f"{name}_{k}", k + 1
+        used.add(candidate)
+        final.append(candidate)
+    return final

@@ -174,14 +174,17 @@ def synthesize(
         affine = fit_lattice_machine(extraction.lattice, trace, config.regress)
         if extraction.lattice.found:
             progress(f"  lattice rules: {affine.reason}")
-        if affine.machine is None or not _matches(affine.machine, data):
-            extraction, affine = _lattice_by_behaviour(search.network, trace, data, extraction, affine, config,
-                                                       progress)
         machines = list(extraction.machines())
         if affine.machine is not None:
             machines.append((affine.machine, False))
         machines += [(m, False) for m in _counter_machines(extraction, trace, config, progress)]
         candidates = tuple(Candidate(m, _matches(m, data), merged) for m, merged in machines)
+        if not any(c.matches_heldout and c.machine.complete for c in candidates):
+            # The costlier fallback, only when nothing complete reproduces the held-out data yet.
+            extraction, affine = _lattice_by_behaviour(search.network, trace, data, extraction, affine, config,
+                                                       progress)
+            if affine.machine is not None and affine.machine not in [c.machine for c in candidates]:
+                candidates += (Candidate(affine.machine, _matches(affine.machine, data)),)
         chosen = choose(candidates)
         done("regress")
         if tries == 1:

@@ -289,12 +289,25 @@ def _canonical(machine: AffineMachine) -> AffineMachine:
 def _orient(machine: AffineMachine) -> AffineMachine:
     """Flip the sign of coordinates whose first nonzero input or readout coefficient is negative."""
     m = machine.state_dim
-    flip = []
+    flip: list[int | None] = []
     for i in range(m):
         added = [row[i] + machine.update[i][-1] for row in machine.input_table]  # what each input adds
         leading = [v for v in machine.update[i][m:-1] if v] + [v for v in added if v]
         leading += [row[i] for row in machine.readout if row[i]]
-        flip.append(-1 if leading and leading[0] < 0 else 1)
+        flip.append((-1 if leading[0] < 0 else 1) if leading else None)
+    # A coordinate that only copies others (a delay line's middle) takes the sign that
+    # makes its copy positive: `prev2 <- prev`, not `s2 <- -prev`.
+    changed = True
+    while changed:
+        changed = False
+        for i in range(m):
+            if flip[i] is not None:
+                continue
+            source = next((j for j in range(m) if j != i and machine.update[i][j] and flip[j] is not None), None)
+            if source is not None:
+                flip[i] = 1 if machine.update[i][source] * flip[source] > 0 else -1
+                changed = True
+    flip = [1 if f is None else f for f in flip]
     if all(f == 1 for f in flip):
         return machine
     update = tuple(

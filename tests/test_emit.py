@@ -159,3 +159,29 @@ def test_program_state_is_fresh_on_every_call():
         program = load_program(emitted(machine))
         xs = random_inputs(machine, random.Random(3), 12)
         assert program(xs) == program(xs) == machine.run(xs)
+
+
+def test_state_variables_are_named_after_their_rules():
+    from mips.emit import readable_names
+
+    assert readable_names(["x", "s0", "s1", "s2"], ["x"]) == ["cur", "prev", "prev2", "prev3"]
+    assert readable_names(["s0 + x", "s1 + 1", "s2 + STEP[x]"], ["x"]) == ["total", "count", "count_2"]
+    assert readable_names(["s0 + s1", "-s0 - s1 + x"], ["x"]) == ["s0", "s1"]  # nothing to say
+    assert readable_names(["x0", "x1"], ["x0", "x1"]) == ["cur_x0", "cur_x1"]
+
+
+def test_a_delay_line_with_sign_flips_is_oriented_and_named():
+    from fractions import Fraction as F
+
+    from mips.regress import _canonical
+
+    zero, one = F(0), F(1)
+    # s0 <- x, s1 <- s0, s2 <- -s1, s3 <- -s2; output s3 (= x three steps back).
+    update = ((zero, zero, zero, zero, one, zero), (one, zero, zero, zero, zero, zero),
+              (zero, -one, zero, zero, zero, zero), (zero, zero, -one, zero, zero, zero))
+    machine = AffineMachine(state_dim=4, input_dim=1, update=update, readout=((zero, zero, zero, one, zero),))
+    canonical = _canonical(machine)
+    inputs = [5, 7, 9, 11, 13, 2]
+    assert canonical.run(inputs) == machine.run(inputs) == [0, 0, 0, 5, 7, 9]
+    program = emit_program(canonical, ["t"])
+    assert "cur, prev, prev2, prev3 = x, cur, prev, prev2" in program
