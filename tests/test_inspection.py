@@ -11,7 +11,7 @@ from mips.cli import main
 from mips.data import DataConfig
 from mips.errors import RunError
 from mips.inspection import machine_dot, machine_text, parse_inputs, trace_rows, trace_text
-from mips.machines import AffineMachine, StateMachine
+from mips.machines import AffineMachine, FormulaMachine, StateMachine
 from mips.pipeline import PipelineConfig, synthesize
 from mips.runs import load_run, save_run
 from mips.train import SearchConfig, TrainConfig
@@ -53,6 +53,25 @@ def test_dot_of_a_lattice_draws_each_coefficient():
     for edge in ('s1 -> s0 [label="1"]', 'x -> s0 [label="1"]', 'x -> s1 [label="1"]', 's0 -> y0 [label="1"]'):
         assert edge in dot
     assert "s0 -> s1" not in dot
+
+
+FORMULAS = FormulaMachine(2, 1, ("x", "s0"), ("abs(s0 - s1)",))
+
+
+def test_formula_machine_reads_as_its_rules():
+    lines = machine_text(FORMULAS)
+    assert "    s0 <- x" in lines and "    s1 <- s0" in lines and "  output = abs(s0 - s1)" in lines
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # pydot's own use of pyparsing
+@pytest.mark.parametrize("machine", [PARTIAL, SUM_LAST2, FORMULAS], ids=["fsm", "lattice", "formula"])
+def test_dot_output_parses_as_graphviz(machine):
+    """A Graphviz parser (pydot) reads every kind of drawing: the syntax the `dot` program renders."""
+    import pydot
+
+    graphs = pydot.graph_from_dot_data(machine_dot(machine, "A title: with 'quotes'"))
+    assert graphs and len(graphs) == 1
+    assert graphs[0].get_nodes() or graphs[0].get_edges()
 
 
 @pytest.mark.parametrize("text, dim, expected", [
