@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from mips.fsm import FsmResult, machine_from_labels
+from mips.fsm import FsmResult, machine_from_labels, nearest_index
 from mips.lattice import LatticeConfig, LatticeResult, extract_lattice
 from mips.model import Network
 from mips.trace import Trace, spread, unique_rows
@@ -32,13 +32,18 @@ class BehaviourConfig:
     # Steps per continuation (at most the training length): a delay of k steps needs
     # about k to be seen in the outputs.
     probe_length: int = 5
+    # For a state machine, shorter probes: a state's signature is trusted only as far as
+    # the training length, so a shorter probe leaves more states fully probed.
+    fsm_probe_length: int = 3
+    rare: float = 0.002  # a behaviour group with a smaller share of the states is a slip (see below)
+    max_asked: int = 100_000  # transitions the data never showed that may be asked of the network
     max_groups: int = 4096  # more distinct signatures than this: not a finite machine we can use
     chunk: int = 65536  # probe runs per network call (memory)
     dedup: float = 1e-6  # hidden states closer than this (relative to the spread) are probed once
     nudge_sequences: int = 64  # sequences whose inputs are nudged for a lattice in signature space
 
     def __post_init__(self):
-        if self.probes < 1 or self.probe_length < 1 or self.max_groups < 1 or self.chunk < 1 or self.dedup < 0:
+        if self.probes < 1 or min(self.probe_length, self.fsm_probe_length) < 1 or self.max_groups < 1 or self.chunk < 1 or self.dedup < 0:
             raise ValueError("BehaviourConfig: probes, probe_length, max_groups, chunk >= 1 and dedup >= 0")
 
 
@@ -57,31 +62,134 @@ def signatures(network: Network, hidden: np.ndarray, probes: np.ndarray, chunk: 
     count, length = len(probes), probes.shape[1]
     now = network.readout(hidden).reshape(len(hidden), -1)
     later = []
-    per_call = max(1, chunk // count)
+    per_call = max(1, min(chunk // count, len(hidden)))
     for start in range(0, len(hidden), per_call):
         block = hidden[start:start + per_call]
+        used = len(block)
+        # Every call has the same shape (the last block padded), so the network is compiled once.
+        block = np.concatenate([block, np.repeat(block[:1], per_call - used, axis=0)])
         initial = np.repeat(block, count, axis=0)
-        inputs = np.tile(probes, (len(block), 1, 1))
+        inputs = np.tile(probes, (per_call, 1, 1))
         _, outputs = network.run(inputs, initial=initial)
-        later.append(outputs.reshape(len(block), count * length * outputs.shape[-1]))
+        later.append(outputs.reshape(per_call, count * length * outputs.shape[-1])[:used])
     return np.concatenate([now] + [np.concatenate(later)], axis=1)
 
 
 def extract_fsm_by_behaviour(
     network: Network, trace: Trace, config: BehaviourConfig = BehaviourConfig(), *, seed: int = 0
 ) -> FsmResult:
+    """States grouped by their signatures, trusted only within the training length.
+
+    A state at step t has T - t steps left before the network runs past what it was
+    trained on, and only that much of each probe is trusted. States with the full
+    probe length left are grouped by their whole signature. A state with less left
+    joins the group of the nearest such state (in hidden space) whose signature agrees
+    with it on the trusted part; with none, it is a group of its own."""
+    length = min(config.fsm_probe_length, trace.steps)
+    probes = probe_inputs(trace, replace(config, probe_length=length), seed)
+    n = trace.hidden.shape[-1]
     points = trace.points()
     unique, inverse = unique_rows(points, config.dedup * spread(points))
-    probes = probe_inputs(trace, config, seed)
+    left = np.minimum(trace.steps - np.arange(trace.steps + 1), length)  # trusted probe steps per step t
+    trusted = np.zeros(len(unique), dtype=np.int64)
+    np.maximum.at(trusted, inverse, np.tile(left, trace.sequences))
     rows = signatures(network, unique, probes, config.chunk)
-    _, group = np.unique(rows, axis=0, return_inverse=True)
-    groups = int(group.max()) + 1
+    full = np.flatnonzero(trusted == length)
+    outputs = rows.shape[1] // (1 + len(probes) * length)
+    weight = np.bincount(inverse, minlength=len(unique))  # how often each distinct state occurs
+    label = np.full(len(unique), -1, dtype=np.int64)
+    label[full] = _rare_groups_joined(rows[full], weight[full], outputs, config.rare)
+    for steps in range(length):
+        short = np.flatnonzero(trusted == steps)
+        if not len(short):
+            continue
+        keep = np.zeros((len(probes), length, outputs), dtype=bool)
+        keep[:, :steps] = True
+        columns = np.concatenate([np.ones(outputs, dtype=bool), keep.reshape(-1)])
+        full_keys = {}
+        for index, key in zip(full, map(bytes, rows[full][:, columns])):
+            full_keys.setdefault(key, []).append(index)
+        waiting: dict[bytes, list[int]] = {}
+        for index, key in zip(short, map(bytes, rows[short][:, columns])):
+            waiting.setdefault(key, []).append(index)
+        for key, members in waiting.items():
+            candidates = np.asarray(full_keys.get(key, []))
+            if not len(candidates):
+                label[members] = label.max() + 1
+                continue
+            nearest = nearest_index(unique[members], unique[candidates].reshape(-1, n))
+            label[members] = label[candidates[nearest]]
+    groups = int(label.max()) + 1
     if groups > config.max_groups:
         return FsmResult(None, 0, len(unique), f"{groups} behaviours on {len(probes)} probes: more than "
                                                 f"{config.max_groups}, not a small state machine")
-    labels = group.reshape(-1)[inverse].reshape(trace.sequences, trace.steps + 1)
-    how = f"{groups} behaviours on {len(probes)} probes of length {probes.shape[1]}"
-    return machine_from_labels(labels, trace, how, len(unique))
+    labels = label[inverse].reshape(trace.sequences, trace.steps + 1)
+    fully_probed = trusted == length
+    asked, said = _unseen_transitions(network, trace, labels, unique, label, rows, weight * fully_probed, probes,
+                                      config)
+    how = f"{groups} behaviours on {len(probes)} probes of length {length}"
+    if asked:
+        how += f"; {len(asked)} transitions the data never showed were asked of the network"
+    return machine_from_labels(labels, trace, how, len(unique), asked, said)
+
+
+def _unseen_transitions(network, trace, labels, unique, label, rows, weight, probes, config) -> tuple[dict, dict]:
+    """What the traced data never shows, asked of the network: (group, input symbol
+    index) -> group for the transitions, and group -> output for the groups never seen
+    emitting (such as the start state).
+
+    The network is run one step from the most frequent hidden state of the group,
+    and the state it reaches is put in the group whose signature it has (or, if none
+    has exactly that signature, the one that differs in fewest places with the same
+    output now); a group's output is the network's output in that state."""
+    symbols, symbol_index = np.unique(trace.inputs.reshape(-1, trace.inputs.shape[-1]), axis=0,
+                                      return_inverse=True)
+    seen = set(zip(labels[:, :-1].reshape(-1).tolist(), symbol_index.reshape(-1).tolist()))
+    outputs = trace.outputs.shape[-1]
+    representative = {}  # the most frequent fully probed state of each group (`weight` 0: not one)
+    for index in np.argsort(-weight, kind="stable"):
+        if weight[index] > 0:
+            representative.setdefault(int(label[index]), int(index))
+    emitting = set(np.unique(labels[:, 1:]).tolist())
+    said = {g: tuple(int(v) for v in rows[i, :outputs]) for g, i in representative.items() if g not in emitting}
+    missing = [(g, x) for g in sorted(representative) for x in range(len(symbols)) if (g, x) not in seen]
+    if not missing or len(missing) > config.max_asked:
+        return {}, said
+    start = unique[[representative[g] for g, _ in missing]]
+    steps = symbols[[x for _, x in missing]][:, None, :]
+    reached, _ = network.run(steps, initial=start)
+    asked_rows = signatures(network, reached[:, 0], probes, config.chunk)
+    groups = np.array(sorted(representative))
+    known = rows[[representative[g] for g in groups]]
+    answer = {}
+    for (g, x), row in zip(missing, asked_rows):
+        same_now = (known[:, :outputs] == row[:outputs]).all(axis=1)
+        if same_now.any():
+            differences = np.where(same_now, (known != row).sum(axis=1), np.iinfo(np.int64).max)
+            answer[(g, x)] = int(groups[np.argmin(differences)])
+    return answer, said
+
+
+def _rare_groups_joined(rows: np.ndarray, weight: np.ndarray, outputs: int, rare: float) -> np.ndarray:
+    """Group labels for signature rows, with each rare group (under `rare` of the states)
+    joined to the common group whose signature differs from it in the fewest places
+    (with the same output now). A network perfect on held-out data can still slip on
+    a few probe continuations; such slips make rare groups of their own."""
+    _, group = np.unique(rows, axis=0, return_inverse=True)
+    group = group.reshape(-1)
+    sizes = np.bincount(group, weights=weight)
+    common = np.flatnonzero(sizes >= rare * weight.sum())
+    if len(common) == 0 or len(common) == len(sizes):
+        return group
+    first = np.zeros(len(sizes), dtype=np.int64)
+    first[group[::-1]] = np.arange(len(group))[::-1]  # a row of each group
+    signature = rows[first]
+    target = np.arange(len(sizes))
+    for g in np.setdiff1d(np.arange(len(sizes)), common):
+        same_now = common[(signature[common, :outputs] == signature[g, :outputs]).all(axis=1)]
+        if len(same_now):
+            target[g] = same_now[np.argmin((signature[same_now] != signature[g]).sum(axis=1))]
+    return np.unique(target, return_inverse=True)[1].reshape(-1)[group]
 
 
 def _nudged(network: Network, inputs: np.ndarray, sequences: int, seed: int) -> tuple[np.ndarray, np.ndarray]:

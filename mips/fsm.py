@@ -54,7 +54,7 @@ def extract_fsm(trace: Trace, config: FsmConfig = FsmConfig(), *, seed: int = 0)
     if len(unique) > config.max_points:
         chosen = np.random.default_rng(seed).choice(len(unique), size=config.max_points, replace=False)
         clustered = unique[chosen]
-        nearest = _nearest_index(unique, clustered)
+        nearest = nearest_index(unique, clustered)
     _, symbol_index, _, out_index = _alphabets(trace)
 
     for k, labels in _single_linkage_cuts(clustered, config.max_clusters):
@@ -67,25 +67,36 @@ def extract_fsm(trace: Trace, config: FsmConfig = FsmConfig(), *, seed: int = 0)
     return FsmResult(None, 0, len(unique), f"no clustering into at most {limit} clusters is deterministic")
 
 
-def machine_from_labels(states: np.ndarray, trace: Trace, how: str, points: int) -> FsmResult:
+def machine_from_labels(states: np.ndarray, trace: Trace, how: str, points: int,
+                        asked: dict[tuple[int, int], int] | None = None,
+                        said: dict[int, tuple[int, ...]] | None = None) -> FsmResult:
     """The minimized machine whose states are `states` ([N, T + 1] labels of the traced
     hidden states). Each (state, input) pair goes where most of its occurrences go, and
     each state emits its most frequent output; when the labels behave as states (no
     disagreement) that is exactly the observed machine. Transitions the data never
-    showed are completed by merging states, as a second machine."""
+    showed are taken from `asked` ((state, input symbol index) -> state, from the
+    network) when given, and so are the outputs of states never seen emitting (`said`,
+    state -> output); transitions still missing are completed by merging states, as a
+    second machine."""
     symbols, symbol_index, out_values, out_index = _alphabets(trace)
     k = int(states.max()) + 1
     transitions, moved_off = _majority(states[:, :-1] * len(symbols) + symbol_index, states[:, 1:], k * len(symbols))
     outputs, emitted_off = _majority(states[:, 1:], out_index, k)
+    for (state, symbol), target in (asked or {}).items():
+        if transitions[state * len(symbols) + symbol] < 0:
+            transitions[state * len(symbols) + symbol] = target
+    # An output the network gave matters only for a state something leads into.
+    said = {s: out for s, out in (said or {}).items() if s in set(transitions.tolist())}
     raw = StateMachine(
         initial=int(states[0, 0]),
         symbols=tuple(tuple(int(v) for v in s) for s in symbols),
         transitions=tuple(tuple(int(t) for t in transitions[s * len(symbols):(s + 1) * len(symbols)])
                           for s in range(k)),
         # The initial state emits nothing; a state never seen emitting gets the first value.
-        outputs=tuple(tuple(int(v) for v in out_values[max(o, 0)]) for o in outputs),
+        outputs=tuple(said.get(s, tuple(int(v) for v in out_values[max(o, 0)]))
+                      for s, o in enumerate(outputs)),
     )
-    emits = {int(s) for s in np.unique(states[:, 1:])}
+    emits = {int(s) for s in np.unique(states[:, 1:])} | set(said)
     machine = minimize(raw, emits)
     reason = how
     if moved_off or emitted_off:
@@ -122,9 +133,10 @@ def _majority(keys: np.ndarray, values: np.ndarray, size: int) -> tuple[np.ndarr
     return chosen, int(counts.sum() - counts[first].sum())
 
 
-def _nearest_index(points: np.ndarray, centres: np.ndarray, chunk: int = 512) -> np.ndarray:
-    """For every point, the index of the nearest centre."""
+def nearest_index(points: np.ndarray, centres: np.ndarray) -> np.ndarray:
+    """For every point, the index of the nearest centre (in blocks of about 4M distances)."""
     out = np.empty(len(points), dtype=np.int64)
+    chunk = max(1, (1 << 22) // max(1, len(centres) * points.shape[1]))
     for start in range(0, len(points), chunk):
         block = points[start:start + chunk]
         distance = ((block[:, None, :] - centres[None, :, :]) ** 2).sum(-1)

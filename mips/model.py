@@ -10,6 +10,7 @@ classification head, any other a regression on the integer.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Literal
 
 import flax.linen as nn
@@ -236,15 +237,22 @@ class Network:
         `initial` ([N, n]) starts each sequence from that hidden state instead of 0."""
         features = jnp.asarray(self.encoding.features(inputs))
         start = None if initial is None else jnp.asarray(initial, dtype=features.dtype)
-        hidden, raw = _run_jit(self.params, self.arch, self.encoding, features, None, start)
-        predictions = decode(raw, self.encoding)
+        hidden, predictions = _run_jit(self.params, self.arch, self.encoding, features, start)
         return np.asarray(hidden, dtype=np.float64), np.asarray(predictions, dtype=np.int64)
 
     def readout(self, hidden: np.ndarray) -> np.ndarray:
         """Hidden states [N, n] -> the network's predictions for them [N, O] (int64)."""
-        _, g = _modules(self.arch, self.encoding)
-        raw = g.apply({"params": self.params["g"]}, jnp.asarray(hidden, dtype=jnp.float32))
-        return np.asarray(decode(raw, self.encoding), dtype=np.int64)
+        return np.asarray(_readout_jit(self.params, self.arch, self.encoding, jnp.asarray(hidden, jnp.float32)))
 
 
-_run_jit = jax.jit(forward, static_argnums=(1, 2))
+@partial(jax.jit, static_argnums=(1, 2))
+def _run_jit(params, arch, encoding, features, initial):
+    """`forward` and `decode` in one compiled call (one compilation per input shape)."""
+    hidden, raw = forward(params, arch, encoding, features, None, initial)
+    return hidden, decode(raw, encoding)
+
+
+@partial(jax.jit, static_argnums=(1, 2))
+def _readout_jit(params, arch, encoding, hidden):
+    _, g = _modules(arch, encoding)
+    return decode(g.apply({"params": params["g"]}, hidden), encoding)

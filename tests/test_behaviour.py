@@ -133,3 +133,28 @@ def test_nudges_are_lattice_steps_of_the_planted_line():
     moves = nudges @ np.linalg.inv(basis).T
     assert np.allclose(moves, np.round(moves), atol=1e-3)
     assert set(np.count_nonzero(np.round(moves), axis=1)) == {0, 1}
+
+
+def test_a_transition_the_data_never_shows_is_asked_of_the_network():
+    network = _parity_of_count_network()
+    # Every sequence is 1 then 0s: the odd state never reads a 1 in the data.
+    inputs = np.zeros((200, LENGTH, 1), dtype=np.int64)
+    inputs[:, 0] = 1
+    result = extract_fsm_by_behaviour(network, _trace(network, inputs), BehaviourConfig())
+    assert "asked of the network" in result.reason
+    machine = result.machine
+    assert machine.complete and machine.states == 2, result.reason
+    for row in np.random.default_rng(9).integers(0, 2, size=(30, 3 * LENGTH)):
+        assert machine.run([int(x) for x in row]) == [int(v) for v in np.cumsum(row) % 2]
+
+
+def test_rare_behaviour_groups_join_the_nearest_common_one():
+    from mips.behaviour import _rare_groups_joined
+
+    a, b = [0, 1, 1, 0, 1], [1, 0, 0, 1, 1]
+    slip = [0, 1, 1, 1, 1]  # like a, one probe output differs
+    other_now = [1, 1, 1, 0, 1]  # nearest to a, but a different output now: may not join a
+    rows = np.array([a, b, slip, other_now])
+    labels = _rare_groups_joined(rows, np.array([500, 500, 1, 1]), outputs=1, rare=0.01)
+    assert labels[2] == labels[0] and labels[0] != labels[1]
+    assert labels[3] == labels[1]  # the only common group with output 1 now
