@@ -37,7 +37,7 @@ class BehaviourConfig:
     fsm_probe_length: int = 3
     rare: float = 0.002  # a behaviour group with a smaller share of the states is a slip (see below)
     max_asked: int = 100_000  # transitions the data never showed that may be asked of the network
-    max_groups: int = 4096  # more distinct signatures than this: not a finite machine we can use
+    max_groups: int = 300  # more behaviours than this: not a state machine worth emitting as a table
     chunk: int = 65536  # probe runs per network call (memory)
     dedup: float = 1e-6  # hidden states closer than this (relative to the spread) are probed once
     nudge_sequences: int = 64  # sequences whose inputs are nudged for a lattice in signature space
