@@ -37,7 +37,7 @@ class Job:
 class BenchConfig:
     jobs: int = 2
     seed: int = 0
-    task_timeout: float = 240.0  # seconds; the network search gets search_fraction of it
+    task_timeout: float = 300.0  # seconds; the network search gets search_fraction of it
     max_hidden: int = 8
     # The network search of each task stops at this fraction of the timeout, so that a
     # task that cannot be trained in time still ends with a report of how far it got,

@@ -209,8 +209,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--jobs", type=_positive(int), default=None, help="tasks at a time (default: the number of cores)")
     bench.add_argument("--out", help="output folder (default runs/bench-<suite>); rerun to resume")
     bench.add_argument("--seed", type=int, default=0)
-    bench.add_argument("--task-timeout", type=_positive(float), default=240.0,
-                       help="seconds per task; the network search stops at 3/4 of it (default 240)")
+    bench.add_argument("--task-timeout", type=_positive(float), default=300.0,
+                       help="seconds per task; the network search stops at 3/4 of it (default 300)")
     bench.add_argument("--max-hidden", type=_positive(int), default=8, help="largest hidden size tried (default 8)")
     bench.set_defaults(run=cmd_bench)
     return parser

@@ -1,0 +1,13 @@
+NAME = "Max_Last2"
+INPUT_DIM = 1
+LENGTH = 10
+INPUT_VALUES = range(0, 21)
+RULE = "max(x_t, x_{t-1}), with x_0 = 0"
+
+
+def reference(inputs):
+    out, previous = [], 0
+    for x in inputs:
+        out.append(max(x, previous))
+        previous = x
+    return out
