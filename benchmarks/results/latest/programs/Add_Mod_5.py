@@ -1,6 +1,6 @@
 """Add_Mod_5: synthesized by mips from a trained recurrent network.
 
-Network: hidden 2, f depth 2, g depth 1, width 16 (seed 0, trained seed 6).
+Network: hidden 2, f depth 2, g depth 1, width 16 (seed 0, trained seed 0).
 Route: 5-state machine (size 30), reproduces the held-out outputs.
 
 VERIFIED: 10000/10000 fresh random sequences of length 10, 1000/1000 fresh random sequences of length 50

@@ -1,6 +1,6 @@
 """Alternating_Last3: synthesized by mips from a trained recurrent network.
 
-Network: hidden 1, f depth 1, g depth 2, width 16 (seed 0, trained seed 1).
+Network: hidden 1, f depth 1, g depth 2, width 16 (seed 0, trained seed 0).
 Route: 6-state machine (size 18), reproduces the held-out outputs.
 
 VERIFIED: 10000/10000 fresh random sequences of length 10, 1000/1000 fresh random sequences of length 50

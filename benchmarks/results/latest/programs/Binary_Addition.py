@@ -1,6 +1,6 @@
 """Binary_Addition: synthesized by mips from a trained recurrent network.
 
-Network: hidden 1, f depth 2, g depth 2, width 16 (seed 0, trained seed 3).
+Network: hidden 1, f depth 2, g depth 2, width 16 (seed 0, trained seed 1).
 Route: 4-state machine (size 20), reproduces the held-out outputs.
 
 VERIFIED: 10000/10000 fresh random sequences of length 10, 1000/1000 fresh random sequences of length 50

@@ -1,6 +1,6 @@
 """Bit_Dot_Prod_Mod2: synthesized by mips from a trained recurrent network.
 
-Network: hidden 1, f depth 2, g depth 1, width 16 (seed 0, trained seed 6).
+Network: hidden 1, f depth 2, g depth 1, width 16 (seed 0, trained seed 0).
 Route: 2-state machine (size 10), reproduces the held-out outputs.
 
 VERIFIED: 10000/10000 fresh random sequences of length 10, 1000/1000 fresh random sequences of length 50

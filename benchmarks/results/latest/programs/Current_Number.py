@@ -1,6 +1,6 @@
 """Current_Number: synthesized by mips from a trained recurrent network.
 
-Network: hidden 1, f depth 1, g depth 1, width 16 (seed 0, trained seed 2).
+Network: hidden 1, f depth 1, g depth 1, width 16 (seed 0, trained seed 1).
 Route: 1-dimensional integer lattice (size 3), reproduces the held-out outputs.
 
 VERIFIED: 10000/10000 fresh random sequences of length 10, 1000/1000 fresh random sequences of length 50
@@ -8,9 +8,9 @@ VERIFIED: 10000/10000 fresh random sequences of length 10, 1000/1000 fresh rando
 
 
 def program(inputs):
-    s0 = 0
+    cur = 0
     outputs = []
     for x in inputs:
-        s0 = x
-        outputs.append(s0)
+        cur = x
+        outputs.append(cur)
     return outputs

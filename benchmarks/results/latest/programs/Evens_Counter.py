@@ -22,9 +22,9 @@ STEP = {
 
 
 def program(inputs):
-    s0 = 0
+    count = 0
     outputs = []
     for x in inputs:
-        s0 = s0 + STEP[x]
-        outputs.append(s0)
+        count = count + STEP[x]
+        outputs.append(count)
     return outputs

@@ -1,28 +1,30 @@
 """Evens_Detector: synthesized by mips from a trained recurrent network.
 
 Network: hidden 1, f depth 1, g depth 1, width 16 (seed 0, trained seed 0).
-Route: 2-state machine (size 22), reproduces the held-out outputs.
+Route: 1-dimensional integer lattice (size 8), reproduces the held-out outputs.
 
 VERIFIED: 10000/10000 fresh random sequences of length 10, 1000/1000 fresh random sequences of length 50
 """
 
-# NEXT[state][input]: the state after reading the input
-NEXT = {
-    0: {0: 1, 1: 0, 2: 1, 3: 0, 4: 1, 5: 0, 6: 1, 7: 0, 8: 1, 9: 0},
-    1: {0: 1, 1: 0, 2: 1, 3: 0, 4: 1, 5: 0, 6: 1, 7: 0, 8: 1, 9: 0},
-}
-
-# OUTPUT[state]: what the program says in that state
-OUTPUT = {
+# STEP[input]: what reading the input adds to the state
+STEP = {
     0: 0,
     1: 1,
+    2: 0,
+    3: 1,
+    4: 0,
+    5: 1,
+    6: 0,
+    7: 1,
+    8: 0,
+    9: 1,
 }
 
 
 def program(inputs):
-    state = 0
+    s0 = 0
     outputs = []
     for x in inputs:
-        state = NEXT[state][x]
-        outputs.append(OUTPUT[state])
+        s0 = STEP[x]
+        outputs.append(-s0 + 1)
     return outputs

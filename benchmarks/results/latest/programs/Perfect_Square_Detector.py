@@ -1,6 +1,6 @@
 """Perfect_Square_Detector: synthesized by mips from a trained recurrent network.
 
-Network: hidden 4, f depth 2, g depth 2, width 16 (seed 0, trained seed 6).
+Network: hidden 2, f depth 2, g depth 2, width 16 (seed 0, trained seed 5).
 Route: 2-state machine (size 42), reproduces the held-out outputs.
 
 VERIFIED: 10000/10000 fresh random sequences of length 10, 1000/1000 fresh random sequences of length 50

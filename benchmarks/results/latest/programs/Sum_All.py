@@ -8,9 +8,9 @@ VERIFIED: 10000/10000 fresh random sequences of length 10, 1000/1000 fresh rando
 
 
 def program(inputs):
-    s0 = 0
+    total = 0
     outputs = []
     for x in inputs:
-        s0 = s0 + x
-        outputs.append(s0)
+        total = total + x
+        outputs.append(total)
     return outputs

@@ -8,10 +8,10 @@ VERIFIED: 10000/10000 fresh random sequences of length 10, 1000/1000 fresh rando
 
 
 def program(inputs):
-    s0 = 0
-    s1 = 0
+    cur = 0
+    prev = 0
     outputs = []
     for x in inputs:
-        s0, s1 = s1, x
-        outputs.append(s0 + s1)
+        cur, prev = x, cur
+        outputs.append(cur + prev)
     return outputs

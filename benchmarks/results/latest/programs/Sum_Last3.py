@@ -1,6 +1,6 @@
 """Sum_Last3: synthesized by mips from a trained recurrent network.
 
-Network: hidden 3, f depth 1, g depth 1, width 16 (seed 0, trained seed 3).
+Network: hidden 3, f depth 1, g depth 1, width 16 (seed 0, trained seed 4).
 Route: 3-dimensional integer lattice (size 9), reproduces the held-out outputs.
 
 VERIFIED: 10000/10000 fresh random sequences of length 10, 1000/1000 fresh random sequences of length 50
@@ -8,11 +8,11 @@ VERIFIED: 10000/10000 fresh random sequences of length 10, 1000/1000 fresh rando
 
 
 def program(inputs):
-    s0 = 0
-    s1 = 0
-    s2 = 0
+    cur = 0
+    prev = 0
+    prev2 = 0
     outputs = []
     for x in inputs:
-        s0, s1, s2 = s2, x, s1
-        outputs.append(s0 + s1 + s2)
+        cur, prev, prev2 = x, cur, prev
+        outputs.append(cur + prev + prev2)
     return outputs

@@ -1,19 +1,19 @@
 """Sum_Last4: synthesized by mips from a trained recurrent network.
 
-Network: hidden 4, f depth 1, g depth 1, width 16 (seed 0, trained seed 2).
-Route: 4-dimensional integer lattice (size 15), reproduces the held-out outputs.
+Network: hidden 4, f depth 1, g depth 1, width 16 (seed 0, trained seed 6).
+Route: 4-dimensional integer lattice (size 12), reproduces the held-out outputs.
 
 VERIFIED: 10000/10000 fresh random sequences of length 10, 1000/1000 fresh random sequences of length 50
 """
 
 
 def program(inputs):
-    s0 = 0
-    s1 = 0
-    s2 = 0
-    s3 = 0
+    cur = 0
+    prev = 0
+    prev2 = 0
+    prev3 = 0
     outputs = []
     for x in inputs:
-        s0, s1, s2, s3 = s2, s0 - s1 - s3, x, s1 + s3
-        outputs.append(s0 + s1 + s2 + 2 * s3)
+        cur, prev, prev2, prev3 = x, cur, prev, prev2
+        outputs.append(cur + prev + prev2 + prev3)
     return outputs
