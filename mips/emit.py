@@ -128,7 +128,11 @@ def readable_names(updates: Sequence[str], inputs: Sequence[str]) -> list[str]:
             source = _STATE.fullmatch(rule)
             if names[i] is None and source and names[int(source.group(1))] is not None:
                 origin = names[int(source.group(1))]
-                depth = 1 if origin.startswith("cur") else int(origin[4:] or 1) + 1 if origin.startswith("prev") else 0
+                depth = 0  # how many steps behind the input the copied coordinate is, plus one
+                if origin.startswith("cur"):
+                    depth = 1
+                elif origin.startswith("prev"):
+                    depth = int(origin[4:] or 1) + 1
                 if depth:
                     names[i] = "prev" if depth == 1 else f"prev{depth}"
                     changed = True

@@ -181,10 +181,10 @@ def synthesize(
         candidates = tuple(Candidate(m, _matches(m, data), merged) for m, merged in machines)
         if not any(c.matches_heldout and c.machine.complete for c in candidates):
             # The costlier fallback, only when nothing complete reproduces the held-out data yet.
-            extraction, affine = _lattice_by_behaviour(search.network, trace, data, extraction, affine, config,
-                                                       progress)
-            if affine.machine is not None and affine.machine not in [c.machine for c in candidates]:
-                candidates += (Candidate(affine.machine, _matches(affine.machine, data)),)
+            extraction, found = _lattice_by_behaviour(search.network, trace, data, extraction, config, progress)
+            if found is not None:
+                affine = found
+                candidates += (Candidate(found.machine, True),)
         chosen = choose(candidates)
         done("regress")
         if tries == 1:
@@ -242,16 +242,16 @@ def _counter_machines(extraction, trace, config, progress) -> list[Machine]:
     return found
 
 
-def _lattice_by_behaviour(network, trace, data, extraction, affine, config, progress):
+def _lattice_by_behaviour(network, trace, data, extraction, config, progress) -> tuple[Extraction, AffineFit | None]:
     """When the hidden states give no lattice machine that reproduces the held-out data,
-    look for one in what the network will output from them (`extract_lattice_by_behaviour`);
-    keep it only if its rules reproduce the held-out outputs."""
+    look for one in what the network will output from them (`extract_lattice_by_behaviour`).
+    Returns the extraction and the fit, only if its machine reproduces the held-out outputs."""
     lattice, observed = extract_lattice_by_behaviour(network, trace, config.lattice, config.behaviour, seed=config.seed)
     fit = fit_lattice_machine(lattice, observed, config.regress)
     progress(f"  lattice in the network's outputs along probes: {lattice.reason}"
              + (f"; rules: {fit.reason}" if lattice.found else ""))
     if fit.machine is None or not _matches(fit.machine, data):
-        return extraction, affine
+        return extraction, None
     reason = f"{lattice.reason}, in the network's outputs along probes (hidden states: {extraction.lattice.reason})"
     return replace(extraction, lattice=replace(lattice, reason=reason)), fit
 
@@ -284,9 +284,12 @@ def choose(candidates: tuple[Candidate, ...]) -> Candidate | None:
 
 def describe(candidate: Candidate) -> str:
     m = candidate.machine
-    shape = {"fsm": lambda: f"{m.states}-state machine",
-             "lattice": lambda: f"{m.state_dim}-dimensional integer lattice",
-             "formula": lambda: f"{m.state_dim}-dimensional integer state with symbolic formulas"}[m.kind]()
+    if m.kind == "fsm":
+        shape = f"{m.states}-state machine"
+    elif m.kind == "lattice":
+        shape = f"{m.state_dim}-dimensional integer lattice"
+    else:
+        shape = f"{m.state_dim}-dimensional integer state with symbolic formulas"
     held = "reproduces" if candidate.matches_heldout else "does NOT reproduce"
     merged = ", completed by merging states" if candidate.merged else ""
     return f"{shape} (size {m.size}){merged}, {held} the held-out outputs"
