@@ -35,9 +35,12 @@ class BehaviourConfig:
     # For a state machine, shorter probes: a state's signature is trusted only as far as
     # the training length, so a shorter probe leaves more states fully probed.
     fsm_probe_length: int = 3
-    rare: float = 0.002  # a behaviour group with a smaller share of the states is a slip (see below)
+    # A behaviour group with a smaller share of the states than this, and under a tenth of
+    # the median group's, is a slip (see `_rare_groups_joined`).
+    rare: float = 0.002
     max_asked: int = 100_000  # transitions the data never showed that may be asked of the network
     max_groups: int = 300  # more behaviours than this: not a state machine worth emitting as a table
+    max_first_symbols: int = 128  # with at most this many input symbols, probes start with each of them
     chunk: int = 65536  # probe runs per network call (memory)
     dedup: float = 1e-6  # hidden states closer than this (relative to the spread) are probed once
     nudge_sequences: int = 64  # sequences whose inputs are nudged for a lattice in signature space
@@ -48,12 +51,21 @@ class BehaviourConfig:
 
 
 def probe_inputs(trace: Trace, config: BehaviourConfig, seed: int = 0) -> np.ndarray:
-    """Continuations [P, L, D]: random windows of the traced input sequences."""
+    """Continuations [P, L, D]: random windows of the traced input sequences, whose first
+    steps go through every input symbol seen (up to `max_first_symbols` of them), so that
+    two states told apart by one input are told apart. There are `config.probes` of them,
+    or one per symbol when there are more symbols."""
     length = min(config.probe_length, trace.steps)
+    symbols = np.unique(trace.inputs.reshape(-1, trace.inputs.shape[-1]), axis=0)
+    first = symbols if len(symbols) <= config.max_first_symbols else symbols[:0]
+    count = max(config.probes, len(first))
     rng = np.random.default_rng(seed)
-    rows = rng.integers(0, trace.sequences, config.probes)
-    starts = rng.integers(0, trace.steps - length + 1, config.probes)
-    return np.stack([trace.inputs[r, s:s + length] for r, s in zip(rows, starts)])
+    rows = rng.integers(0, trace.sequences, count)
+    starts = rng.integers(0, trace.steps - length + 1, count)
+    probes = np.stack([trace.inputs[r, s:s + length] for r, s in zip(rows, starts)])
+    if len(first):
+        probes[:, 0] = first[np.arange(count) % len(first)]
+    return probes
 
 
 def signatures(network: Network, hidden: np.ndarray, probes: np.ndarray, chunk: int = 65536) -> np.ndarray:
@@ -178,7 +190,9 @@ def _rare_groups_joined(rows: np.ndarray, weight: np.ndarray, outputs: int, rare
     _, group = np.unique(rows, axis=0, return_inverse=True)
     group = group.reshape(-1)
     sizes = np.bincount(group, weights=weight)
-    common = np.flatnonzero(sizes >= rare * weight.sum())
+    # Rare: a small share of all states, and far smaller than a typical group (a machine
+    # with hundreds of states has many small groups that are no slips).
+    common = np.flatnonzero(sizes >= min(rare * weight.sum(), 0.1 * np.median(sizes)))
     if len(common) == 0 or len(common) == len(sizes):
         return group
     first = np.zeros(len(sizes), dtype=np.int64)

@@ -164,7 +164,7 @@ def _record(job: Job, out: Path, code: int | None, status: str, seconds: float, 
         "training_steps": sum(a["steps"] for a in report["search"]),
         "search_out_of_time": report.get("search_out_of_time", False),
         "architectures_tried": len(report["search"]),
-        "machine": {k: machine[k] for k in ("kind", "size", "matches_heldout")} if machine else None,
+        "machine": {k: machine.get(k) for k in ("kind", "form", "size", "matches_heldout")} if machine else None,
         "program_lines": report["program_lines"],
         "seconds": report["seconds"],
     })
@@ -249,13 +249,16 @@ def summary_markdown(records: list[dict], anchors: dict[str, dict[str, str]], *,
         )
     lines += [
         "",
-        "| task | solved | hidden | orig. hidden | machine | seconds | orig. MIPS | GPT-4 credited / correct | RPNI | reason |",
+        "| task | solved | hidden | orig. hidden | machine, program form | seconds | orig. MIPS | GPT-4 credited / correct | RPNI | reason |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in records:
         a = anchors.get(r["task"], {})
         machine = r.get("machine")
-        machine_text = f"{machine['kind']} (size {machine['size']})" if machine else ""
+        machine_text = ""
+        if machine:
+            form = f", {machine['form']}" if machine.get("form") else ""
+            machine_text = f"{machine['kind']}{form} (size {machine['size']})"
         reason = r["reason"].replace("|", "/")[:120]
         lines.append(
             f"| {r['task']} | {'yes' if r['solved'] else 'NO'} | {r.get('hidden_size') or ''} | "

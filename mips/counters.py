@@ -16,6 +16,7 @@ regression stage fits the update (s + c(x)) and the readout on them.
 from __future__ import annotations
 
 from collections import deque
+from dataclasses import dataclass
 
 import numpy as np
 import sympy
@@ -25,8 +26,28 @@ from mips.machines import StateMachine, as_tuple
 from mips.trace import Trace
 
 
-def counter_lattice(machine: StateMachine, trace: Trace, max_counters: int = 3) -> LatticeResult:
-    """The counters `machine` keeps, as integer coordinates of the traced states after each step."""
+@dataclass(frozen=True)
+class Counters:
+    """The counters a state machine keeps, or why it keeps none."""
+
+    steps: np.ndarray | None  # [r, symbols]: what each input adds to each counter
+    potential: dict  # state -> its r counter values (states reachable from the start)
+    reason: str
+    # Transitions the counters do not follow, all out of states at the edge of what the
+    # data showed (the largest or smallest count seen): a chain that stops where the
+    # data stopped. Empty for counters that every transition follows.
+    exceptions: frozenset = frozenset()
+
+
+def machine_counters(machine: StateMachine, max_counters: int = 3, *, max_symbols: int = 6,
+                     tolerance: float = 0.25) -> Counters:
+    """The counters `machine` keeps: the integer null space of the path constraints.
+
+    When only zero steps satisfy every constraint, a single counter with steps in
+    -2..2 is looked for (inputs with at most `max_symbols` symbols) that every
+    transition follows except at most `tolerance` of them, all out of states with
+    the largest or smallest count: the machine then stops counting only where the
+    data ran out (a state that stands for "this many or more")."""
     symbols = len(machine.symbols)
     paths = {machine.initial: np.zeros(symbols, dtype=np.int64)}  # symbol counts along one path
     constraints = []
@@ -43,17 +64,61 @@ def counter_lattice(machine: StateMachine, trace: Trace, max_counters: int = 3) 
                 queue.append(target)
             elif not np.array_equal(paths[target], counts):
                 constraints.append(counts - paths[target])
-    nothing = LatticeResult(np.zeros(0), None, None, np.inf, "")
     if constraints:
         basis = sympy.Matrix(np.unique(np.array(constraints), axis=0).tolist()).nullspace()
     else:
         basis = [sympy.eye(symbols)[:, i] for i in range(symbols)]
     if not basis:
-        return _failed(nothing, "the state machine keeps no counter (its paths only agree with zero steps)")
+        if symbols <= max_symbols:
+            return _counter_with_an_edge(machine, paths, tolerance)
+        return Counters(None, {}, "the state machine keeps no counter (its paths only agree with zero steps)")
     if len(basis) > max_counters:
-        return _failed(nothing, f"{len(basis)} independent counters: more than {max_counters}")
+        return Counters(None, {}, f"{len(basis)} independent counters: more than {max_counters}")
     steps = np.array([[int(v) for v in _integral(b)] for b in basis], dtype=np.int64)  # [r, symbols]
     potential = {state: steps @ counts for state, counts in paths.items()}
+    return Counters(steps, potential,
+                    f"{len(steps)} counter(s) read off the state machine, steps per input {steps.T.tolist()}")
+
+
+def _counter_with_an_edge(machine: StateMachine, paths: dict, tolerance: float) -> Counters:
+    """The single counter (steps in -2..2) that the most transitions follow, if the others
+    all leave states at the largest or smallest count (see `machine_counters`)."""
+    symbols = len(machine.symbols)
+    states = sorted(paths)
+    counts = np.array([paths[s] for s in states])  # [S, symbols]
+    row = {s: i for i, s in enumerate(states)}
+    edges = np.array([(row[s], a, row[t]) for s in states for a, t in enumerate(machine.transitions[s]) if t >= 0])
+    steps = np.array(list(np.ndindex(*(5,) * symbols)), dtype=np.int64) - 2  # [C, symbols]
+    leading = steps[np.arange(len(steps)), np.argmax(steps != 0, axis=1)]
+    steps = steps[leading > 0]  # one sign of each, and never all zero
+    phi = counts @ steps.T  # [S, C]
+    follows = phi[edges[:, 2]] == phi[edges[:, 0]] + steps.T[edges[:, 1]]  # [E, C]
+    source = phi[edges[:, 0]]
+    at_edge = (source == phi.max(axis=0)) | (source == phi.min(axis=0))
+    allowed = (follows | at_edge).all(axis=0) & ((~follows).sum(axis=0) <= tolerance * len(edges))
+    allowed &= phi.max(axis=0) > phi.min(axis=0)
+    if not allowed.any():
+        return Counters(None, {}, "the state machine keeps no counter (its paths only agree with zero steps, "
+                                  "even allowing for the edge of the data)")
+    broken = (~follows).sum(axis=0) + np.abs(steps).sum(axis=1)[None, :] / 100.0  # fewest exceptions, then small
+    best = int(np.argmin(np.where(allowed, broken[0], np.inf)))
+    exceptions = frozenset((states[e[0]], int(e[1])) for e in edges[~follows[:, best]])
+    step = steps[best][None, :]
+    potential = {s: step @ paths[s] for s in states}
+    return Counters(step, potential, f"1 counter read off the state machine, steps per input {step.T.tolist()}, "
+                                     f"followed by every transition but {len(exceptions)} at the edge of the data",
+                    exceptions)
+
+
+def counter_lattice(machine: StateMachine, trace: Trace, max_counters: int = 3) -> LatticeResult:
+    """The counters `machine` keeps, as integer coordinates of the traced states after each step."""
+    nothing = LatticeResult(np.zeros(0), None, None, np.inf, "")
+    counted = machine_counters(machine, max_counters)
+    if counted.steps is None:
+        return _failed(nothing, counted.reason)
+    if counted.exceptions:  # a lattice machine follows its counters everywhere
+        return _failed(nothing, counted.reason + ": not every transition")
+    steps, potential, reason = counted.steps, counted.potential, counted.reason
     index = {symbol: i for i, symbol in enumerate(machine.symbols)}
     states = np.zeros((trace.sequences, trace.steps, len(steps)), dtype=np.int64)
     for n, row in enumerate(trace.inputs):
@@ -63,7 +128,6 @@ def counter_lattice(machine: StateMachine, trace: Trace, max_counters: int = 3) 
             if state < 0:  # the majority machine left the path this sequence's labels took
                 return _failed(nothing, "the state machine does not follow every traced sequence")
             states[n, t] = potential[state]
-    reason = f"{len(steps)} counter(s) read off the state machine, steps per input {steps.T.tolist()}"
     return LatticeResult(np.zeros(0), np.zeros((len(steps), 0)), states, 0.0, reason)
 
 

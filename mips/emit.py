@@ -88,22 +88,30 @@ def _affine(machine: AffineMachine) -> str:
 
 def _formula(machine: FormulaMachine) -> str:
     inputs = input_names(machine.input_dim)
-    return "\n".join(["", ""] + _loop(machine.initial, list(machine.update), list(machine.readout), inputs))
+    return "\n".join(["", ""] + _loop(machine.initial, list(machine.update), list(machine.readout), inputs,
+                                       machine.labels))
 
 
-def _loop(initial: Sequence[int], updates: list[str], outs: list[str], inputs: list[str]) -> list[str]:
+def _loop(initial: Sequence[int], updates: list[str], outs: list[str], inputs: list[str],
+          labels: Sequence[str] = ()) -> list[str]:
     """`def program` for an integer state s0, s1, ... with these update and output rules,
-    the state variables renamed after what their rules show them to be (`readable_names`)."""
-    names = readable_names(updates, inputs)
+    the state variables renamed after what their rules show them to be (`readable_names`),
+    each one's meaning (`labels`, when given) as a comment where it starts."""
+    names = readable_names(updates, inputs, outs)
 
     def renamed(text: str) -> str:
         return _STATE.sub(lambda match: names[int(match.group(1))], text)
 
     lines = ["def program(inputs):"]
-    lines += [f"    {name} = {value}" for name, value in zip(names, initial)]
+    for i, (name, value) in enumerate(zip(names, initial)):
+        comment = f"  # {labels[i]}" if i < len(labels) and labels[i] else ""
+        lines.append(f"    {name} = {value}{comment}")
     lines += ["    outputs = []", f"    for {', '.join(inputs)} in inputs:"]
     if names:
-        lines.append(f"        {', '.join(names)} = {', '.join(renamed(u) for u in updates)}")
+        rules = [renamed(u) for u in updates]
+        if len(rules) > 1:  # a conditional rule in a tuple reads better in parentheses
+            rules = [f"({r})" if " if " in r else r for r in rules]
+        lines.append(f"        {', '.join(names)} = {', '.join(rules)}")
     outs = [renamed(o) for o in outs]
     lines.append(f"        outputs.append({outs[0] if len(outs) == 1 else '(' + ', '.join(outs) + ')'})")
     return lines + ["    return outputs", ""]
@@ -112,10 +120,11 @@ def _loop(initial: Sequence[int], updates: list[str], outs: list[str], inputs: l
 _STATE = re.compile(r"\bs(\d+)\b")
 
 
-def readable_names(updates: Sequence[str], inputs: Sequence[str]) -> list[str]:
+def readable_names(updates: Sequence[str], inputs: Sequence[str], outs: Sequence[str] = ()) -> list[str]:
     """A name for each state coordinate, from its update rule:
     the input itself -> `cur`; a copy of `cur` -> `prev`, of `prev` -> `prev2`, ...;
     itself plus the input (or a table entry) -> `total`; itself plus a constant -> `count`;
+    the output itself (the only output rule is that coordinate) -> `out`;
     anything else keeps its name s0, s1, ... Repeated names get a number."""
     names: list[str | None] = [None] * len(updates)
     for i, rule in enumerate(updates):
@@ -143,6 +152,8 @@ def readable_names(updates: Sequence[str], inputs: Sequence[str]) -> list[str]:
         if rest is not None and not _STATE.search(rest):
             uses_input = any(re.search(rf"\b{x}\b", rest) for x in inputs) and "STEP[" not in rest
             names[i] = "total" if uses_input else "count" if rest.isdigit() or rest.startswith("STEP[") else None
+    if len(outs) == 1 and _STATE.fullmatch(outs[0]) and names[int(outs[0][1:])] is None:
+        names[int(outs[0][1:])] = "out"
     final, used = [], set()
     for i, name in enumerate(names):
         name = name or f"s{i}"

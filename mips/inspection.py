@@ -42,8 +42,10 @@ def machine_text(machine: Machine) -> list[str]:
 
 def _symbolic(machine: FormulaMachine) -> list[str]:
     states = state_names(machine.state_dim)
-    lines = [f"integer state: {machine.state_dim} coordinate(s), start {tuple(machine.initial)}",
-             "  after each input:"]
+    rewrites = f" (the {machine.rewrites}-state machine, written as formulas)" if machine.rewrites else ""
+    lines = [f"integer state: {machine.state_dim} coordinate(s), start {tuple(machine.initial)}{rewrites}"]
+    lines += [f"  {name}: {label}" for name, label in zip(states, machine.labels)]
+    lines.append("  after each input:")
     lines += [f"    {name} <- {rule}" for name, rule in zip(states, machine.update)]
     for j, rule in enumerate(machine.readout):
         lines.append(f"  output{'' if len(machine.readout) == 1 else f'[{j}]'} = {rule}")

@@ -45,6 +45,7 @@ class StateMachine:
     outputs: tuple[tuple[int, ...], ...]
 
     kind = "fsm"
+    form = "table"
 
     @property
     def states(self) -> int:
@@ -136,6 +137,11 @@ class AffineMachine:
     kind = "lattice"
 
     @property
+    def form(self) -> str:
+        """How the program reads: formulas, or formulas with a table of what each input adds."""
+        return "formula with an input table" if self.input_table else "formula"
+
+    @property
     def complete(self) -> bool:
         """Defined on every input (a lattice has no unobserved transitions)."""
         return True
@@ -207,6 +213,8 @@ def affine_formula(row: Sequence[Fraction], names: Sequence[str]) -> str:
         terms.append(("-" if coefficient < 0 else "+", body))
     if not terms:
         return "0"
+    positive = next((i for i, (sign, _) in enumerate(terms) if sign == "+"), 0)
+    terms.insert(0, terms.pop(positive))  # 1 - s0 rather than -s0 + 1
     text = ("-" if terms[0][0] == "-" else "") + terms[0][1]
     for sign, body in terms[1:]:
         text += f" {sign} {body}"
@@ -221,10 +229,11 @@ def input_names(d: int) -> list[str]:
     return ["x"] if d == 1 else [f"x{j}" for j in range(d)]
 
 
-# What a formula may contain: integer arithmetic, comparisons, abs/min/max/int.
+# What a formula may contain: integer arithmetic, bit operations on 0/1 values,
+# comparisons (membership in a tuple of constants included), abs/min/max/int, if-else.
 _NODES = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Compare, ast.Call, ast.Name, ast.Constant, ast.Load,
           ast.Add, ast.Sub, ast.Mult, ast.FloorDiv, ast.Mod, ast.USub, ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.Eq,
-          ast.NotEq, ast.IfExp)
+          ast.NotEq, ast.IfExp, ast.BitAnd, ast.BitOr, ast.BitXor, ast.In, ast.NotIn, ast.Tuple)
 _FUNCTIONS = {"abs": abs, "min": min, "max": max, "int": int}
 
 
@@ -247,6 +256,86 @@ def compile_formula(text: str, names: Sequence[str]):
     return lambda *values: int(eval(code, {"__builtins__": {}}, {**_FUNCTIONS, **dict(zip(names, values))}))
 
 
+class _Reassociate(ast.NodeTransformer):
+    """a + (b + c) -> a + b + c (and the same for *, &, |, ^, and a + (b - c) -> a + b - c):
+    the same value, written without parentheses a reader does not need."""
+
+    SAME = {ast.Add: (ast.Add, ast.Sub), ast.Mult: (ast.Mult,), ast.BitAnd: (ast.BitAnd,),
+            ast.BitOr: (ast.BitOr,), ast.BitXor: (ast.BitXor,)}
+
+    def visit_BinOp(self, node):
+        self.generic_visit(node)
+        allowed = self.SAME.get(type(node.op), ())
+        while isinstance(node.right, ast.BinOp) and isinstance(node.right.op, allowed):
+            inner = node.right
+            node = ast.BinOp(left=ast.BinOp(left=node.left, op=node.op, right=inner.left), op=inner.op,
+                             right=inner.right)
+        return node
+
+
+def tidy(text: str) -> str:
+    """A formula rewritten with only the parentheses a reader needs (same value, same names):
+    none that precedence makes redundant, but always around a bit operation inside another
+    kind of bit operation (a ^ (b & c), not a ^ b & c)."""
+    return _show(_Reassociate().visit(ast.parse(text, mode="eval")).body)
+
+
+_PRECEDENCE = {ast.BitOr: 7, ast.BitXor: 8, ast.BitAnd: 9, ast.Add: 11, ast.Sub: 11, ast.Mult: 12,
+               ast.FloorDiv: 12, ast.Mod: 12}
+_SYMBOL = {ast.BitOr: "|", ast.BitXor: "^", ast.BitAnd: "&", ast.Add: "+", ast.Sub: "-", ast.Mult: "*",
+           ast.FloorDiv: "//", ast.Mod: "%", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=",
+           ast.Eq: "==", ast.NotEq: "!=", ast.In: "in", ast.NotIn: "not in"}
+
+
+def _precedence(node) -> int:
+    if isinstance(node, ast.IfExp):
+        return 1
+    if isinstance(node, ast.Compare):
+        return 6
+    if isinstance(node, ast.BinOp):
+        return _PRECEDENCE[type(node.op)]
+    if isinstance(node, ast.UnaryOp) or (isinstance(node, ast.Constant) and node.value < 0):
+        return 13
+    return 16
+
+
+def _show(node, parent=None, right: bool = False) -> str:
+    if isinstance(node, ast.Name):
+        text = node.id
+    elif isinstance(node, ast.Constant):
+        text = repr(node.value)
+    elif isinstance(node, ast.Tuple):
+        text = "(" + ", ".join(_show(e) for e in node.elts) + ("," if len(node.elts) == 1 else "") + ")"
+    elif isinstance(node, ast.Call):
+        text = f"{node.func.id}({', '.join(_show(a) for a in node.args)})"
+    elif isinstance(node, ast.UnaryOp):
+        text = "-" + _show(node.operand, node)
+    elif isinstance(node, ast.BinOp):
+        text = f"{_show(node.left, node)} {_SYMBOL[type(node.op)]} {_show(node.right, node, right=True)}"
+    elif isinstance(node, ast.Compare):
+        parts = [_show(node.left, node)]
+        for op, value in zip(node.ops, node.comparators):
+            parts += [_SYMBOL[type(op)], _show(value, node, right=True)]
+        text = " ".join(parts)
+    elif isinstance(node, ast.IfExp):
+        text = f"{_show(node.body, node)} if {_show(node.test, node)} else {_show(node.orelse, node, right=True)}"
+    else:
+        raise ValueError(f"cannot show {type(node).__name__}")
+    if parent is None or isinstance(parent, ast.Call):
+        return text
+    mine, theirs = _precedence(node), _precedence(parent)
+    bits = (ast.BitAnd, ast.BitOr, ast.BitXor)
+    mixed_bits = (isinstance(node, ast.BinOp) and isinstance(parent, ast.BinOp) and isinstance(node.op, bits)
+                  and type(node.op) is not type(parent.op))
+    chained = isinstance(node, ast.Compare) and isinstance(parent, ast.Compare)
+    chained = chained or (mine == 13 and isinstance(parent, ast.UnaryOp))  # -(-a), not --a
+    if isinstance(parent, ast.IfExp) and mine == 1:
+        needed = not right  # a if g else b if h else c reads without parentheses
+    else:
+        needed = mine < theirs or (mine == theirs and right and mine != 13)
+    return f"({text})" if needed or mixed_bits or chained else text
+
+
 def formula_size(text: str) -> int:
     """Description length of a formula: its syntax-tree nodes (names, numbers, operations)."""
     return sum(isinstance(n, (ast.BinOp, ast.UnaryOp, ast.Compare, ast.Call, ast.Name, ast.Constant, ast.IfExp))
@@ -265,8 +354,11 @@ class FormulaMachine:
     update: tuple[str, ...]
     readout: tuple[str, ...]
     initial: tuple[int, ...] = ()
+    labels: tuple[str, ...] = ()  # what each coordinate is, in words (optional)
+    rewrites: int = 0  # the states of the state machine these formulas rewrite (0: none)
 
     kind = "formula"
+    form = "formula"
 
     def __post_init__(self):
         if not self.initial:
@@ -297,13 +389,15 @@ class FormulaMachine:
 
     def to_json(self) -> dict:
         return {"kind": self.kind, "state_dim": self.state_dim, "input_dim": self.input_dim,
-                "update": list(self.update), "readout": list(self.readout), "initial": list(self.initial)}
+                "update": list(self.update), "readout": list(self.readout), "initial": list(self.initial),
+                "labels": list(self.labels), "rewrites": self.rewrites}
 
     @classmethod
     def from_json(cls, data: dict) -> FormulaMachine:
         return cls(state_dim=int(data["state_dim"]), input_dim=int(data["input_dim"]),
                    update=tuple(data["update"]), readout=tuple(data["readout"]),
-                   initial=tuple(int(v) for v in data.get("initial", ())))
+                   initial=tuple(int(v) for v in data.get("initial", ())),
+                   labels=tuple(data.get("labels", ())), rewrites=int(data.get("rewrites", 0)))
 
 
 Machine = StateMachine | AffineMachine | FormulaMachine

@@ -20,6 +20,7 @@ from mips.behaviour import (
     extract_lattice_by_behaviour,
     input_nudges,
 )
+from mips.coordinates import CoordinateConfig, machine_as_formulas
 from mips.counters import counter_lattice
 from mips.data import DataConfig, TaskData, make_task_data
 from mips.emit import emit_program
@@ -48,6 +49,7 @@ class PipelineConfig:
     behaviour: BehaviourConfig = field(default_factory=BehaviourConfig)
     lattice: LatticeConfig = field(default_factory=LatticeConfig)
     regress: RegressConfig = field(default_factory=RegressConfig)
+    coordinates: CoordinateConfig = field(default_factory=CoordinateConfig)
     verify: VerifyConfig = field(default_factory=VerifyConfig)
     extract_sequences: int = 2048  # training sequences the network is traced on for extraction
     networks_tried: int = 3  # perfect networks, smallest first, that extraction is tried on
@@ -179,6 +181,7 @@ def synthesize(
             machines.append((affine.machine, False))
         machines += [(m, False) for m in _counter_machines(extraction, trace, config, progress)]
         candidates = tuple(Candidate(m, _matches(m, data), merged) for m, merged in machines)
+        candidates += _formula_candidates(candidates, data, config, progress)
         if not any(c.matches_heldout and c.machine.complete for c in candidates):
             # The costlier fallback, only when nothing complete reproduces the held-out data yet.
             extraction, found = _lattice_by_behaviour(search.network, trace, data, extraction, config, progress)
@@ -242,6 +245,22 @@ def _counter_machines(extraction, trace, config, progress) -> list[Machine]:
     return found
 
 
+def _formula_candidates(candidates, data, config, progress) -> tuple[Candidate, ...]:
+    """Each distinct state machine extracted, rewritten as formulas on integer coordinates
+    (`coordinates.machine_as_formulas`); those that reproduce the held-out data first."""
+    found, done = [], []
+    for candidate in sorted(candidates, key=lambda c: not c.matches_heldout):
+        machine = candidate.machine
+        if machine.kind != "fsm" or any(machine == other for other in done):
+            continue
+        done.append(machine)
+        for fit in machine_as_formulas(machine, config.coordinates):
+            progress(f"  {machine.states}-state machine as formulas: {fit.reason}")
+            if fit.machine is not None:
+                found.append(Candidate(fit.machine, _matches(fit.machine, data), candidate.merged))
+    return tuple(found)
+
+
 def _lattice_by_behaviour(network, trace, data, extraction, config, progress) -> tuple[Extraction, AffineFit | None]:
     """When the hidden states give no lattice machine that reproduces the held-out data,
     look for one in what the network will output from them (`extract_lattice_by_behaviour`).
@@ -288,6 +307,8 @@ def describe(candidate: Candidate) -> str:
         shape = f"{m.states}-state machine"
     elif m.kind == "lattice":
         shape = f"{m.state_dim}-dimensional integer lattice"
+    elif m.rewrites:
+        shape = f"{m.rewrites}-state machine written as formulas on {m.state_dim} integer coordinate(s)"
     else:
         shape = f"{m.state_dim}-dimensional integer state with symbolic formulas"
     held = "reproduces" if candidate.matches_heldout else "does NOT reproduce"

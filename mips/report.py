@@ -36,7 +36,8 @@ def build_report(result: RunResult) -> dict:
         "extraction": None,
         "machine": None,
         "candidates": [
-            {"kind": c.machine.kind, "size": c.machine.size, "matches_heldout": c.matches_heldout,
+            {"kind": c.machine.kind, "form": c.machine.form, "size": c.machine.size,
+             "matches_heldout": c.matches_heldout,
              "complete": c.machine.complete, "merged": c.merged}
             for c in result.candidates
         ],
@@ -64,6 +65,7 @@ def build_report(result: RunResult) -> dict:
     if result.chosen is not None:
         report["machine"] = {
             "kind": result.chosen.machine.kind,
+            "form": result.chosen.machine.form,  # how the program reads: formula, or table
             "size": result.chosen.machine.size,
             "matches_heldout": result.chosen.matches_heldout,
             "complete": result.chosen.machine.complete,

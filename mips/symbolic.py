@@ -13,6 +13,7 @@ arbitrary origin.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Iterator
 
 import numpy as np
 
@@ -37,76 +38,126 @@ _BINARY = (
     ("min({}, {})", np.minimum, True), ("max({}, {})", np.maximum, True),
     ("int({} < {})", lambda a, b: (a < b).astype(np.int64), False),
     ("int({} == {})", lambda a, b: (a == b).astype(np.int64), True),
-    ("{} // {}", None, False), ("{} % {}", None, False),
+    ("{} // {}", np.floor_divide, False), ("{} % {}", np.mod, False),
 )
+_DIVIDES = {"{} // {}", "{} % {}"}
+_PAIRS_PER_BLOCK = 1 << 22  # values computed at once (memory)
 
 
-def _divide(template: str, a: np.ndarray, b: np.ndarray) -> np.ndarray | None:
-    if not b.all():
-        return None
-    return np.floor_divide(a, b) if "//" in template else np.mod(a, b)
+@dataclass(frozen=True)
+class Block:
+    """Formulas of one size with distinct behaviours: their texts and values on the rows."""
+
+    size: int
+    texts: list[str]
+    values: np.ndarray  # int64 [K, R]
+    atoms: np.ndarray  # bool [K]: a name or a number (never needs parentheses)
 
 
 def find_formula(columns: dict[str, np.ndarray], target: np.ndarray,
-                 config: SymbolicConfig = SymbolicConfig(), *, seed: int = 0) -> str | None:
+                 config: SymbolicConfig = SymbolicConfig(), *, seed: int = 0,
+                 constants: tuple[int, ...] = ()) -> str | None:
     """The smallest formula over `columns` (name -> int values, one per row) equal to
-    `target` (plus an integer constant) on every row, or None."""
+    `target` (plus an integer constant) on every row, or None. `constants` are tried
+    beside `config.constants` (a modulus read off the data, say)."""
     names = list(columns)
     table = np.stack([np.asarray(columns[n], dtype=np.int64) for n in names] + [np.asarray(target, np.int64)], 1)
     table = np.unique(table, axis=0)
     if len(table) > config.sample_rows:
         table = table[np.random.default_rng(seed).choice(len(table), config.sample_rows, replace=False)]
-    values, goal = table[:, :-1], table[:, -1]
+    goal = table[:, -1]
     full = {n: np.asarray(columns[n], dtype=np.int64) for n in names}
     full_target = np.asarray(target, np.int64)
-
-    seen: set[bytes] = set()
-    by_size: dict[int, list[tuple[str, np.ndarray, bool]]] = {}  # text, values, is_atom
-
-    def offer(size: int, text: str, vector: np.ndarray, atom: bool) -> str | None:
-        key = vector.tobytes()
-        if key in seen or len(seen) >= config.max_formulas:
-            return None
-        seen.add(key)
-        by_size.setdefault(size, []).append((text, vector, atom))
-        offset = goal - vector
-        if (offset == offset[0]).all():
-            return _check(text, int(offset[0]), full, full_target)
-        return None
-
-    for i, name in enumerate(names):
-        if (found := offer(1, name, values[:, i], True)) is not None:
-            return found
-    for c in config.constants:
-        if (found := offer(1, str(c), np.full(len(goal), c, np.int64), True)) is not None:
-            return found
-    for size in range(2, config.max_size + 1):
-        for text, vector, atom in by_size.get(size - 1, []):
-            for template, op in _UNARY:
-                inner = text if template.startswith("abs") else _wrap(text, atom)
-                if (found := offer(size, template.format(inner), op(vector), False)) is not None:
-                    return found
-        for left_size in range(1, size - 1):
-            right_size = size - 1 - left_size
-            for template, op, symmetric in _BINARY:
-                if symmetric and left_size > right_size:
-                    continue
-                for left, lv, la in by_size.get(left_size, []):
-                    for right, rv, ra in by_size.get(right_size, []):
-                        with np.errstate(all="ignore"):
-                            result = _divide(template, lv, rv) if op is None else op(lv, rv)
-                        if result is None:
-                            continue
-                        bare = template.startswith(("min", "max", "int"))
-                        text = template.format(left if bare else _wrap(left, la), right if bare else _wrap(right, ra))
-                        if (found := offer(size, text, result, False)) is not None:
-                            return found
-                if len(seen) >= config.max_formulas:
-                    return None
+    for block in behaviours(dict(zip(names, table[:, :-1].T)), config, constants):
+        offset = goal[None, :] - block.values
+        for i in np.flatnonzero((offset == offset[:, :1]).all(axis=1)):
+            if (found := _check(block.texts[i], int(offset[i, 0]), full, full_target)) is not None:
+                return found
     return None
 
 
-def _wrap(text: str, atom: bool) -> str:
+def behaviours(columns: dict[str, np.ndarray], config: SymbolicConfig = SymbolicConfig(),
+               constants: tuple[int, ...] = ()) -> Iterator[Block]:
+    """Every distinct behaviour (vector of values on the rows) of formulas up to
+    `config.max_size`, in blocks of one size, smallest first: the first formula found
+    for a behaviour is kept, later ones are the same to the search. Pairs of smaller
+    formulas are combined a block at a time (numpy), and behaviours are told apart by a
+    64-bit hash of their values."""
+    rows = len(next(iter(columns.values()))) if columns else 0
+    weights = np.random.default_rng(12345).integers(1, 2**63, size=max(rows, 1), dtype=np.uint64) | np.uint64(1)
+    seen = np.zeros(0, dtype=np.uint64)
+    by_size: dict[int, Block] = {}
+
+    def keep(size: int, values: np.ndarray, text_of, atom: bool) -> Block | None:
+        nonlocal seen
+        if len(seen) >= config.max_formulas or not len(values):
+            return None
+        with np.errstate(over="ignore"):
+            keys = (values.astype(np.uint64) * weights[:rows]).sum(axis=1, dtype=np.uint64)
+        _, first = np.unique(keys, return_index=True)
+        first = np.sort(first)
+        first = first[~np.isin(keys[first], seen)][: config.max_formulas - len(seen)]
+        if not len(first):
+            return None
+        seen = np.concatenate([seen, keys[first]])
+        block = Block(size, [text_of(int(i)) for i in first], values[first], np.full(len(first), atom))
+        old = by_size.get(size)
+        by_size[size] = block if old is None else Block(size, old.texts + block.texts,
+                                                         np.concatenate([old.values, block.values]),
+                                                         np.concatenate([old.atoms, block.atoms]))
+        return block
+
+    names = list(columns)
+    leaves = np.array([np.asarray(columns[n], np.int64) for n in names]).reshape(len(names), rows)
+    numbers = list(dict.fromkeys(config.constants + tuple(constants)))
+    for block in (keep(1, leaves, lambda i: names[i], True),
+                  keep(1, np.repeat(np.array(numbers, np.int64)[:, None], rows, axis=1), lambda i: str(numbers[i]),
+                       True)):
+        if block is not None:
+            yield block
+    for size in range(2, config.max_size + 1):
+        inner = by_size.get(size - 1)
+        if inner is not None:
+            for template, op in _UNARY:
+                texts, atoms = inner.texts, inner.atoms
+                wrap = template.startswith("abs")
+                block = keep(size, op(inner.values), lambda i, t=template: t.format(
+                    texts[i] if wrap else _wrap(texts[i], atoms[i])), False)
+                if block is not None:
+                    yield block
+        for left_size in range(1, size - 1):
+            right_size = size - 1 - left_size
+            left, right = by_size.get(left_size), by_size.get(right_size)
+            if left is None or right is None:
+                continue
+            for template, op, symmetric in _BINARY:
+                if symmetric and left_size > right_size:
+                    continue
+                usable = np.flatnonzero(right.values.all(axis=1)) if template in _DIVIDES else \
+                    np.arange(len(right.texts))
+                if not len(usable):
+                    continue
+                rv = right.values[usable]
+                chunk = max(1, _PAIRS_PER_BLOCK // max(1, len(usable) * rows))
+                for start in range(0, len(left.texts), chunk):
+                    lv = left.values[start:start + chunk]
+                    with np.errstate(all="ignore"):
+                        values = op(lv[:, None, :], rv[None, :, :]).reshape(-1, rows)
+                    block = keep(size, values, lambda i, s=start, t=template: _combine(
+                        t, left, s + i // len(usable), right, int(usable[i % len(usable)])), False)
+                    if block is not None:
+                        yield block
+                    if len(seen) >= config.max_formulas:
+                        return
+
+
+def _combine(template: str, left: Block, i: int, right: Block, j: int) -> str:
+    bare = template.startswith(("min", "max", "int"))
+    a, b = left.texts[i], right.texts[j]
+    return template.format(a if bare else _wrap(a, left.atoms[i]), b if bare else _wrap(b, right.atoms[j]))
+
+
+def _wrap(text: str, atom: bool | np.bool_) -> str:
     return text if atom or text.startswith(("abs(", "min(", "max(", "int(")) else f"({text})"
 
 

@@ -97,14 +97,14 @@ def test_summary_puts_results_beside_the_anchors():
     anchors = tasks.anchors()
     records = [
         {"task": "Sum_All", "solved": True, "wall_seconds": 3.0, "reason": "", "hidden_size": 1,
-         "machine": {"kind": "lattice", "size": 3, "matches_heldout": True}},
+         "machine": {"kind": "lattice", "form": "formula", "size": 3, "matches_heldout": True}},
         {"task": "Parity_Last4", "solved": False, "wall_seconds": 9.0, "reason": "NOT VERIFIED: x", "hidden_size": None,
          "machine": None},
     ]
     text = summary_markdown(records, anchors, wall=12.0)
     assert "Solved (verified): 1 of 2" in text
     assert "original MIPS 1, GPT-4 credited 1 (actually correct 1), RPNI (no network) 1" in text
-    assert "| Sum_All | yes | 1 | 1 | lattice (size 3) |" in text
+    assert "| Sum_All | yes | 1 | 1 | lattice, formula (size 3) |" in text
     assert "| Parity_Last4 | NO |" in text
     assert "Trained to 100% held-out accuracy: 1 of 2." in text
     assert "Extracted machine alone reproduces the held-out outputs: 1 of 2." in text

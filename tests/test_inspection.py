@@ -12,6 +12,7 @@ from mips.data import DataConfig
 from mips.errors import RunError
 from mips.inspection import machine_dot, machine_text, parse_inputs, trace_rows, trace_text
 from mips.machines import AffineMachine, FormulaMachine, StateMachine
+from mips.coordinates import CoordinateConfig
 from mips.pipeline import PipelineConfig, synthesize
 from mips.runs import load_run, save_run
 from mips.train import SearchConfig, TrainConfig
@@ -97,6 +98,7 @@ def run_folder(tmp_path_factory):
         train=TrainConfig(seeds=4, max_steps=1000, polish_steps=100),
         search=SearchConfig(max_hidden=1),
         extract_sequences=256,
+        coordinates=CoordinateConfig(enabled=False),  # the state machine stays a table here
     )
     result = synthesize(tasks.get("Parity_All"), config)
     assert result.verdict.verified, result.verdict.summary()

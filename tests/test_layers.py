@@ -13,7 +13,7 @@ LAYERS = {
     "data": 1, "trace": 1, "machines": 1, "model": 2,
     "train": 3,
     "fsm": 4, "lattice": 4, "behaviour": 4, "counters": 4,
-    "regress": 5, "symbolic": 5,
+    "regress": 5, "symbolic": 5, "boolean": 5, "rules": 5, "coordinates": 5,
     "emit": 6,
     "verify": 7,
     "pipeline": 8,
