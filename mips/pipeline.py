@@ -73,6 +73,9 @@ class Candidate:
     machine: Machine
     matches_heldout: bool
     merged: bool = False  # a state machine completed by merging states (a guess past the data)
+    # Formulas that go on counting where the state machine they rewrite stopped, at the
+    # edge of the data (also a guess past the data; held-out data and verification judge it).
+    extends: bool = False
 
 
 @dataclass(frozen=True)
@@ -257,7 +260,7 @@ def _formula_candidates(candidates, data, config, progress) -> tuple[Candidate, 
         for fit in machine_as_formulas(machine, config.coordinates):
             progress(f"  {machine.states}-state machine as formulas: {fit.reason}")
             if fit.machine is not None:
-                found.append(Candidate(fit.machine, _matches(fit.machine, data), candidate.merged))
+                found.append(Candidate(fit.machine, _matches(fit.machine, data), candidate.merged, not fit.exact))
     return tuple(found)
 
 
@@ -313,6 +316,7 @@ def describe(candidate: Candidate) -> str:
         shape = f"{m.state_dim}-dimensional integer state with symbolic formulas"
     held = "reproduces" if candidate.matches_heldout else "does NOT reproduce"
     merged = ", completed by merging states" if candidate.merged else ""
+    merged += ", counting on past the edge of the data" if candidate.extends else ""
     return f"{shape} (size {m.size}){merged}, {held} the held-out outputs"
 
 

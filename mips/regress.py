@@ -26,7 +26,7 @@ from mips.machines import (
     input_names,
     state_names,
 )
-from mips.symbolic import SymbolicConfig, find_formula
+from mips.rules import RuleConfig, find_rule
 from mips.trace import Trace
 
 
@@ -34,7 +34,7 @@ from mips.trace import Trace
 class RegressConfig:
     max_denominator: int = 12
     max_table_symbols: int = 16  # inputs with at most this many values may act through a table
-    symbolic: SymbolicConfig = field(default_factory=SymbolicConfig)  # for rules that are not affine
+    rules: RuleConfig = field(default_factory=RuleConfig)  # for rules that are not affine
 
     def __post_init__(self):
         if self.max_denominator < 1:
@@ -108,15 +108,16 @@ def fit_lattice_machine(lattice: LatticeResult, trace: Trace, config: RegressCon
     machine = _canonical(AffineMachine(state_dim=m, input_dim=d, update=update, readout=placeholder,
                                        initial=tuple(initial), symbols=symbols, input_table=table))
     if readout is None:
-        if table:
-            return AffineFit(None, f"readout: {readout_reason} (and the update needs an input table)")
+        if table:  # the update's table becomes a formula of the input too
+            return _fit_formulas(states, trace, None, config, f"readout: {readout_reason}, and the update needs "
+                                                               "an input table")
         return _fit_formulas(states, trace, machine, config, f"readout: {readout_reason}")
     how = "with a table of what each input adds" if table else "and readout"
     return AffineFit(machine, f"exact affine update {how}")
 
 
 def _fit_formulas(states, trace: Trace, affine: AffineMachine | None, config: RegressConfig, why: str) -> AffineFit:
-    """Rules that are not affine, by symbolic regression (`symbolic.find_formula`).
+    """Rules that are not affine, by symbolic, Boolean or conditional regression (`rules.find_rule`).
 
     With an affine update (`affine`, in canonical coordinates), the states are
     recomputed in those coordinates and only the readout is searched for; otherwise
@@ -137,7 +138,7 @@ def _fit_formulas(states, trace: Trace, affine: AffineMachine | None, config: Re
         for i in range(m):
             rule = _formula(columns, states[:, 1:, i].reshape(-1), config)
             if rule is None:
-                return AffineFit(None, f"{why}; no formula up to size {config.symbolic.max_size} for s{i}'s update")
+                return AffineFit(None, f"{why}; no rule found for s{i}'s update")
             update.append(rule)
         update = tuple(update)
         initial = _formula_initial_state(update, states, trace.inputs, s_names + x_names)
@@ -148,7 +149,7 @@ def _fit_formulas(states, trace: Trace, affine: AffineMachine | None, config: Re
     for j in range(trace.outputs.shape[-1]):
         rule = _formula(dict(zip(s_names, flat.T)), trace.outputs[..., j].reshape(-1), config)
         if rule is None:
-            return AffineFit(None, f"{why}; no formula up to size {config.symbolic.max_size} for output {j}")
+            return AffineFit(None, f"{why}; no rule found for output {j}")
         readout.append(rule)
     machine = FormulaMachine(state_dim=m, input_dim=d, update=update, readout=tuple(readout), initial=tuple(initial))
     return AffineFit(machine, f"{why}; formulas found by symbolic regression")
@@ -176,13 +177,13 @@ def _outputs_as_coordinates(states: np.ndarray, outputs: np.ndarray) -> np.ndarr
 
 
 def _formula(columns: dict[str, np.ndarray], target: np.ndarray, config: RegressConfig) -> str | None:
-    """An affine rule with integer coefficients if one is exact, else the smallest symbolic one."""
+    """An affine rule with integer coefficients if one is exact, else the smallest other rule."""
     names = list(columns)
     keys = np.stack([columns[n] for n in names], axis=1)
     row, _ = fit_exact_affine(keys, target[:, None], 1)
     if row is not None:
         return affine_formula(row[0], names)
-    return find_formula(columns, target, config.symbolic)
+    return find_rule(columns, target, config.rules)
 
 
 def _formula_initial_state(update: tuple[str, ...], states: np.ndarray, inputs: np.ndarray, names: list[str]):

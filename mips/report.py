@@ -38,7 +38,7 @@ def build_report(result: RunResult) -> dict:
         "candidates": [
             {"kind": c.machine.kind, "form": c.machine.form, "size": c.machine.size,
              "matches_heldout": c.matches_heldout,
-             "complete": c.machine.complete, "merged": c.merged}
+             "complete": c.machine.complete, "merged": c.merged, "extends": c.extends}
             for c in result.candidates
         ],
         "program_lines": len(result.program.splitlines()) if result.program else 0,
@@ -70,6 +70,7 @@ def build_report(result: RunResult) -> dict:
             "matches_heldout": result.chosen.matches_heldout,
             "complete": result.chosen.machine.complete,
             "merged": result.chosen.merged,
+            "extends": result.chosen.extends,
             "description": describe(result.chosen),
             "definition": result.chosen.machine.to_json(),
         }
