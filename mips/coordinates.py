@@ -47,12 +47,14 @@ class CoordinateConfig:
     max_nodes: int = 20_000  # states paired with windows; more is not a small machine
     sets_fitted: int = 3  # usable coordinate sets whose rules are all found, compared by size
     attempts: int = 10  # usable coordinate sets tried at most
-    seconds: float = 20.0  # time for fitting rules, per machine
+    seconds: float = 20.0  # time for fitting rules (the pipeline: for all the machines of one network)
     rules: RuleConfig = field(default_factory=RuleConfig)
 
     def __post_init__(self):
         if self.max_window < 0 or min(self.max_coordinates, self.sets_fitted, self.attempts, self.max_nodes) < 1:
             raise ValueError("CoordinateConfig: max_window >= 0 and the other limits >= 1")
+        if self.seconds <= 0:
+            raise ValueError("CoordinateConfig.seconds must be positive")
 
 
 @dataclass(frozen=True)

@@ -252,12 +252,14 @@ def _formula_candidates(candidates, data, config, progress) -> tuple[Candidate, 
     """Each distinct state machine extracted, rewritten as formulas on integer coordinates
     (`coordinates.machine_as_formulas`); those that reproduce the held-out data first."""
     found, done = [], []
+    deadline = time.monotonic() + config.coordinates.seconds  # for all the machines of this network
     for candidate in sorted(candidates, key=lambda c: not c.matches_heldout):
         machine = candidate.machine
-        if machine.kind != "fsm" or any(machine == other for other in done):
+        left = deadline - time.monotonic()
+        if machine.kind != "fsm" or any(machine == other for other in done) or left <= 0:
             continue
         done.append(machine)
-        for fit in machine_as_formulas(machine, config.coordinates):
+        for fit in machine_as_formulas(machine, replace(config.coordinates, seconds=left)):
             progress(f"  {machine.states}-state machine as formulas: {fit.reason}")
             if fit.machine is not None:
                 found.append(Candidate(fit.machine, _matches(fit.machine, data), candidate.merged, not fit.exact))
