@@ -269,7 +269,9 @@ def extract_lattice_by_behaviour(
     Only states whose probes end within the training length are used: past it, a
     network that was never trained there may drift. Returns the lattice and the trace
     in signature space it was read from (those steps only)."""
-    length = min(config.probe_length, trace.steps - 2)
+    # A state of n numbers that a linear map updates shows all of itself in n outputs
+    # (Cayley-Hamilton), so probes are at least as long as the hidden size.
+    length = min(max(config.probe_length, network.arch.hidden), trace.steps - 2)
     if length < 1:
         return LatticeResult(np.zeros(0), None, None, np.inf, "sequences too short to probe"), trace
     config = replace(config, probe_length=length)

@@ -300,10 +300,12 @@ def _matches(machine: Machine, data: TaskData) -> bool:
 def choose(candidates: tuple[Candidate, ...]) -> Candidate | None:
     """Among the machines that reproduce the held-out data: a complete one (defined on
     every input) before one with unobserved transitions, one read off the data before
-    one completed by merging states (a guess), and then the smallest (description length)."""
+    one completed by merging states (a guess), and then the smallest (description length);
+    between a table and formulas of the same size, the formulas."""
     if not candidates:
         return None
-    return min(candidates, key=lambda c: (not c.matches_heldout, not c.machine.complete, c.merged, c.machine.size))
+    return min(candidates, key=lambda c: (not c.matches_heldout, not c.machine.complete, c.merged, c.machine.size,
+                                          c.machine.form == "table"))
 
 
 def describe(candidate: Candidate) -> str:

@@ -158,3 +158,20 @@ def test_rare_behaviour_groups_join_the_nearest_common_one():
     labels = _rare_groups_joined(rows, np.array([500, 500, 1, 1]), outputs=1, rare=0.01)
     assert labels[2] == labels[0] and labels[0] != labels[1]
     assert labels[3] == labels[1]  # the only common group with output 1 now
+
+
+def test_the_lattice_in_what_the_network_will_say_sees_a_delay_longer_than_the_default_probes():
+    """A sum of the last 7 inputs: its state shows in full only along 7 steps of outputs, more
+    than the default probe length of 5; the probes grow with the hidden size."""
+    from mips.behaviour import BehaviourConfig, extract_lattice_by_behaviour
+
+    rng = np.random.default_rng(4)
+    network, _ = _delay_line_network(7, rng)
+    inputs = rng.integers(0, 100, size=(600, 20, 1))
+    trace = _trace(network, inputs)
+    lattice, observed = extract_lattice_by_behaviour(network, trace, config=BehaviourConfig(probes=8), seed=0)
+    assert lattice.found and lattice.basis.shape[0] == 7, lattice.reason
+    fit = fit_lattice_machine(lattice, observed, RegressConfig())
+    assert fit.machine is not None, fit.reason
+    row = [int(v) for v in rng.integers(0, 100, size=60)]
+    assert fit.machine.run(row) == [sum(row[max(0, t - 6):t + 1]) for t in range(len(row))]

@@ -185,3 +185,24 @@ def test_a_delay_line_with_sign_flips_is_oriented_and_named():
     assert canonical.run(inputs) == machine.run(inputs) == [0, 0, 0, 5, 7, 9]
     program = emit_program(canonical, ["t"])
     assert "cur, prev, prev2, prev3 = x, cur, prev, prev2" in program
+
+
+def test_formulas_of_a_state_machine_carry_what_each_coordinate_is():
+    from mips.machines import FormulaMachine
+
+    carry = FormulaMachine(2, 2, ("(s1 + x0 + x1) % 3", "(s1 + x0 + x1) // 3"), ("s0",),
+                           labels=("the output", "the output if the next input were (0, 0)"), rewrites=6)
+    program = emit_program(carry, ["header"])
+    assert "    out = 0  # the output\n" in program
+    assert "    s1 = 0  # the output if the next input were (0, 0)\n" in program
+    run = load_program(program)
+    assert run([(2, 2), (1, 0), (2, 1)]) == carry.run([(2, 2), (1, 0), (2, 1)]) == [1, 2, 0]
+
+
+def test_conditional_rules_read_in_parentheses_beside_others():
+    from mips.machines import FormulaMachine
+
+    machine = FormulaMachine(2, 1, ("x", "s1 - 2 * x + 1 if 0 <= s1 else s1"), ("int(s1 == 0)",))
+    program = emit_program(machine, ["h"])
+    assert "= x, (" in program and " if 0 <= " in program
+    assert load_program(program)([0, 1, 1, 0]) == machine.run([0, 1, 1, 0])

@@ -144,3 +144,15 @@ def test_a_perfect_network_is_reported_even_when_no_structure_is_extracted(monke
     assert [a.arch for a in result.search.attempts] == config.search.candidates()
     report = build_report(result)
     assert report["network"]["hidden_size"] == 1 and len(report["search"]) == 2
+
+
+def test_the_route_says_what_kind_of_guess_a_machine_is():
+    from mips.machines import FormulaMachine
+    from mips.pipeline import Candidate, choose, describe
+
+    counter = FormulaMachine(1, 1, ("s0 + 2 * x - 1",), ("int(0 < s0)",), rewrites=17)
+    guess = Candidate(counter, True, extends=True)
+    assert "17-state machine written as formulas on 1 integer coordinate(s)" in describe(guess)
+    assert "counting on past the edge of the data" in describe(guess)
+    bigger = Candidate(FormulaMachine(1, 1, ("s0 + 2 * x - 1 if s0 < 9 else s0",), ("int(0 < s0)",)), True)
+    assert choose((bigger, guess)) is guess  # the smaller description wins
