@@ -12,5 +12,5 @@ def program(inputs):
     outputs = []
     for x in inputs:
         cur = x
-        outputs.append(-cur + 1)
+        outputs.append(1 - cur)
     return outputs

@@ -26,5 +26,5 @@ def program(inputs):
     outputs = []
     for x in inputs:
         s0 = STEP[x]
-        outputs.append(-s0 + 1)
+        outputs.append(1 - s0)
     return outputs

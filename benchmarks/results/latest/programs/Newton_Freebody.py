@@ -12,6 +12,6 @@ def program(inputs):
     s1 = 0
     outputs = []
     for x in inputs:
-        s0, s1 = -s1 + x, s0 + 2 * s1
+        s0, s1 = x - s1, s0 + 2 * s1
         outputs.append(s0 + 2 * s1)
     return outputs

@@ -1,6 +1,6 @@
 """Newton_Gravity: synthesized by mips from a trained recurrent network.
 
-Network: hidden 2, f depth 1, g depth 1, width 16 (seed 0, trained seed 2).
+Network: hidden 2, f depth 1, g depth 1, width 16 (seed 0, trained seed 1).
 Route: 2-dimensional integer lattice (size 9), reproduces the held-out outputs.
 
 VERIFIED: 10000/10000 fresh random sequences of length 10, 1000/1000 fresh random sequences of length 50
@@ -12,6 +12,6 @@ def program(inputs):
     s1 = 0
     outputs = []
     for x in inputs:
-        s0, s1 = -s1 + x - 1, s0 + 2 * s1
+        s0, s1 = x - s1 - 1, s0 + 2 * s1
         outputs.append(s0 + 2 * s1)
     return outputs
