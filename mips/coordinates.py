@@ -125,9 +125,8 @@ def machine_as_formulas(machine: StateMachine, config: CoordinateConfig = Coordi
                 why = fit.reason
                 continue
             if leave_out:
-                fit = replace(fit, exact=False, reason=fit.reason.replace(
-                    "exact on every transition", f"exact on every transition but {len(exceptions)} at the edge "
-                                                 "of the data, where the counter goes on"))
+                fit = replace(fit, exact=False, reason=f"{fit.reason}, but for {len(exceptions)} left out at the "
+                                                       "edge of the data, where the counter goes on")
             fitted += 1
             if leave_out not in best or fit.machine.size < best[leave_out].machine.size:
                 best[leave_out] = fit
