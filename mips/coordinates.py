@@ -44,6 +44,7 @@ class CoordinateConfig:
     max_window: int = 4  # most past inputs (per input number) taken as coordinates
     max_coordinates: int = 5
     word_symbols: int = 8  # outputs after each of the first this many input symbols are candidates
+    max_features: int = 16  # candidates that are functions of the state, cheapest first
     max_nodes: int = 20_000  # states paired with windows; more is not a small machine
     sets_fitted: int = 3  # usable coordinate sets whose rules are all found, compared by size
     attempts: int = 10  # usable coordinate sets tried at most
@@ -51,7 +52,8 @@ class CoordinateConfig:
     rules: RuleConfig = field(default_factory=RuleConfig)
 
     def __post_init__(self):
-        if self.max_window < 0 or min(self.max_coordinates, self.sets_fitted, self.attempts, self.max_nodes) < 1:
+        if self.max_window < 0 or min(self.max_coordinates, self.sets_fitted, self.attempts, self.max_nodes,
+                                      self.max_features) < 1:
             raise ValueError("CoordinateConfig: max_window >= 0 and the other limits >= 1")
         if self.seconds <= 0:
             raise ValueError("CoordinateConfig.seconds must be positive")
@@ -198,16 +200,18 @@ def _window_label(k: int, d: int, dims: int) -> str:
 
 
 def _candidate_sets(features: list[Feature], dims: int, config: CoordinateConfig):
-    """(window length, features) pairs, fewest coordinates first, then fewer features, then cheaper."""
-    sets = []
-    for window in range(config.max_window + 1):
-        room = config.max_coordinates - window * dims
-        for size in range(0, max(0, room) + 1):
-            for chosen in itertools.combinations(features, size):
-                sets.append((window * dims + size, size, sum(f.cost for f in chosen), window, chosen))
-    sets.sort(key=lambda s: s[:4])
-    for *_, window, chosen in sets:
-        yield window, list(chosen)
+    """(window length, features) pairs, fewest coordinates first, then fewer features, then
+    cheaper; made one count of coordinates at a time, from the `max_features` cheapest."""
+    features = sorted(features, key=lambda f: f.cost)[:config.max_features]
+    for count in range(config.max_coordinates + 1):
+        sets = []
+        for window in range(min(config.max_window, count // dims) + 1):
+            size = count - window * dims
+            sets += [(size, sum(f.cost for f in chosen), window, chosen)
+                     for chosen in itertools.combinations(features, size)]
+        sets.sort(key=lambda s: s[:3])
+        for *_, window, chosen in sets:
+            yield window, list(chosen)
 
 
 @dataclass(frozen=True)

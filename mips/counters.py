@@ -136,7 +136,7 @@ def counter_lattice(machine: StateMachine, trace: Trace, max_counters: int = 3) 
 
 def _integral(vector: sympy.Matrix) -> list[int]:
     """The vector scaled to coprime integers, first nonzero entry positive."""
-    denominators = sympy.ilcm(*[sympy.fraction(v)[1] for v in vector])
+    denominators = sympy.ilcm(1, *[sympy.fraction(v)[1] for v in vector])  # ilcm needs two arguments
     scaled = [int(v * denominators) for v in vector]
     divisor = int(np.gcd.reduce(np.abs(scaled))) or 1
     sign = next((1 if v > 0 else -1 for v in scaled if v), 1)

@@ -240,9 +240,12 @@ _FUNCTIONS = {"abs": abs, "min": min, "max": max, "int": int}
 def compile_formula(text: str, names: Sequence[str]):
     """A formula (Python expression text over `names`) as a function of those values.
 
-    Only integer arithmetic, comparisons and abs/min/max/int are allowed, so a formula
-    read back from a saved run cannot do anything else."""
+    Only integer arithmetic, bit operations, comparisons (membership in a tuple of integer
+    constants included), conditional expressions and abs/min/max/int are allowed, so a
+    formula read back from a saved run cannot do anything else."""
     tree = ast.parse(text, mode="eval")
+    sets = [c for node in ast.walk(tree) if isinstance(node, ast.Compare) for c in node.comparators
+            if isinstance(c, ast.Tuple) and all(isinstance(e, ast.Constant) for e in c.elts)]
     for node in ast.walk(tree):
         if not isinstance(node, _NODES):
             raise ValueError(f"formula {text!r}: {type(node).__name__} is not allowed")
@@ -252,6 +255,11 @@ def compile_formula(text: str, names: Sequence[str]):
             raise ValueError(f"formula {text!r}: only integer constants")
         if isinstance(node, ast.Call) and (not isinstance(node.func, ast.Name) or node.keywords):
             raise ValueError(f"formula {text!r}: only abs, min, max and int may be called")
+        if isinstance(node, ast.Tuple) and not any(node is c for c in sets):
+            raise ValueError(f"formula {text!r}: a tuple may only be a set of constants after in / not in")
+        if isinstance(node, ast.Compare) and any(isinstance(c, ast.Tuple) for c in node.comparators) and not (
+                len(node.ops) == 1 and isinstance(node.ops[0], (ast.In, ast.NotIn))):
+            raise ValueError(f"formula {text!r}: a tuple may only follow in / not in")
     code = compile(tree, "<formula>", "eval")
     return lambda *values: int(eval(code, {"__builtins__": {}}, {**_FUNCTIONS, **dict(zip(names, values))}))
 
@@ -265,8 +273,9 @@ class _Reassociate(ast.NodeTransformer):
 
     def visit_BinOp(self, node):
         self.generic_visit(node)
-        allowed = self.SAME.get(type(node.op), ())
-        while isinstance(node.right, ast.BinOp) and isinstance(node.right.op, allowed):
+        # The allowed inner operations follow the node's own, which changes as it turns:
+        # a + (b - (c + d)) becomes (a + b) - (c + d), which must stop there.
+        while isinstance(node.right, ast.BinOp) and isinstance(node.right.op, self.SAME.get(type(node.op), ())):
             inner = node.right
             node = ast.BinOp(left=ast.BinOp(left=node.left, op=node.op, right=inner.left), op=inner.op,
                              right=inner.right)

@@ -1,9 +1,9 @@
 """One exact rule for one target column: the smallest of what the regressors find.
 
-`find_rule` first drops the columns the target does not depend on, then tries,
-cheapest first: a constant; an affine rule with integer coefficients; a Boolean
-formula (for 0/1 targets over 0/1 columns, `boolean.find_boolean`); membership
-in a set of values (a 0/1 target of one column); a symbolic formula
+`find_rule` first drops the columns the target does not depend on. A constant or
+an affine rule with integer coefficients is taken as it is; otherwise the smallest
+of a Boolean formula (for 0/1 targets over 0/1 columns, `boolean.find_boolean`),
+membership in a set of values (a 0/1 target of one column) and a symbolic formula
 (`symbolic.find_formula`); and, when none of these fits, a conditional rule
 `a if g1 else b if g2 else c` (`find_conditional`). Every rule returned holds on
 every row it was given; its size is `machines.formula_size`.
@@ -18,7 +18,7 @@ import numpy as np
 
 from mips.boolean import find_boolean, relevant
 from mips.machines import affine_formula, compile_formula, formula_size, tidy
-from mips.symbolic import SymbolicConfig, behaviours, find_formula
+from mips.symbolic import SymbolicConfig, behaviours, find_formula, is_call
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -37,7 +37,13 @@ class RuleConfig:
 def find_rule(columns: dict[str, np.ndarray], target: np.ndarray, config: RuleConfig = RuleConfig()) -> str | None:
     """The smallest exact rule for `target` over `columns` (name -> int values per row), or None."""
     rule = _smallest_rule(columns, target, config)
-    return None if rule is None else tidy(rule)
+    if rule is None:
+        return None
+    shown = tidy(rule)  # the same value by construction; checked all the same, it is cheap
+    names = list(columns)
+    rows = np.unique(np.stack([np.asarray(columns[n], np.int64) for n in names] + [target], axis=1), axis=0)
+    compiled = compile_formula(shown, names)
+    return shown if all(compiled(*map(int, r[:-1])) == r[-1] for r in rows) else rule
 
 
 def _smallest_rule(columns: dict[str, np.ndarray], target: np.ndarray, config: RuleConfig) -> str | None:
@@ -200,5 +206,5 @@ def _guards(operands, max_size: int) -> tuple[list[str], np.ndarray]:
 def _plus(text: str, atom: bool, offset: int) -> str:
     if offset == 0:
         return text
-    body = text if atom or text.startswith(("abs(", "min(", "max(", "int(")) else f"({text})"
+    body = text if atom or is_call(text) else f"({text})"
     return f"{body} + {offset}" if offset > 0 else f"{body} - {-offset}"

@@ -158,7 +158,19 @@ def _combine(template: str, left: Block, i: int, right: Block, j: int) -> str:
 
 
 def _wrap(text: str, atom: bool | np.bool_) -> str:
-    return text if atom or text.startswith(("abs(", "min(", "max(", "int(")) else f"({text})"
+    return text if atom or is_call(text) else f"({text})"
+
+
+def is_call(text: str) -> bool:
+    """Is the whole text one call, such as `abs(a - b)` (and not `abs(a) // 2`)?"""
+    if not text.startswith(("abs(", "min(", "max(", "int(")):
+        return False
+    depth = 0
+    for i, char in enumerate(text):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth == 0 and char == ")":
+            return i == len(text) - 1
+    return False
 
 
 def _check(text: str, offset: int, columns: dict[str, np.ndarray], target: np.ndarray) -> str | None:

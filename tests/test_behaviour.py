@@ -175,3 +175,27 @@ def test_the_lattice_in_what_the_network_will_say_sees_a_delay_longer_than_the_d
     assert fit.machine is not None, fit.reason
     row = [int(v) for v in rng.integers(0, 100, size=60)]
     assert fit.machine.run(row) == [sum(row[max(0, t - 6):t + 1]) for t in range(len(row))]
+
+
+def test_probes_start_with_every_input_symbol():
+    from mips.behaviour import BehaviourConfig, probe_inputs
+
+    inputs = np.random.default_rng(0).integers(0, 40, size=(50, 10, 1))
+    trace = Trace(inputs, np.zeros((50, 11, 1)), inputs)
+    probes = probe_inputs(trace, BehaviourConfig(probes=32), seed=0)
+    assert len(probes) == 40  # one per symbol: there are more symbols than probes
+    assert sorted(probes[:, 0, 0].tolist()) == sorted(np.unique(inputs).tolist())
+    few = probe_inputs(trace, BehaviourConfig(probes=32, max_first_symbols=8), seed=0)
+    assert len(few) == 32  # too many symbols to go through: random windows only
+
+
+def test_many_small_groups_of_a_large_machine_are_no_slips():
+    from mips.behaviour import _rare_groups_joined
+
+    rows = np.stack([np.zeros(200, np.int64), np.arange(200)], axis=1)  # the same output now, 200 futures
+    weight = np.r_[np.full(150, 5), np.full(50, 40)]  # 150 groups under 1% of the states, none far below
+    labels = _rare_groups_joined(rows, weight, outputs=1, rare=0.01)
+    assert len(np.unique(labels)) == 200
+    weight = weight.astype(float)
+    weight[0] = 0.1  # far below a typical group: a slip, joined to the nearest common one
+    assert len(np.unique(_rare_groups_joined(rows, weight, outputs=1, rare=0.01))) == 199

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mips.counters import counter_lattice
+from mips.counters import counter_lattice, machine_counters
 from mips.machines import StateMachine
 from mips.regress import fit_lattice_machine
 from mips.trace import Trace
@@ -80,3 +80,29 @@ def test_two_counters_are_found_when_the_machine_keeps_two():
     ones, twos = np.cumsum(inputs == 1, axis=1), np.cumsum(inputs == 2, axis=1)
     result = counter_lattice(grid, _trace(inputs, (ones > twos).astype(np.int64)))
     assert result.found and result.states.shape[-1] == 2, result.reason
+
+
+def test_a_chain_whose_ends_absorb_keeps_a_counter_with_its_edge_as_exceptions():
+    """Counts -L..L whose ends stay put (the data never went further): no counter is followed
+    by every transition, one is by all but the two at the ends."""
+    size = 2 * LENGTH + 1
+    saturating = StateMachine(
+        initial=LENGTH, symbols=((0,), (1,)),
+        transitions=tuple((max(s - 1, 0), min(s + 1, size - 1)) for s in range(size)),
+        outputs=tuple((int(s > LENGTH),) for s in range(size)))
+    counted = machine_counters(saturating)
+    assert counted.steps is not None and abs(counted.steps).tolist() == [[1, 1]]
+    assert counted.exceptions == {(0, 0), (size - 1, 1)}
+    values = sorted(int(v[0]) for v in counted.potential.values())
+    assert values == list(range(values[0], values[0] + size))
+
+
+def test_a_small_cycle_is_no_counter_even_with_exceptions():
+    three = StateMachine(0, ((0,), (1,)), ((0, 1), (1, 2), (2, 0)), ((0,), (1,), (2,)))
+    assert machine_counters(three).steps is None
+
+
+def test_a_one_symbol_chain_is_a_clock():
+    clock = StateMachine(0, ((5,),), ((1,), (2,), (-1,)), ((0,), (1,), (2,)))
+    counted = machine_counters(clock)
+    assert counted.steps is not None and counted.steps.tolist() == [[1]] and not counted.exceptions
