@@ -18,15 +18,9 @@ import numpy as np
 import sympy
 from sympy.logic import SOPform
 
+from mips.trace import is_function
+
 _OPS = (("&", np.bitwise_and), ("|", np.bitwise_or), ("^", np.bitwise_xor))
-
-
-def is_function(keys: np.ndarray, target: np.ndarray) -> bool:
-    """True when equal rows of `keys` [M, p] always come with equal `target` [M]."""
-    if keys.shape[1] == 0:
-        return bool((target == target[0]).all()) if len(target) else True
-    pairs = np.unique(np.concatenate([keys, target[:, None]], axis=1), axis=0)
-    return len(pairs) == len(np.unique(pairs[:, :-1], axis=0))
 
 
 def relevant(columns: dict[str, np.ndarray], target: np.ndarray) -> list[str] | None:

@@ -36,6 +36,7 @@ import numpy as np
 from mips.counters import machine_counters
 from mips.machines import FormulaMachine, StateMachine, compile_formula, input_names, state_names
 from mips.rules import RuleConfig, find_rule
+from mips.trace import is_function
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -151,7 +152,7 @@ def state_features(machine: StateMachine, start_free: bool, config: CoordinateCo
     distinct and not constant."""
     outputs = np.array(machine.outputs)  # [S, O]
     transitions = np.array(machine.transitions)  # [S, A]
-    candidates = [(f"the output{_index(j, outputs.shape[1])}", outputs[:, j], start_free, 0, frozenset())
+    candidates = [Feature(f"the output{_index(j, outputs.shape[1])}", tuple(outputs[:, j].tolist()), start_free, 0)
                   for j in range(outputs.shape[1])]
     words = [(a,) for a in range(min(len(machine.symbols), config.word_symbols))]
     if len(machine.symbols) <= 2:
@@ -165,23 +166,22 @@ def state_features(machine: StateMachine, start_free: bool, config: CoordinateCo
         name = ", ".join(_symbol(machine, a) for a in word)
         for j in range(outputs.shape[1]):
             inputs = "input were" if len(word) == 1 else "inputs were"
-            candidates.append((f"the output{_index(j, outputs.shape[1])} if the next {inputs} {name}",
-                               outputs[state, j], False, 1 + len(word), frozenset()))
+            candidates.append(Feature(f"the output{_index(j, outputs.shape[1])} if the next {inputs} {name}",
+                                      tuple(outputs[state, j].tolist()), False, 1 + len(word)))
     counted = machine_counters(machine)
     if counted.steps is not None:
         for r in range(len(counted.steps)):
-            values = [int(counted.potential[s][r]) if s in counted.potential else 0 for s in range(machine.states)]
+            values = tuple(int(counted.potential[s][r]) if s in counted.potential else 0
+                           for s in range(machine.states))
             moves = ", ".join(f"{_symbol(machine, a)}: {int(v):+d}" for a, v in enumerate(counted.steps[r]))
-            candidates.append((f"a counter (per input {moves})", np.array(values), False, 1, counted.exceptions))
+            candidates.append(Feature(f"a counter (per input {moves})", values, False, 1, counted.exceptions))
     features, seen = [], set()
     emitting = sorted({t for row in machine.transitions for t in row if t >= 0}) or [machine.initial]
-    for label, values, free, cost, exceptions in candidates:
-        shown = values[emitting]
-        key = tuple(values.tolist())
-        if len(np.unique(shown)) < 2 or key in seen:
+    for feature in candidates:
+        if len({feature.values[s] for s in emitting}) < 2 or feature.values in seen:
             continue
-        seen.add(key)
-        features.append(Feature(label, tuple(int(v) for v in values), free, cost, exceptions))
+        seen.add(feature.values)
+        features.append(feature)
     return features
 
 
@@ -259,21 +259,14 @@ def _congruent(coords: np.ndarray, product: _Product, machine: StateMachine, sta
     group = group.reshape(-1)
     outputs = np.array(machine.outputs)[product.state]
     emitting = nodes[1:] if start_free and not skip_start and len(nodes) and nodes[0] == 0 else nodes
-    if not _is_function(group[emitting][:, None], outputs[emitting]):
+    if not is_function(group[emitting][:, None], outputs[emitting]):
         return False
     nxt = product.next[nodes]
     target = np.where(nxt >= 0, group[np.maximum(nxt, 0)], -1)
     symbols = np.broadcast_to(np.arange(nxt.shape[1]), nxt.shape)
     keys = np.stack([np.repeat(group[nodes], nxt.shape[1]), symbols.reshape(-1)], axis=1)
     defined = target.reshape(-1) >= 0
-    return _is_function(keys[defined], target.reshape(-1)[defined][:, None])
-
-
-def _is_function(keys: np.ndarray, values: np.ndarray) -> bool:
-    if not len(keys):
-        return True
-    pairs = np.unique(np.concatenate([keys, values], axis=1), axis=0)
-    return len(pairs) == len(np.unique(pairs[:, :keys.shape[1]], axis=0))
+    return is_function(keys[defined], target.reshape(-1)[defined])
 
 
 def _fit(machine: StateMachine, product: _Product, coords: np.ndarray, free: list[int], start_free: bool,

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mips.machines import StateMachine
-from mips.trace import Trace, spread, unique_rows
+from mips.trace import Trace, is_function, spread, unique_rows
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -59,8 +59,8 @@ def extract_fsm(trace: Trace, config: FsmConfig = FsmConfig(), *, seed: int = 0)
 
     for k, labels in _single_linkage_cuts(clustered, config.max_clusters):
         states = labels[nearest][inverse].reshape(trace.sequences, trace.steps + 1)
-        if _is_function(states[:, 1:], out_index) and _is_function(
-            np.stack([states[:, :-1], symbol_index], axis=-1), states[:, 1:]
+        if is_function(states[:, 1:].reshape(-1, 1), out_index.reshape(-1)) and is_function(
+            np.stack([states[:, :-1], symbol_index], axis=-1).reshape(-1, 2), states[:, 1:].reshape(-1)
         ):
             return machine_from_labels(states, trace, f"{k} clusters behave as states", len(unique))
     limit = min(config.max_clusters, len(clustered))
@@ -142,13 +142,6 @@ def nearest_index(points: np.ndarray, centres: np.ndarray) -> np.ndarray:
         distance = ((block[:, None, :] - centres[None, :, :]) ** 2).sum(-1)
         out[start:start + chunk] = np.argmin(distance, axis=1)
     return out
-
-
-def _is_function(keys: np.ndarray, values: np.ndarray) -> bool:
-    """True when equal keys always come with equal values."""
-    keys = keys.reshape(keys.shape[0] * keys.shape[1], -1)
-    pairs = np.concatenate([keys, values.reshape(-1, 1)], axis=1)
-    return len(np.unique(keys, axis=0)) == len(np.unique(pairs, axis=0))
 
 
 def _single_linkage_cuts(points: np.ndarray, max_clusters: int):

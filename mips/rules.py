@@ -18,7 +18,7 @@ import numpy as np
 
 from mips.boolean import find_boolean, relevant
 from mips.machines import affine_formula, compile_formula, formula_size, tidy
-from mips.symbolic import SymbolicConfig, behaviours, find_formula, is_call
+from mips.symbolic import SymbolicConfig, behaviours, find_formula, with_offset
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -121,7 +121,6 @@ def find_conditional(columns: dict[str, np.ndarray], target: np.ndarray,
     guards, chosen = _guards(operands, config.operand_size + 2)
     if not len(branches) or not len(guards):
         return None
-    right_f = right.astype(np.float32)
     wrong_t = (~right).T.astype(np.float32)
     open_rows = np.ones(len(goal), dtype=bool)
     parts: list[tuple[str, str]] = []
@@ -155,10 +154,10 @@ def _branches(operands, rows: dict[str, np.ndarray], goal: np.ndarray) -> tuple[
     values = np.unique(goal)
     texts = [str(int(v)) for v in values]
     right = [goal == v for v in values]
-    for _, text, vector, atom in operands:
+    for _, text, vector, _ in operands:
         offsets, counts = np.unique(goal - vector, return_counts=True)
         for offset in offsets[np.argsort(-counts)][:3]:
-            texts.append(_plus(text, atom, int(offset)))
+            texts.append(with_offset(text, int(offset)))
             right.append(goal - vector == offset)
     rng = np.random.default_rng(0)
     names = list(rows)
@@ -202,9 +201,3 @@ def _guards(operands, max_size: int) -> tuple[list[str], np.ndarray]:
     order = sorted(range(len(texts)), key=lambda i: formula_size(texts[i]))  # ties go to the smaller guard
     return [texts[i] for i in order], np.array([chosen[i] for i in order]) if chosen else np.zeros((0, 0), bool)
 
-
-def _plus(text: str, atom: bool, offset: int) -> str:
-    if offset == 0:
-        return text
-    body = text if atom or is_call(text) else f"({text})"
-    return f"{body} + {offset}" if offset > 0 else f"{body} - {-offset}"

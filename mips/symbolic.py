@@ -173,9 +173,15 @@ def is_call(text: str) -> bool:
     return False
 
 
+def with_offset(text: str, offset: int) -> str:
+    """`text + offset` for a formula of the enumeration (all of them bind at least as
+    tightly as +, so none needs parentheses)."""
+    return text if offset == 0 else (f"{text} + {offset}" if offset > 0 else f"{text} - {-offset}")
+
+
 def _check(text: str, offset: int, columns: dict[str, np.ndarray], target: np.ndarray) -> str | None:
     """`text + offset` if it gives the target on every row (exact integer arithmetic)."""
-    formula = text if offset == 0 else (f"{text} + {offset}" if offset > 0 else f"{text} - {-offset}")
+    formula = with_offset(text, offset)
     rule = compile_formula(formula, list(columns))
     rows = np.unique(np.stack(list(columns.values()) + [target], axis=1), axis=0)
     try:

@@ -35,6 +35,17 @@ def unique_rows(points: np.ndarray, tolerance: float) -> tuple[np.ndarray, np.nd
     return points[first], inverse.reshape(-1)
 
 
+def is_function(keys: np.ndarray, values: np.ndarray) -> bool:
+    """True when equal rows of `keys` [M, p] always come with equal `values` ([M] or [M, q])."""
+    values = values.reshape(len(values), -1)
+    if not len(keys):
+        return True
+    if keys.shape[1] == 0:
+        return len(np.unique(values, axis=0)) == 1
+    pairs = np.unique(np.concatenate([keys, values], axis=1), axis=0)
+    return len(pairs) == len(np.unique(pairs[:, :keys.shape[1]], axis=0))
+
+
 def spread(points: np.ndarray) -> float:
     """The size of the point cloud: the largest coordinate range (at least a tiny floor)."""
     return float(max(np.ptp(points, axis=0).max(initial=0.0), 1e-12))
