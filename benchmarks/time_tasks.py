@@ -18,7 +18,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-import tasks
+from mips import tasks
 from mips.pipeline import PipelineConfig, synthesize
 from mips.report import build_report
 from mips.runs import save_run

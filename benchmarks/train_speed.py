@@ -24,7 +24,7 @@ from pathlib import Path
 
 import jax
 
-import tasks
+from mips import tasks
 from mips.data import DataConfig, make_task_data
 from mips.model import Arch, choose_encoding
 from mips.train import TrainConfig, train_arch

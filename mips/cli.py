@@ -26,7 +26,7 @@ def resolve_task(spec: str, *, seed: int = 0) -> Task:
         return load_task_file(path, seed=seed)
     if path.exists():
         raise TaskError(spec, ["a task is a built-in name, a task file ending in .py or a data file ending in .jsonl"])
-    import tasks
+    from mips import tasks
 
     if spec in tasks.NAMES:
         return tasks.get(spec)
@@ -39,7 +39,7 @@ def resolve_task(spec: str, *, seed: int = 0) -> Task:
 
 
 def cmd_tasks(args) -> int:
-    import tasks
+    from mips import tasks
 
     rows = [("name", "in/step", "values", "T", "rule")]
     for task in tasks.all_tasks():
@@ -85,7 +85,7 @@ def cmd_synthesize(args) -> int:
 
 def resolve_suite(items: list[str]) -> tuple[str, list]:
     """`smoke`, `full`, built-in names, task files, or a folder of task files -> (label, jobs)."""
-    import tasks
+    from mips import tasks
     from mips.bench import Job
 
     if len(items) == 1 and items[0] in tasks.SUITES:
@@ -118,7 +118,7 @@ def resolve_suite(items: list[str]) -> tuple[str, list]:
 def cmd_bench(args) -> int:
     import os
 
-    import tasks
+    from mips import tasks
     from mips.bench import BenchConfig, run_suite
 
     label, jobs = resolve_suite(args.suite)

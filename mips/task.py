@@ -2,7 +2,7 @@
 
 A task is a black box. The pipeline calls `reference` (or reads `examples`) to
 make data and to check results; it never looks inside. Three sources make one:
-built-in definitions (`tasks/`), a task file (plain Python, no import of mips)
+built-in definitions (`mips/tasks/`), a task file (plain Python, no import of mips)
 and a data file (`.jsonl` of examples). All are validated here, every problem
 collected, before any training starts.
 """

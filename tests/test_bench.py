@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-import tasks
+from mips import tasks
 from mips.bench import BenchConfig, Job, _record, run_suite, summary_markdown
 from mips.cli import main, resolve_suite
 

@@ -6,10 +6,12 @@ Only paths that stop before training are exercised here.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import pytest
 
-import tasks
+from mips import tasks
 from mips.cli import main, resolve_task
 from mips.errors import TaskError
 
@@ -194,3 +196,11 @@ def test_no_command_is_a_usage_error(capsys):
     with pytest.raises(SystemExit) as info:
         main([])
     assert info.value.code == 2
+
+
+def test_a_folder_with_its_own_tasks_module_does_not_shadow_the_built_in_tasks(tmp_path):
+    # A top-level package named `tasks` was shadowed by any tasks.py in the working folder.
+    (tmp_path / "tasks.py").write_text("import no_such_module\n")
+    done = subprocess.run([sys.executable, "-m", "mips", "tasks"], cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "Parity_All" in done.stdout

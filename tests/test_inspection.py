@@ -6,7 +6,7 @@ from fractions import Fraction
 
 import pytest
 
-import tasks
+from mips import tasks
 from mips.cli import main
 from mips.data import DataConfig
 from mips.errors import RunError

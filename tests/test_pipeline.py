@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-import tasks
+from mips import tasks
 from mips.data import DataConfig
 from mips.pipeline import PipelineConfig, synthesize
 from mips.report import build_report

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-import tasks
+from mips import tasks
 from mips.pipeline import PipelineConfig, synthesize
 
 SKELETON = ["Bitwise_Xor", "Parity_All", "Parity_Last2", "Sum_Last2", "Prev1", "Add_Mod_3", "Current_Number"]

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-import tasks
+from mips import tasks
 from mips.errors import MipsError, TaskError
 from mips.task import Task, define_task, load_data_file, load_task_file
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-import tasks
+from mips import tasks
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = Path(os.environ.get("MIPS_GOLDEN", ROOT.parent / "shared" / "benchmark" / "golden.jsonl"))

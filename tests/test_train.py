@@ -8,7 +8,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-import tasks
+from mips import tasks
 from mips.data import DataConfig, make_task_data
 from mips.model import Arch, Network, choose_encoding, forward, hidden_mask, init_params, loss, shrink
 from mips.pipeline import PipelineConfig, synthesize

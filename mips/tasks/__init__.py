@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from mips.task import Task, define_task
-from tasks.benchmark import SPECS
+from mips.tasks.benchmark import SPECS
 
 NAMES: tuple[str, ...] = tuple(SPECS)
 
