@@ -23,3 +23,7 @@ class TaskError(MipsError):
 
 class RunError(MipsError):
     """A run folder is missing, incomplete or from an incompatible version."""
+
+
+class OutputError(MipsError):
+    """An output folder cannot be used: it holds what mips did not write, or cannot be written."""

@@ -1,0 +1,120 @@
+"""Which folders mips may write and replace: the user's files are never touched.
+
+A run folder (`mips synthesize --out`) and a bench folder (`mips bench --out`) each carry a
+small marker file that mips writes when it creates them. mips replaces or deletes a run
+folder only when it carries the marker and holds nothing but the files mips writes there;
+it writes into a bench folder only when that folder is new, empty or marked. Everything
+else is a one-line error, raised before any training starts.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from mips.errors import OutputError
+
+RUN_MARKER = ".mips-run"
+BENCH_MARKER = ".mips-bench"
+# What mips writes in a run folder: `save_run`, and `mips inspect`'s drawing and plot.
+RUN_FILES = frozenset({
+    RUN_MARKER, "program.py", "report.json", "config.json", "network.npz", "network.json", "machine.json",
+    "machine.dot", "machine.svg", "states.png",
+})
+
+
+def check_run_target(path: str | Path) -> None:
+    """Raise OutputError unless a run may be saved at `path`: a new folder, an empty
+    one, or a run folder of mips that holds only what mips wrote there."""
+    path = Path(path)
+    _check_place(path, "--out")
+    if not path.exists():
+        return
+    entries = sorted(entry.name for entry in path.iterdir())
+    if not entries:
+        return
+    if RUN_MARKER not in entries:
+        raise OutputError(f"--out {path}: the folder holds files that mips did not write ({_names(entries)}); "
+                          "mips replaces only its own run folders: choose another --out")
+    foreign = [name for name in entries if name not in RUN_FILES]
+    if foreign:
+        raise OutputError(f"--out {path}: this run folder also holds files that mips did not write "
+                          f"({_names(foreign)}); move them out or choose another --out")
+
+
+def is_run_folder(path: str | Path) -> bool:
+    """A folder that mips created for a run and that holds only what mips writes there."""
+    path = Path(path)
+    if path.is_symlink() or not path.is_dir() or not (path / RUN_MARKER).is_file():
+        return False
+    return all(entry.name in RUN_FILES for entry in path.iterdir())
+
+
+def discard_run_folder(path: str | Path) -> None:
+    """Delete a run folder that mips made (see `is_run_folder`); anything else is an error."""
+    path = Path(path)
+    if not path.exists() and not path.is_symlink():
+        return
+    if not is_run_folder(path):
+        raise OutputError(f"{path}: not a run folder that mips wrote (no {RUN_MARKER} marker, or files mips did "
+                          "not write); it was left as it is")
+    shutil.rmtree(path)
+
+
+def mark_run_folder(path: Path) -> None:
+    _write_marker(path / RUN_MARKER, "run")
+
+
+def check_bench_target(path: str | Path) -> None:
+    """Raise OutputError unless `path` may hold a benchmark: a new or empty folder, or one
+    that an earlier `mips bench` made (running again there resumes it)."""
+    path = Path(path)
+    _check_place(path, "--out")
+    if path.exists() and any(path.iterdir()) and not (path / BENCH_MARKER).is_file():
+        entries = sorted(entry.name for entry in path.iterdir())
+        raise OutputError(f"--out {path}: the folder holds files that mips did not write ({_names(entries)}) and is "
+                          "not a folder of `mips bench`: choose another --out")
+
+
+def mark_bench_folder(path: Path) -> None:
+    if not (path / BENCH_MARKER).is_file():
+        _write_marker(path / BENCH_MARKER, "bench")
+
+
+def _check_place(path: Path, option: str) -> None:
+    """The path can become a folder of ours: not the working folder or one above it, not a
+    link, not a file, not under a file, and its nearest existing parent is writable."""
+    resolved = path.resolve()
+    here = Path.cwd().resolve()
+    if here == resolved or here.is_relative_to(resolved):
+        raise OutputError(f"{option} {path}: that is the working folder or a folder above it; "
+                          "give a folder of its own, such as runs/NAME")
+    if path.is_symlink():
+        raise OutputError(f"{option} {path}: is a symbolic link; give the folder itself")
+    if path.exists() and not path.is_dir():
+        raise OutputError(f"{option} {path}: is a file, not a folder")
+    parent = path.parent
+    while not parent.exists():
+        if parent.is_symlink():  # a dangling link
+            raise OutputError(f"{option} {path}: {parent} is a broken symbolic link")
+        parent = parent.parent
+    if not parent.is_dir():
+        raise OutputError(f"{option} {path}: {parent} is a file, not a folder")
+    try:  # the one reliable test (permissions, read-only or special file systems, root)
+        probe = tempfile.mkdtemp(prefix=".mips-probe.", dir=parent)
+    except OSError as exc:
+        raise OutputError(f"{option} {path}: cannot write in {parent} ({exc.strerror or exc})") from None
+    os.rmdir(probe)
+
+
+def _write_marker(path: Path, kind: str) -> None:
+    from mips import __version__
+
+    path.write_text(json.dumps({"written_by": "mips", "kind": kind, "mips": __version__}) + "\n")
+
+
+def _names(entries: list[str], shown: int = 3) -> str:
+    return ", ".join(entries[:shown]) + (f" and {len(entries) - shown} more" if len(entries) > shown else "")
