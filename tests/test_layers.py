@@ -32,8 +32,9 @@ def _imports(path: Path) -> set[str]:
             found |= {alias.name for alias in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module:
             found.add(node.module)
-            if node.module == "mips":  # from mips import tasks
-                found |= {f"mips.{alias.name}" for alias in node.names}
+            if node.module == "mips":  # from mips import tasks (a module, not a name such as __version__)
+                found |= {f"mips.{alias.name}" for alias in node.names
+                          if (MIPS / f"{alias.name}.py").is_file() or (MIPS / alias.name).is_dir()}
     return found
 
 
