@@ -34,7 +34,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from mips.counters import machine_counters
-from mips.machines import FormulaMachine, StateMachine, compile_formula, input_names, state_names
+from mips.machines import FormulaMachine, StateMachine, compile_formula, input_names, state_names, without_error
 from mips.rules import RuleConfig, find_rule
 from mips.trace import is_function
 
@@ -316,9 +316,7 @@ def _start(coords, product: _Product, free: list[int], update: list[str], names:
     for values in itertools.islice(itertools.product(*choices), 1000):
         fixed[free] = values
         start = [int(v) for v in fixed]
-        try:
-            if all([rule(*start, *map(int, symbols[a])) for rule in rules] == list(target) for a, target in moves):
-                return tuple(start)
-        except (ZeroDivisionError, ValueError):
-            continue
+        if without_error(lambda: all([rule(*start, *map(int, symbols[a])) for rule in rules] == list(target)
+                                      for a, target in moves)):
+            return tuple(start)
     return None

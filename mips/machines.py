@@ -14,10 +14,11 @@ kept inside as tuples, so one code path serves every input width.
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 from fractions import Fraction
 from math import lcm
-from typing import Sequence
+from typing import Callable, Sequence
 
 Step = int | tuple[int, ...]
 Matrix = tuple[tuple[Fraction, ...], ...]
@@ -237,15 +238,34 @@ _NODES = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Compare, ast.Call, ast.Nam
 _FUNCTIONS = {"abs": abs, "min": min, "max": max, "int": int}
 
 
+# The characters a formula may hold: nothing that could end a line or start a comment or a
+# string when the formula is written into a program.
+_FORMULA_CHARACTERS = re.compile(r"[A-Za-z0-9_ +\-*/%()<>=!,&|^]*")
+MAX_FORMULA_LENGTH = 10_000
+
+
+def _integer_literal(node) -> bool:
+    """3 or -3 (Python parses a negative constant as minus applied to a constant)."""
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        node = node.operand
+    return isinstance(node, ast.Constant) and type(node.value) is int
+
+
 def compile_formula(text: str, names: Sequence[str]):
     """A formula (Python expression text over `names`) as a function of those values.
 
     Only integer arithmetic, bit operations, comparisons (membership in a tuple of integer
     constants included), conditional expressions and abs/min/max/int are allowed, so a
-    formula read back from a saved run cannot do anything else."""
-    tree = ast.parse(text, mode="eval")
+    formula read back from a saved run cannot do anything else. Raises ValueError otherwise."""
+    if not isinstance(text, str) or len(text) > MAX_FORMULA_LENGTH or not _FORMULA_CHARACTERS.fullmatch(text):
+        raise ValueError(f"formula {str(text)[:80]!r}: not a formula (only names, integers, operators and "
+                         f"parentheses, at most {MAX_FORMULA_LENGTH} characters)")
+    try:
+        tree = ast.parse(text, mode="eval")
+    except (SyntaxError, RecursionError, MemoryError) as exc:
+        raise ValueError(f"formula {text[:80]!r}: not a Python expression ({type(exc).__name__})") from None
     sets = [c for node in ast.walk(tree) if isinstance(node, ast.Compare) for c in node.comparators
-            if isinstance(c, ast.Tuple) and all(isinstance(e, ast.Constant) for e in c.elts)]
+            if isinstance(c, ast.Tuple) and all(_integer_literal(e) for e in c.elts)]
     for node in ast.walk(tree):
         if not isinstance(node, _NODES):
             raise ValueError(f"formula {text!r}: {type(node).__name__} is not allowed")
@@ -262,6 +282,15 @@ def compile_formula(text: str, names: Sequence[str]):
             raise ValueError(f"formula {text!r}: a tuple may only follow in / not in")
     code = compile(tree, "<formula>", "eval")
     return lambda *values: int(eval(code, {"__builtins__": {}}, {**_FUNCTIONS, **dict(zip(names, values))}))
+
+
+def without_error(test: Callable[[], bool]) -> bool:
+    """`test()`, or False when a formula fails on the way (a division by zero or an overflow
+    on a state off the rows it was fitted on, ...): a failed candidate, never a crash."""
+    try:
+        return bool(test())
+    except Exception:
+        return False
 
 
 class _Reassociate(ast.NodeTransformer):

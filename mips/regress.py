@@ -25,6 +25,7 @@ from mips.machines import (
     from_tuple,
     input_names,
     state_names,
+    without_error,
 )
 from mips.rules import RuleConfig, find_rule
 from mips.trace import Trace
@@ -195,8 +196,8 @@ def _formula_initial_state(update: tuple[str, ...], states: np.ndarray, inputs: 
     candidates = [np.zeros(m, dtype=np.int64)] + list(seen[np.argsort(-counts)][:64])
     for s0 in candidates:
         start = tuple(int(v) for v in s0)
-        if all(tuple(rule(*start, *map(int, row[m:])) for rule in rules) == tuple(int(v) for v in row[:m])
-               for row in firsts):
+        if without_error(lambda: all(tuple(rule(*start, *map(int, row[m:])) for rule in rules)
+                                     == tuple(int(v) for v in row[:m]) for row in firsts)):
             return start
     return None
 

@@ -17,7 +17,7 @@ from fractions import Fraction
 import numpy as np
 
 from mips.boolean import find_boolean, relevant
-from mips.machines import affine_formula, compile_formula, formula_size, tidy
+from mips.machines import affine_formula, compile_formula, formula_size, tidy, without_error
 from mips.symbolic import SymbolicConfig, behaviours, find_formula, with_offset
 
 
@@ -43,7 +43,7 @@ def find_rule(columns: dict[str, np.ndarray], target: np.ndarray, config: RuleCo
     names = list(columns)
     rows = np.unique(np.stack([np.asarray(columns[n], np.int64) for n in names] + [target], axis=1), axis=0)
     compiled = compile_formula(shown, names)
-    return shown if all(compiled(*map(int, r[:-1])) == r[-1] for r in rows) else rule
+    return shown if without_error(lambda: all(compiled(*map(int, r[:-1])) == r[-1] for r in rows)) else rule
 
 
 def _smallest_rule(columns: dict[str, np.ndarray], target: np.ndarray, config: RuleConfig) -> str | None:
@@ -142,7 +142,7 @@ def find_conditional(columns: dict[str, np.ndarray], target: np.ndarray,
     last = min((branches[i] for i in closing), key=formula_size)
     text = "".join(f"{b} if {g} else " for b, g in parts) + last
     rule = compile_formula(text, names)
-    if all(rule(*map(int, r[:-1])) == r[-1] for r in table):
+    if without_error(lambda: all(rule(*map(int, r[:-1])) == r[-1] for r in table)):
         return text
     return None
 

@@ -17,7 +17,7 @@ from typing import Iterator
 
 import numpy as np
 
-from mips.machines import compile_formula
+from mips.machines import compile_formula, without_error
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -184,9 +184,6 @@ def _check(text: str, offset: int, columns: dict[str, np.ndarray], target: np.nd
     formula = with_offset(text, offset)
     rule = compile_formula(formula, list(columns))
     rows = np.unique(np.stack(list(columns.values()) + [target], axis=1), axis=0)
-    try:
-        if all(rule(*map(int, row[:-1])) == row[-1] for row in rows):
-            return formula
-    except (ZeroDivisionError, OverflowError):
-        pass
+    if without_error(lambda: all(rule(*map(int, row[:-1])) == row[-1] for row in rows)):
+        return formula
     return None
