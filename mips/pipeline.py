@@ -7,6 +7,7 @@ task only through examples: the reference is called by `data` and `verify`.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from dataclasses import asdict, dataclass, field, replace
 from typing import Callable, Iterator
@@ -28,6 +29,7 @@ from mips.fsm import FsmConfig, FsmResult, extract_fsm
 from mips.lattice import LatticeConfig, LatticeResult, extract_lattice
 from mips.machines import Machine, from_tuple
 from mips.model import Network, choose_encoding
+from mips.provenance import provenance
 from mips.regress import AffineFit, RegressConfig, fit_lattice_machine
 from mips.task import Task
 from mips.trace import Trace
@@ -64,6 +66,24 @@ class PipelineConfig:
     def training_part(self) -> dict:
         """What decides the trained network: a saved network is reused only when this agrees."""
         return {"seed": self.seed, "data": asdict(self.data), "train": asdict(self.train), "search": asdict(self.search)}
+
+
+@dataclass(frozen=True)
+class SavedSearch:
+    """An earlier run's search (its network) and the fingerprint of the data it was trained on:
+    it is reused only for the same training data and training configuration."""
+
+    search: SearchResult
+    data_fingerprint: str
+
+
+def data_fingerprint(data: TaskData) -> str:
+    """A hash of the training and held-out arrays: the same data, the same fingerprint."""
+    digest = hashlib.sha256()
+    for array in (data.train.inputs, data.train.outputs, data.heldout.inputs, data.heldout.outputs):
+        digest.update(str(array.shape).encode())
+        digest.update(np.ascontiguousarray(array, dtype=np.int64).tobytes())
+    return digest.hexdigest()[:16]
 
 
 @dataclass(frozen=True)
@@ -106,6 +126,8 @@ class RunResult:
     verdict: Verdict
     seconds: dict[str, float]
     reused_network: bool = False  # the network came from an earlier run, not from training
+    data_fingerprint: str = ""  # of the training data (`data_fingerprint`)
+    provenance: dict = field(default_factory=dict)  # versions, platform, device, date
 
     @property
     def network(self) -> Network | None:
@@ -117,13 +139,14 @@ def synthesize(
     config: PipelineConfig = PipelineConfig(),
     progress: Progress = lambda m: None,
     *,
-    reuse: SearchResult | None = None,
+    reuse: SavedSearch | None = None,
 ) -> RunResult:
-    """Run every stage. `reuse` is an earlier search of the same task and training
-    configuration (see `PipelineConfig.training_part`): its network is used first
-    instead of training again."""
+    """Run every stage. `reuse` is an earlier search with the same training configuration
+    (see `PipelineConfig.training_part`): when it was trained on the same data, its network
+    is used first instead of training again."""
     seconds: dict[str, float] = {}
     key = jax.random.key(config.seed)
+    origin = provenance(device=_device())
 
     started: dict[str, float] = {}
 
@@ -136,12 +159,20 @@ def synthesize(
 
     stage("data")
     data = make_task_data(task, config.data, seed=config.seed)
+    fingerprint = data_fingerprint(data)
     done("data")
+    if reuse is not None and reuse.data_fingerprint != fingerprint:
+        progress("  the saved network was trained on other data (the task has changed): training again")
+        reuse = None
+    reused_search = reuse.search if reuse is not None else None
+
+    def finish(result: RunResult) -> RunResult:
+        return replace(result, data_fingerprint=fingerprint, provenance=origin)
 
     stage("train", f"smallest network, {config.train.seeds} seeds at a time")
     encoding = choose_encoding(data.train, task.input_values)
     deadline = None if config.time_budget is None else time.monotonic() + config.time_budget
-    networks = _networks(encoding, data, config, key, deadline, reuse, progress)
+    networks = _networks(encoding, data, config, key, deadline, reused_search, progress)
     # The smallest perfect network may hold its states in a form no extractor can
     # read (a 1-D code with interleaved states, say); then the search goes on to
     # the next perfect architecture, up to `networks_tried` of them.
@@ -155,12 +186,12 @@ def synthesize(
                 reason = (f"the network search reached its time budget of {config.time_budget:g}s "
                           f"(at hidden size {largest}) before any network got every held-out output right")
             if tries == 1:
-                return _failed(task, config, search, None, None, (), reason, seconds)
+                return finish(_failed(task, config, search, None, None, (), reason, seconds))
             # Report the first perfect network and what was extracted from it, with
             # every attempt made: the training did succeed, the extraction did not.
             reason = f"no structure reproduced the held-out outputs in {tries - 1} perfect network(s), and {reason}"
             first = replace(first_perfect, attempts=search.attempts, out_of_time=search.out_of_time)
-            return _failed(task, config, first, *first_extraction, reason, seconds)
+            return finish(_failed(task, config, first, *first_extraction, reason, seconds))
 
         stage("extract", "state machines (clusters, behaviour) and integer lattice")
         trace = trace_network(search.network, data.train.inputs[: config.extract_sequences])
@@ -201,7 +232,7 @@ def synthesize(
             stage("train", "no extracted structure reproduces the held-out outputs; trying the next architecture")
     if chosen is None:
         reason = "no discrete structure was extracted from the network"
-        return _failed(task, config, search, extraction, affine, candidates, reason, seconds)
+        return finish(_failed(task, config, search, extraction, affine, candidates, reason, seconds))
     progress(f"  chosen: {describe(chosen)}")
 
     stage("emit")
@@ -214,8 +245,14 @@ def synthesize(
     program = emit_program(chosen.machine, header + ["", verdict.summary()])
     done("verify")
     progress(f"  {verdict.summary()}")
-    reused = reuse is not None and search is reuse
-    return RunResult(task, config, search, extraction, affine, candidates, chosen, program, verdict, seconds, reused)
+    reused = reused_search is not None and search is reused_search
+    return finish(RunResult(task, config, search, extraction, affine, candidates, chosen, program, verdict, seconds,
+                            reused))
+
+
+def _device() -> str:
+    device = jax.devices()[0]
+    return f"{device.platform} ({device.device_kind})"
 
 
 def _networks(encoding, data, config, key, deadline, reuse, progress) -> Iterator[SearchResult]:
@@ -287,12 +324,14 @@ def trace_network(network: Network, inputs: np.ndarray) -> Trace:
 
 
 def _matches(machine: Machine, data: TaskData) -> bool:
-    """Does the machine alone reproduce every held-out output?"""
+    """Does the machine alone reproduce every held-out output? A machine that fails on the
+    way (an unobserved transition, a division by zero or an overflow in a formula off the
+    training rows, ...) is a failed candidate, never a crash."""
     for inputs, outputs in zip(data.heldout.inputs, data.heldout.outputs):
         try:
             if machine.run([from_tuple(s) for s in inputs]) != [from_tuple(s) for s in outputs]:
                 return False
-        except (KeyError, ValueError):
+        except Exception:
             return False
     return True
 

@@ -24,7 +24,9 @@ def build_report(result: RunResult) -> dict:
             "length": task.length,
             "input_values": task.values_text,
             "rule": task.rule,
+            "fingerprint": getattr(task, "fingerprint", ""),  # of its shape and behaviour
         },
+        "provenance": result.provenance,
         "seed": result.config.seed,
         "verified": result.verdict.verified,
         "verdict": result.verdict.summary(),
@@ -33,6 +35,7 @@ def build_report(result: RunResult) -> dict:
         "search": [a.to_json() for a in search.attempts],
         "search_out_of_time": search.out_of_time,
         "reused_network": result.reused_network,
+        "data_fingerprint": result.data_fingerprint,  # of the training data: a saved network is reused only for the same
         "extraction": None,
         "machine": None,
         "candidates": [

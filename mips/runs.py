@@ -3,9 +3,11 @@
 A run folder holds program.py, report.json (the verdict and what was found),
 config.json (the resolved configuration), network.npz + network.json (the
 trained weights and how to rebuild the network) and machine.json (the
-extracted machine). It is written to a temporary sibling folder and renamed
-into place, so an interrupted run never leaves a half-written folder (an old
-folder of the same name is moved aside first, then deleted).
+extracted machine), and a marker file that says mips wrote it. It is written
+to a temporary sibling folder and renamed into place, so an interrupted run
+never leaves a half-written folder. An earlier run folder of the same name is
+replaced only when it is one that mips wrote and holds nothing else
+(`mips.folders.check_run_target`); a user's folder or file is never touched.
 """
 
 from __future__ import annotations
@@ -20,9 +22,10 @@ from pathlib import Path
 import numpy as np
 
 from mips.errors import RunError
+from mips.folders import check_run_target, discard_run_folder, mark_run_folder
 from mips.machines import Machine, machine_from_json
 from mips.model import Arch, Encoding, Head, Network
-from mips.pipeline import PipelineConfig, RunResult
+from mips.pipeline import PipelineConfig, RunResult, SavedSearch
 from mips.report import FORMAT_VERSION, build_report
 from mips.task import Task
 from mips.train import Attempt, SearchResult
@@ -31,13 +34,17 @@ REQUIRED = ("report.json", "config.json")
 
 
 def save_run(result: RunResult, out_dir: str | Path) -> Path:
+    """Write the run folder; raises OutputError (before writing anything) when `out_dir`
+    is not a place mips may write a run to."""
     out_dir = Path(out_dir)
+    check_run_target(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     try:
         mask = os.umask(0)
         os.umask(mask)
         os.chmod(staging, 0o777 & ~mask)  # mkdtemp makes the folder private; a run folder is not
+        mark_run_folder(staging)
         _write_json(staging / "report.json", build_report(result))
         _write_json(staging / "config.json", asdict(result.config))
         if result.program is not None:
@@ -54,13 +61,15 @@ def save_run(result: RunResult, out_dir: str | Path) -> Path:
 
 
 def _replace(staging: Path, target: Path) -> None:
-    """Move `staging` to `target`, replacing a previous folder there."""
-    if target.exists():
+    """Move `staging` to `target`, replacing a previous run folder (or an empty folder) there."""
+    if target.exists() and any(target.iterdir()):
+        check_run_target(target)  # again, just before: it must still be ours alone
         old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))
         os.replace(target, old / "run")
         os.replace(staging, target)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
+        discard_run_folder(old / "run")
+        os.rmdir(old)
+    else:  # a rename replaces an empty folder in one step
         os.replace(staging, target)
 
 
@@ -146,11 +155,13 @@ def load_run(folder: str | Path) -> SavedRun:
     return SavedRun(folder, report, program, network, machine)
 
 
-def saved_search(folder: str | Path, task: Task, config: PipelineConfig) -> SearchResult | None:
-    """The trained network of an earlier run in `folder`, if that run was of the same
-    task with the same training configuration (so training again would give the same
-    network); otherwise None. A folder that is not a readable run is never an error here:
-    it is simply not reused."""
+def saved_search(folder: str | Path, task: Task, config: PipelineConfig) -> SavedSearch | None:
+    """The trained network of an earlier run in `folder`, if that run was of a task of the
+    same name and source with the same training configuration; otherwise None. `synthesize`
+    uses it only when the training data's fingerprint also agrees (an edited task file has
+    the same name and source but other data), so that training again would give the same
+    network. A folder that is not a readable run is never an error here: it is simply not
+    reused."""
     folder = Path(folder)
     try:
         run = load_run(folder)
@@ -166,6 +177,7 @@ def saved_search(folder: str | Path, task: Task, config: PipelineConfig) -> Sear
         attempts = tuple(Attempt.from_json(a) for a in run.report["search"])
     except (KeyError, TypeError):
         return None
-    if not attempts or attempts[-1].arch != run.network.arch or not attempts[-1].perfect:
+    fingerprint = run.report.get("data_fingerprint")
+    if not attempts or attempts[-1].arch != run.network.arch or not attempts[-1].perfect or not fingerprint:
         return None
-    return SearchResult(run.network, attempts)
+    return SavedSearch(SearchResult(run.network, attempts), str(fingerprint))

@@ -14,6 +14,7 @@ from mips.model import Arch, Network, choose_encoding, forward, hidden_mask, ini
 from mips.pipeline import PipelineConfig, synthesize
 from mips.runs import save_run, saved_search
 from mips.train import SearchConfig, TrainConfig, padded_size, perfect_networks, train_arch
+from mips.task import define_task
 
 TINY_DATA = DataConfig(train_sequences=512, heldout_sequences=256)
 
@@ -118,12 +119,12 @@ def test_a_saved_network_is_reused_only_for_the_same_task_and_training(tmp_path)
     save_run(first, tmp_path / "run")
 
     reuse = saved_search(tmp_path / "run", task, QUICK)
-    assert reuse is not None and reuse.network.arch == first.network.arch
-    for name, value in reuse.network.params["f"]["Dense_0"].items():
+    assert reuse is not None and reuse.search.network.arch == first.network.arch
+    for name, value in reuse.search.network.params["f"]["Dense_0"].items():
         np.testing.assert_array_equal(value, first.network.params["f"]["Dense_0"][name])
 
     again = synthesize(task, QUICK, reuse=reuse)
-    assert again.reused_network and again.search.attempts == reuse.attempts
+    assert again.reused_network and again.search.attempts == reuse.search.attempts
     assert again.program == first.program
 
     assert saved_search(tmp_path / "run", task, replace(QUICK, seed=1)) is None
@@ -132,6 +133,15 @@ def test_a_saved_network_is_reused_only_for_the_same_task_and_training(tmp_path)
     assert saved_search(tmp_path / "missing", task, QUICK) is None
     # A different verification or time budget does not change the network: still reused.
     assert saved_search(tmp_path / "run", task, replace(QUICK, time_budget=5.0)) is not None
+
+    # The same name and source with another rule (an edited task file): other data, trained again.
+    edited = define_task(name=task.name, input_dim=1, length=task.length, input_values=task.input_values,
+                         reference=lambda xs: list(xs), source=task.source)
+    candidate = saved_search(tmp_path / "run", edited, QUICK)
+    assert candidate is not None  # the folder's name, source and training agree...
+    retrained = synthesize(edited, QUICK, reuse=candidate)
+    assert not retrained.reused_network  # ...but the data does not
+    assert retrained.data_fingerprint != first.data_fingerprint
 
 
 def test_an_architecture_that_stops_improving_is_abandoned_early():
