@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mips.errors import TaskError
-from mips.task import Example, Task
+from mips.task import Example, Task, first_out_of_range, out_of_range_problem
 
 
 @dataclass(frozen=True)
@@ -51,10 +51,18 @@ class TaskData:
     verify_examples: tuple[Example, ...] = ()
 
 
-def to_arrays(examples: list[Example] | tuple[Example, ...]) -> Sequences:
-    """Equal-length examples (inputs, outputs) in the task convention -> arrays."""
-    xs = np.array([[s if isinstance(s, tuple) else (s,) for s in x] for x, _ in examples], dtype=np.int64)
-    ys = np.array([[s if isinstance(s, tuple) else (s,) for s in y] for _, y in examples], dtype=np.int64)
+def to_arrays(examples: list[Example] | tuple[Example, ...], *, source: str = "examples") -> Sequences:
+    """Equal-length examples (inputs, outputs) in the task convention -> arrays.
+
+    Tasks are checked to give int64 numbers only, but a reference is seen on a few inputs
+    when checked: a number past int64 is still a TaskError of `source`, not an OverflowError.
+    """
+    try:
+        xs = np.array([[s if isinstance(s, tuple) else (s,) for s in x] for x, _ in examples], dtype=np.int64)
+        ys = np.array([[s if isinstance(s, tuple) else (s,) for s in y] for _, y in examples], dtype=np.int64)
+    except OverflowError:
+        big = first_out_of_range(s for x, y in examples for s in x + y)
+        raise TaskError(source, [out_of_range_problem("the value", big)]) from None
     return Sequences(xs, ys)
 
 
@@ -72,7 +80,7 @@ def make_task_data(task: Task, config: DataConfig, *, seed: int) -> TaskData:
     if task.has_reference:
         train = sample_examples(task, config.train_sequences, task.length, rng=rng)
         heldout = sample_examples(task, config.heldout_sequences, task.length, rng=rng)
-        return TaskData(to_arrays(train), to_arrays(heldout))
+        return TaskData(to_arrays(train, source=task.source), to_arrays(heldout, source=task.source))
     examples = list(task.examples)
     rng.shuffle(examples)
     n_verify = max(1, round(len(examples) * config.heldout_fraction))
@@ -87,4 +95,4 @@ def make_task_data(task: Task, config: DataConfig, *, seed: int) -> TaskData:
         ])
     n_stop = max(1, len(usable) // 5)
     stop, train = usable[:n_stop], usable[n_stop:] or usable
-    return TaskData(to_arrays(train), to_arrays(stop), tuple(verify))
+    return TaskData(to_arrays(train, source=task.source), to_arrays(stop, source=task.source), tuple(verify))
