@@ -104,7 +104,8 @@ def _loop(initial: Sequence[int], updates: list[str], outs: list[str], inputs: l
 
     lines = ["def program(inputs):"]
     for i, (name, value) in enumerate(zip(names, initial)):
-        comment = f"  # {labels[i]}" if i < len(labels) and labels[i] else ""
+        # One line whatever the label holds: a comment must never end early and become code.
+        comment = f"  # {' '.join(labels[i].split())}" if i < len(labels) and labels[i].strip() else ""
         lines.append(f"    {name} = {value}{comment}")
     lines += ["    outputs = []", f"    for {', '.join(inputs)} in inputs:"]
     if names:

@@ -2,21 +2,25 @@
 drawing of it, and a step-by-step trace of the network, the machine and the program
 side by side.
 
-Everything here reads a saved run folder (`mips.runs.load_run`) and never trains.
+Everything here reads a saved run folder (`mips.runs.load_run`) and never trains. A run
+folder is data: nothing in it is ever run. The trace's program column runs the program that
+mips's own emitter writes for the folder's (checked) machine, not the folder's program.py.
 """
 
 from __future__ import annotations
 
+import ast
 import json
 import shutil
 import subprocess
 from fractions import Fraction
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
-from mips.errors import RunError
+from mips.emit import emit_program
+from mips.errors import OutputError, RunError
 from mips.machines import (
     AffineMachine,
     FormulaMachine,
@@ -27,8 +31,13 @@ from mips.machines import (
     from_tuple,
     state_names,
 )
-from mips.runs import SavedRun
+from mips.runs import INT64, SavedRun, input_values
 from mips.verify import load_program
+
+# What running a checked machine may raise: an input off its alphabet or an unseen transition
+# (KeyError), leaving the integers (ValueError), a formula dividing by zero or overflowing
+# (ArithmeticError), min or max of a single number (TypeError).
+MACHINE_ERRORS = (KeyError, ValueError, ArithmeticError, TypeError)
 
 
 def machine_text(machine: Machine) -> list[str]:
@@ -99,25 +108,32 @@ def _linear(row: Sequence[Fraction], names: Sequence[str]) -> str:
     return text + "".join(f" {sign} {body}" for sign, body in terms[1:])
 
 
+def _dot_string(text: str, newline: str = "\\n") -> str:
+    """`text` as a DOT quoted string: backslashes and quotes escaped, each line break written
+    as `newline` (DOT's \\n centres a line, \\l left-aligns it). json.dumps is not DOT's
+    escaping: its \\uXXXX and \\t are shown as they are."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + escaped.replace("\r\n", "\n").replace("\r", "\n").replace("\n", newline) + '"'
+
+
 def machine_dot(machine: Machine, title: str) -> str:
     """Graphviz DOT: a state machine as a graph of states; a lattice machine as the flow
     of its coordinates (an edge a -> b labelled c: b's update adds c times a)."""
-    lines = [f"digraph {json.dumps(title)} {{", "  rankdir=LR;", f"  label={json.dumps(title)};"]
+    lines = [f"digraph {_dot_string(title)} {{", "  rankdir=LR;", f"  label={_dot_string(title)};"]
     if isinstance(machine, FormulaMachine):
-        # DOT's \l ends a left-aligned line; formulas hold no quotes or backslashes.
-        text = "\\l".join(_symbolic(machine)) + "\\l"
-        lines.append(f'  rules [shape=box, fontname=monospace, label="{text}"];')
+        text = _dot_string("\n".join(_symbolic(machine)) + "\n", newline="\\l")
+        lines.append(f"  rules [shape=box, fontname=monospace, label={text}];")
     elif isinstance(machine, StateMachine):
         lines += ["  node [shape=circle];", "  start [shape=point];", f"  start -> s{machine.initial};"]
         for state, out in enumerate(machine.outputs):
-            lines.append(f"  s{state} [label={json.dumps(f'{state}: out {from_tuple(out)!r}')}];")
+            lines.append(f"  s{state} [label={_dot_string(f'{state}: out {from_tuple(out)!r}')}];")
         for state, row in enumerate(machine.transitions):
             targets: dict[int, list[str]] = {}
             for symbol, target in zip(machine.symbols, row):
                 if target >= 0:
                     targets.setdefault(target, []).append(repr(from_tuple(symbol)))
             for target, labels in targets.items():
-                lines.append(f"  s{state} -> s{target} [label={json.dumps(','.join(labels))}];")
+                lines.append(f"  s{state} -> s{target} [label={_dot_string(','.join(labels))}];")
     else:
         states = [f"s{i}" for i in range(machine.state_dim)]
         inputs = ["x"] if machine.input_dim == 1 else [f"x{j}" for j in range(machine.input_dim)]
@@ -127,19 +143,20 @@ def machine_dot(machine: Machine, title: str) -> str:
         for i, name in enumerate(states):
             constant = machine.update[i][-1]
             extra = f" (+{constant})" if constant > 0 else f" ({constant})" if constant < 0 else ""
-            lines.append(f"  {name} [label={json.dumps(f'{name} start {machine.initial[i]}{extra}')}];")
+            lines.append(f"  {name} [label={_dot_string(f'{name} start {machine.initial[i]}{extra}')}];")
         for i, row in enumerate(machine.update):
             for source, coefficient in zip(states + inputs, row):
                 if coefficient != 0:
-                    lines.append(f"  {source} -> {states[i]} [label={json.dumps(str(coefficient))}];")
+                    lines.append(f"  {source} -> {states[i]} [label={_dot_string(str(coefficient))}];")
             if machine.input_table:
-                lines.append(f"  {inputs[0]} -> {states[i]} [label=\"STEP table\", style=dashed];")
+                lines.append(f"  {inputs[0]} -> {states[i]} [label={_dot_string('STEP table')}, style=dashed];")
         for j, row in enumerate(machine.readout):
             out = f"y{j}"
-            lines.append(f"  {out} [shape=ellipse, label=\"output{'' if len(machine.readout) == 1 else j}\"];")
+            name = f"output{'' if len(machine.readout) == 1 else j}"
+            lines.append(f"  {out} [shape=ellipse, label={_dot_string(name)}];")
             for source, coefficient in zip(states, row):
                 if coefficient != 0:
-                    lines.append(f"  {source} -> {out} [label={json.dumps(str(coefficient))}];")
+                    lines.append(f"  {source} -> {out} [label={_dot_string(str(coefficient))}];")
     lines.append("}")
     return "\n".join(lines) + "\n"
 
@@ -155,33 +172,63 @@ def render_dot(dot_file: Path, fmt: str = "svg") -> tuple[Path | None, str]:
     if dot is None:
         return None, DOT_MISSING
     image = dot_file.with_suffix(f".{fmt}")
+    if image.is_symlink():  # dot would write through it, to wherever it points
+        return None, f"not rendered: {image} is a symbolic link, which mips does not write through"
     done = subprocess.run([dot, f"-T{fmt}", str(dot_file), "-o", str(image)], capture_output=True, text=True)
     if done.returncode != 0:
-        return None, f"dot failed: {done.stderr.strip()}"
+        return None, f"dot failed: {' '.join(done.stderr.split())}"
     return image, f"rendered {image}"
 
 
-def parse_inputs(text: str, input_dim: int) -> list[Step]:
+def save_output(path: Path, write: Callable[[Path], str], what: str, *, option: str, chosen: bool) -> str:
+    """`write(path)`, which returns what to say. When the file cannot be written: a one-line
+    error for a path the user chose (with `option`); for the default place in the run folder
+    (which may be read-only, or someone else's), a note saying why and how to choose another
+    place, and inspection goes on. A link there is never written through."""
+    if not chosen and path.is_symlink():
+        return (f"{what} skipped: {path} is a symbolic link, which mips does not write through; "
+                f"choose another place with {option} FILE")
+    try:
+        return write(path)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        if chosen:
+            raise OutputError(f"{option} {path}: cannot write it ({reason})") from None
+        return f"{what} skipped: cannot write {path} ({reason}); choose another place with {option} FILE"
+
+
+def parse_inputs(text: str, input_dim: int, allowed: str | None = None) -> list[Step]:
     """`--trace` inputs: comma-separated integers for one number per step ("1,0,1"), or a
-    JSON list ("[[1, 2], [0, 3]]" for two numbers per step)."""
+    JSON list ("[[1, 2], [0, 3]]" for two numbers per step). Every number must fit in 64
+    bits and, when `allowed` (the report's text of the task's input values, "0..9" or
+    "1,3,5") is given, be one of those values."""
     try:
         values = json.loads(text) if text.strip().startswith("[") else [int(v) for v in text.split(",") if v.strip()]
-    except ValueError:
-        raise RunError(f"--trace {text!r}: give comma-separated integers or a JSON list") from None
+    except (ValueError, RecursionError):  # RecursionError: a JSON list nested too deeply
+        raise RunError(f"--trace {text[:40]!r}: give comma-separated integers or a JSON list of them "
+                       "(of lists of them, for several numbers per step)") from None
+    if not isinstance(values, list) or not values:
+        raise RunError("--trace: no inputs given")
+    domain = input_values(allowed) if allowed is not None else None
     steps = []
     for value in values:
-        step = as_tuple(tuple(value) if isinstance(value, list) else value)
-        if len(step) != input_dim or not all(isinstance(v, int) and not isinstance(v, bool) for v in step):
-            raise RunError(f"--trace: each step needs {input_dim} integer(s), got {value!r}")
+        step = tuple(value) if isinstance(value, list) else (value,)
+        if len(step) != input_dim or not all(type(v) is int for v in step):
+            raise RunError(f"--trace: each step needs {input_dim} integer(s), got {json.dumps(value)[:40]}")
+        for v in step:
+            if not INT64[0] <= v <= INT64[1]:  # the network reads its inputs as int64
+                raise RunError(f"--trace: {str(v)[:40]} does not fit in 64 bits"
+                               + (f" (the task's input values are {allowed})" if allowed is not None else ""))
+            if domain is not None and v not in domain:
+                raise RunError(f"--trace: {v} is not one of the task's input values ({allowed})")
         steps.append(from_tuple(step))
-    if not steps:
-        raise RunError("--trace: no inputs given")
     return steps
 
 
 def trace_rows(run: SavedRun, inputs: Sequence[Step]) -> list[dict]:
     """Step by step: the network's hidden state and output, the machine's state and
-    output, and the program's output."""
+    output, and the output of the program that mips writes for the machine (the folder's
+    program.py is never run; `program_note` says whether it is that program)."""
     rows = [{"t": t + 1, "input": x} for t, x in enumerate(inputs)]
     if run.network is not None:
         array = np.asarray([[as_tuple(x) for x in inputs]], dtype=np.int64)
@@ -193,15 +240,51 @@ def trace_rows(run: SavedRun, inputs: Sequence[Step]) -> list[dict]:
         try:
             for row, (state, out) in zip(rows, run.machine.steps(inputs)):
                 row["state"], row["machine"] = state, out
-        except (KeyError, ValueError) as exc:
-            rows[0]["machine_error"] = str(exc)
-    if run.program is not None:
-        try:
-            for row, out in zip(rows, load_program(run.program)(list(inputs))):
+        except MACHINE_ERRORS as exc:
+            ours = isinstance(exc, (KeyError, ValueError))  # the machine's own messages say what happened
+            rows[0]["machine_error"] = str(exc) if ours else f"{type(exc).__name__}: {exc}"
+        try:  # mips's own text for a checked machine, so running it runs nothing from the folder
+            for row, out in zip(rows, load_program(emit_program(run.machine, []))(list(inputs))):
                 row["program"] = out
-        except Exception as exc:  # the program is data here: show what it did
+        except Exception as exc:  # a machine that stops (as above) stops its program too: show how
             rows[0]["program_error"] = f"{type(exc).__name__}: {exc}"
     return rows
+
+
+def program_note(run: SavedRun) -> str | None:
+    """One line: whether the folder's program.py is the program mips writes for its machine."""
+    if run.program is None:
+        return None if run.machine is None else ("the run folder has no program.py; the program column is the "
+                                                 "program mips writes for machine.json")
+    if run.machine is None:
+        return "program.py was not run: the run folder has no machine.json to check it against"
+    if same_program(run.program, emit_program(run.machine, [])):
+        return ("program.py is the program mips writes for machine.json (but for its docstring); it was not run: "
+                "the program column runs mips's own copy")
+    return "program.py differs from what the machine gives; it was not run"
+
+
+def same_program(text: str, emitted: str) -> bool:
+    """`text` is the program `emitted` but for its docstring: the code after the docstring
+    is the same, character for character."""
+    code = _after_docstring(text)
+    return code is not None and code == _after_docstring(emitted)
+
+
+def _after_docstring(text: str) -> str | None:
+    """The text after the string literal that it starts with (None when it does not start
+    with one, or is not Python). Parsing runs nothing."""
+    try:
+        first = ast.parse(text).body[0]
+    except (SyntaxError, ValueError, RecursionError, MemoryError, IndexError):
+        return None
+    if not (isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
+            and isinstance(first.value.value, str) and (first.lineno, first.col_offset) == (1, 0)):
+        return None
+    # The parser's positions are in bytes, on lines it breaks at \n, \r\n and \r, as bytes.splitlines does.
+    data = text.encode()
+    end = sum(len(line) for line in data.splitlines(keepends=True)[:first.end_lineno - 1]) + first.end_col_offset
+    return data[end:].decode()
 
 
 def trace_text(rows: list[dict]) -> list[str]:
@@ -240,6 +323,10 @@ def overview(run: SavedRun) -> list[str]:
     return lines
 
 
+# Sequences in the plot are at most this long (a report may name any training length).
+PLOT_MAX_LENGTH = 1000
+
+
 def plot_states(run: SavedRun, path: Path, *, sequences: int = 200, seed: int = 0) -> str:
     """Scatter the network's hidden states on random input sequences of the training
     length, coloured by the state the extracted machine is in at the same step (for a
@@ -251,9 +338,13 @@ def plot_states(run: SavedRun, path: Path, *, sequences: int = 200, seed: int = 
 
     matplotlib.use("Agg")  # files only, no display needed
     import matplotlib.pyplot as plt
+    from matplotlib.backend_bases import FigureCanvasBase
 
+    ending = path.suffix.lstrip(".").lower()
+    if ending and ending not in FigureCanvasBase.get_supported_filetypes():
+        raise OutputError(f"--plot {path}: cannot write .{ending} files; give a name ending in .png, .svg or .pdf")
     encoding = run.network.encoding
-    length = int(run.report["task"]["length"])
+    length = min(run.report["task"]["length"], PLOT_MAX_LENGTH)
     rng = np.random.default_rng(seed)
     inputs = rng.choice(np.asarray(encoding.input_values), size=(sequences, length, encoding.input_dim))
     hidden, _ = run.network.run(inputs)
@@ -275,10 +366,12 @@ def plot_states(run: SavedRun, path: Path, *, sequences: int = 200, seed: int = 
             if isinstance(run.machine, StateMachine):
                 colour = np.asarray([s for seq in states for s, _ in seq])
                 legend, cmap = "colour: the state machine's state", "tab20"
-            else:
-                colour = np.asarray([s[0] for seq in states for s, _ in seq])
+            elif run.machine.state_dim:
+                colour = np.asarray([s[0] for seq in states for s, _ in seq], dtype=np.float64)
                 legend = "colour: the lattice machine's coordinate s0"
-        except (KeyError, ValueError) as exc:
+            else:
+                legend = "the machine has no state"
+        except MACHINE_ERRORS as exc:
             legend = f"the machine stopped on these inputs ({exc})"
 
     figure, axis = plt.subplots(figsize=(7, 5.5))
@@ -287,8 +380,11 @@ def plot_states(run: SavedRun, path: Path, *, sequences: int = 200, seed: int = 
         figure.colorbar(scatter, ax=axis)
     axis.set_xlabel(labels[0])
     axis.set_ylabel(labels[1])
-    axis.set_title(f"{run.report['task']['name']}: hidden states ({legend})", fontsize=9)
+    # parse_math=False: a $ in a task's name is a dollar sign, not TeX for matplotlib to parse
+    axis.set_title(f"{run.report['task']['name']}: hidden states ({legend})", fontsize=9, parse_math=False)
     figure.tight_layout()
-    figure.savefig(path, dpi=110)
-    plt.close(figure)
+    try:
+        figure.savefig(path, dpi=110)
+    finally:
+        plt.close(figure)
     return f"plot of the hidden states: {path}"

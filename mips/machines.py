@@ -20,8 +20,21 @@ from fractions import Fraction
 from math import lcm
 from typing import Callable, Sequence
 
+from mips.jsonread import (
+    Matrix,
+    json_field,
+    json_fractions,
+    json_initial,
+    json_int,
+    json_ints,
+    json_kind,
+    json_list,
+    json_object,
+    json_steps,
+    json_text,
+)
+
 Step = int | tuple[int, ...]
-Matrix = tuple[tuple[Fraction, ...], ...]
 
 
 def as_tuple(step: Step) -> tuple[int, ...]:
@@ -89,20 +102,25 @@ class StateMachine:
 
     @classmethod
     def from_json(cls, data: dict) -> StateMachine:
-        return cls(
-            initial=int(data["initial"]),
-            symbols=tuple(tuple(s) for s in data["symbols"]),
-            transitions=tuple(tuple(row) for row in data["transitions"]),
-            outputs=tuple(tuple(o) for o in data["outputs"]),
-        )
+        """Raises ValueError, naming the field, when `data` is not a well-formed state machine."""
+        json_object(data, "the machine")
+        symbols = json_steps(json_field(data, "symbols"), "symbols", distinct=True)
+        if not symbols:
+            raise ValueError("symbols is empty: a state machine reads at least one input symbol")
+        rows = json_list(json_field(data, "transitions"), "transitions")
+        if not rows:
+            raise ValueError("transitions is empty: a state machine has at least one state")
+        states = len(rows)
+        # -1: a transition that was never observed
+        transitions = tuple(json_ints(row, f"transitions[{i}]", length=len(symbols), low=-1, high=states - 1)
+                            for i, row in enumerate(rows))
+        outputs = json_steps(json_field(data, "outputs"), "outputs", count=states)
+        return cls(initial=json_int(json_field(data, "initial"), "initial", low=0, high=states - 1),
+                   symbols=symbols, transitions=transitions, outputs=outputs)
 
 
 def _matrix_json(m: Matrix) -> list[list[str]]:
     return [[str(v) for v in row] for row in m]
-
-
-def _matrix_from_json(rows) -> Matrix:
-    return tuple(tuple(Fraction(v) for v in row) for row in rows)
 
 
 def _affine(rows: Matrix, values: Sequence[int]) -> list[Fraction]:
@@ -187,14 +205,22 @@ class AffineMachine:
 
     @classmethod
     def from_json(cls, data: dict) -> AffineMachine:
+        """Raises ValueError, naming the field, when `data` is not a well-formed lattice machine."""
+        json_object(data, "the machine")
+        m = json_int(json_field(data, "state_dim"), "state_dim", low=0)
+        d = json_int(json_field(data, "input_dim"), "input_dim", low=1)
+        readout = json_fractions(json_field(data, "readout"), "readout", columns=m + 1)
+        if not readout:
+            raise ValueError("readout is empty: a machine gives at least one output number")
+        symbols = json_steps(data.get("symbols", []), "symbols", width=d, distinct=True)
         return cls(
-            state_dim=int(data["state_dim"]),
-            input_dim=int(data["input_dim"]),
-            update=_matrix_from_json(data["update"]),
-            readout=_matrix_from_json(data["readout"]),
-            initial=tuple(int(v) for v in data.get("initial", ())),
-            symbols=tuple(tuple(x) for x in data.get("symbols", ())),
-            input_table=_matrix_from_json(data.get("input_table", ())),
+            state_dim=m,
+            input_dim=d,
+            update=json_fractions(json_field(data, "update"), "update", rows=m, columns=m + d + 1),
+            readout=readout,
+            initial=json_initial(data, m),
+            symbols=symbols,
+            input_table=json_fractions(data.get("input_table", []), "input_table", rows=len(symbols), columns=m),
         )
 
 
@@ -432,15 +458,36 @@ class FormulaMachine:
 
     @classmethod
     def from_json(cls, data: dict) -> FormulaMachine:
-        return cls(state_dim=int(data["state_dim"]), input_dim=int(data["input_dim"]),
-                   update=tuple(data["update"]), readout=tuple(data["readout"]),
-                   initial=tuple(int(v) for v in data.get("initial", ())),
-                   labels=tuple(data.get("labels", ())), rewrites=int(data.get("rewrites", 0)))
+        """Raises ValueError, naming the field, when `data` is not a well-formed formula machine:
+        formulas that `compile_formula` refuses included, and labels that are not one line of
+        text (they are written into the program as comments)."""
+        json_object(data, "the machine")
+        m = json_int(json_field(data, "state_dim"), "state_dim", low=0)
+        update = [json_text(v, f"update[{i}]") for i, v in
+                  enumerate(json_list(json_field(data, "update"), "update", length=m))]
+        readout = [json_text(v, f"readout[{i}]") for i, v in
+                   enumerate(json_list(json_field(data, "readout"), "readout"))]
+        if not readout:
+            raise ValueError("readout is empty: a machine gives at least one output number")
+        labels = json_list(data.get("labels", []), "labels")
+        if len(labels) > m:
+            raise ValueError(f"labels has {len(labels)} entries, more than the {m} state coordinate(s)")
+        try:  # the formulas are compiled (and so checked) as the machine is made
+            return cls(state_dim=m, input_dim=json_int(json_field(data, "input_dim"), "input_dim", low=1),
+                       update=tuple(update), readout=tuple(readout), initial=json_initial(data, m),
+                       labels=tuple(json_text(v, f"labels[{i}]", one_line=True) for i, v in enumerate(labels)),
+                       rewrites=json_int(data.get("rewrites", 0), "rewrites", low=0))
+        except (RecursionError, MemoryError):
+            raise ValueError("a formula is nested too deeply") from None
 
 
 Machine = StateMachine | AffineMachine | FormulaMachine
 
 
 def machine_from_json(data: dict) -> Machine:
+    """The machine that `to_json` wrote; ValueError (naming the field) for anything else."""
     kinds = {"fsm": StateMachine, "lattice": AffineMachine, "formula": FormulaMachine}
-    return kinds[data["kind"]].from_json(data)
+    kind = json_field(json_object(data, "the machine"), "kind")
+    if not isinstance(kind, str) or kind not in kinds:
+        raise ValueError(f"kind is {json_kind(kind)}; a machine is one of {', '.join(kinds)}")
+    return kinds[kind].from_json(data)

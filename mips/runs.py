@@ -16,6 +16,7 @@ import json
 import os
 import shutil
 import tempfile
+import zipfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -23,7 +24,8 @@ import numpy as np
 
 from mips.errors import RunError
 from mips.folders import check_run_target, discard_run_folder, mark_run_folder
-from mips.machines import Machine, machine_from_json
+from mips.jsonread import json_field, json_int, json_ints, json_kind, json_list, json_object, json_text
+from mips.machines import Machine, StateMachine, machine_from_json
 from mips.model import Arch, Encoding, Head, Network
 from mips.pipeline import PipelineConfig, RunResult, SavedSearch
 from mips.report import FORMAT_VERSION, build_report
@@ -103,28 +105,124 @@ def save_network(network: Network, folder: Path) -> None:
 
 
 def load_network(folder: Path) -> Network:
-    meta = json.loads((folder / "network.json").read_text())
-    encoding = meta["encoding"]
-    encoding = Encoding(
-        input_dim=encoding["input_dim"],
-        input_values=tuple(encoding["input_values"]),
-        input_scale=encoding["input_scale"],
-        one_hot=encoding["one_hot"],
-        heads=tuple(Head(h["kind"], tuple(h["values"]), h["scale"]) for h in encoding["heads"]),
-    )
+    """The trained network of a run folder. RunError, naming the file, when network.json or
+    network.npz is missing or corrupt, or the weights do not have the shapes of the network
+    that network.json describes."""
+    meta_file, weights_file = folder / "network.json", folder / "network.npz"
+    meta = _read_json(meta_file)
+    try:
+        json_object(meta, "the file")
+        arch = _arch(json_object(json_field(meta, "arch"), "arch"), "arch")
+        encoding = _encoding(json_object(json_field(meta, "encoding"), "encoding"))
+    except ValueError as exc:
+        raise RunError(f"{meta_file}: {exc}") from None
+    if not weights_file.is_file():
+        raise RunError(f"{weights_file} is missing (network.json is there); run `mips synthesize` again")
+    arrays = _read_arrays(weights_file)
+    problem = _shape_problem(arrays, arch, encoding)
+    if problem:
+        raise RunError(f"{weights_file}: {problem}, so it is not the network that network.json describes")
     params: dict = {}
-    with np.load(folder / "network.npz") as arrays:
-        for name in arrays.files:
-            node = params
-            *parents, leaf = name.split("/")
-            for part in parents:
-                node = node.setdefault(part, {})
-            node[leaf] = arrays[name]
-    return Network(Arch(**meta["arch"]), encoding, params)
+    for name, array in arrays.items():
+        node = params
+        *parents, leaf = name.split("/")
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = array
+    return Network(arch, encoding, params)
+
+
+def _arch(data: dict, what: str) -> Arch:
+    unknown = sorted(set(data) - {"hidden", "f_depth", "g_depth", "width"})
+    if unknown:
+        raise ValueError(f"{what} has unknown fields ({', '.join(unknown)})")
+    return Arch(**{key: json_int(json_field(data, key, f"{what}."), f"{what}.{key}", low=1)
+                   for key in ("hidden", "f_depth", "g_depth", "width")})
+
+
+_INT32 = (-2**31, 2**31 - 1)  # the network's outputs are int32 (`mips.model.decode`)
+INT64 = (-2**63, 2**63 - 1)  # its inputs are int64
+
+
+def _encoding(data: dict) -> Encoding:
+    values = json_ints(json_field(data, "input_values", "encoding."), "encoding.input_values",
+                       low=INT64[0], high=INT64[1])
+    if not values:
+        raise ValueError("encoding.input_values is empty")
+    one_hot = json_field(data, "one_hot", "encoding.")
+    if not isinstance(one_hot, bool):
+        raise ValueError(f"encoding.one_hot must be true or false, got {json_kind(one_hot)}")
+    heads = json_list(json_field(data, "heads", "encoding."), "encoding.heads")
+    if not heads:
+        raise ValueError("encoding.heads is empty: a network gives at least one output number")
+    return Encoding(input_dim=json_int(json_field(data, "input_dim", "encoding."), "encoding.input_dim", low=1),
+                    input_values=values,
+                    input_scale=_positive_number(json_field(data, "input_scale", "encoding."), "encoding.input_scale"),
+                    one_hot=one_hot, heads=tuple(_head(h, f"encoding.heads[{i}]") for i, h in enumerate(heads)))
+
+
+def _head(data, what: str) -> Head:
+    json_object(data, what)
+    kind = json_field(data, "kind", f"{what}.")
+    if kind not in ("classes", "regression"):
+        raise ValueError(f"{what}.kind must be \"classes\" or \"regression\", got {json_kind(kind)}")
+    values = json_ints(json_field(data, "values", f"{what}."), f"{what}.values", low=_INT32[0], high=_INT32[1])
+    if kind == "classes" and not values:
+        raise ValueError(f"{what}.values is empty: a classification head has at least one class")
+    return Head(kind, values, _positive_number(json_field(data, "scale", f"{what}."), f"{what}.scale"))
+
+
+def _positive_number(value, what: str) -> float:
+    if type(value) not in (int, float) or not 0 < value < float("inf"):
+        raise ValueError(f"{what} must be a positive number, got {json_kind(value)}")
+    return float(value)
+
+
+def _read_arrays(path: Path) -> dict[str, np.ndarray]:
+    """The arrays of an .npz file; never unpickled (a pickle can run code)."""
+    try:
+        arrays = np.load(path, allow_pickle=False)
+        if not isinstance(arrays, np.lib.npyio.NpzFile):  # one array (an .npy file)
+            raise ValueError("one array, not a set of named arrays (.npz)")
+        with arrays:
+            return {name: arrays[name] for name in arrays.files}
+    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, MemoryError) as exc:
+        raise RunError(f"{path} is corrupt: {type(exc).__name__}: {exc}") from None
+
+
+def _shape_problem(arrays: dict[str, np.ndarray], arch: Arch, encoding: Encoding) -> str | None:
+    """What is wrong with the arrays as the weights of `arch` (None when they fit)."""
+    if len(arrays) != 2 * (arch.f_depth + arch.g_depth):  # a kernel and a bias per layer
+        return f"it holds {len(arrays)} arrays, where {arch.describe()} has {2 * (arch.f_depth + arch.g_depth)}"
+    expected = parameter_shapes(arch, encoding)
+    for name, shape in expected.items():
+        if name not in arrays:
+            return f"it has no array {name}"
+        if arrays[name].shape != shape or not np.issubdtype(arrays[name].dtype, np.floating):
+            return f"{name} is {arrays[name].dtype} of shape {arrays[name].shape}, not floats of shape {shape}"
+    return None
+
+
+def parameter_shapes(arch: Arch, encoding: Encoding) -> dict[str, tuple[int, ...]]:
+    """The shape of every array `mips.model.init_params` makes (flattened names, "f/Dense_0/kernel"),
+    worked out rather than made: a saved architecture may name sizes far larger than the file it
+    comes with, and making them would take that much memory. tests/test_runs.py checks that
+    these are init_params's shapes."""
+    shapes = {}
+    for module, depth, size_in, size_out in (("f", arch.f_depth, arch.hidden + encoding.feature_size, arch.hidden),
+                                             ("g", arch.g_depth, arch.hidden, encoding.output_width)):
+        sizes = [size_in] + [arch.width] * (depth - 1) + [size_out]  # an MLP: Dense layers, `width` between
+        for i in range(depth):
+            shapes[f"{module}/Dense_{i}/kernel"] = (sizes[i], sizes[i + 1])
+            shapes[f"{module}/Dense_{i}/bias"] = (sizes[i + 1],)
+    return shapes
 
 
 @dataclass(frozen=True)
 class SavedRun:
+    """A run folder as read back and checked by `load_run`: each part is well-formed, and the
+    machine and network read as many numbers per step as the task."""
+
     folder: Path
     report: dict
     program: str | None
@@ -133,26 +231,109 @@ class SavedRun:
 
 
 def load_run(folder: str | Path) -> SavedRun:
+    """Read a run folder, which is data (it may come from anyone): nothing in it is run, and
+    anything missing, corrupt or inconsistent is a one-line RunError naming the file.
+    network.json (with network.npz), machine.json and program.py are optional."""
     folder = Path(folder)
     if not folder.is_dir():
         raise RunError(f"{folder}: not a folder (give the output folder of `mips synthesize`)")
     missing = [name for name in REQUIRED if not (folder / name).is_file()]
     if missing:
         raise RunError(f"{folder}: not a mips run folder (missing {', '.join(missing)})")
-    try:
-        report = json.loads((folder / "report.json").read_text())
-    except json.JSONDecodeError as exc:
-        raise RunError(f"{folder}/report.json is corrupt: {exc}") from None
+    report = _read_json(folder / "report.json")
+    if not isinstance(report, dict):
+        raise RunError(f"{folder / 'report.json'} is corrupt: a report is a JSON object, this is {json_kind(report)}")
     if report.get("format") != FORMAT_VERSION:
         raise RunError(
             f"{folder}: run format {report.get('format')!r}, this mips reads format {FORMAT_VERSION}; "
             "run `mips synthesize` again"
         )
-    program = (folder / "program.py").read_text() if (folder / "program.py").is_file() else None
+    try:
+        check_report(report)
+    except ValueError as exc:
+        raise RunError(f"{folder / 'report.json'}: {exc}") from None
+    program = _read_text(folder / "program.py") if (folder / "program.py").is_file() else None
     network = load_network(folder) if (folder / "network.json").is_file() else None
-    machine_file = folder / "machine.json"
-    machine = machine_from_json(json.loads(machine_file.read_text())) if machine_file.is_file() else None
+    machine = _load_machine(folder / "machine.json") if (folder / "machine.json").is_file() else None
+    input_dim = report["task"]["input_dim"]
+    if network is not None and network.encoding.input_dim != input_dim:
+        raise RunError(f"{folder / 'network.json'}: the network reads {network.encoding.input_dim} number(s) per "
+                       f"step, the task in report.json {input_dim}")
+    if machine is not None and _input_width(machine) != input_dim:
+        raise RunError(f"{folder / 'machine.json'}: the machine reads {_input_width(machine)} number(s) per step, "
+                       f"the task in report.json {input_dim}")
     return SavedRun(folder, report, program, network, machine)
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text()
+    except OSError as exc:
+        raise RunError(f"{path}: cannot read it ({exc.strerror or exc})") from None
+    except UnicodeDecodeError as exc:
+        raise RunError(f"{path} is corrupt: not text ({exc.reason} at byte {exc.start})") from None
+
+
+def _read_json(path: Path):
+    text = _read_text(path)
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError) as exc:  # RecursionError: nested too deeply
+        raise RunError(f"{path} is corrupt: {exc}") from None
+
+
+def _load_machine(path: Path) -> Machine:
+    data = _read_json(path)
+    try:
+        return machine_from_json(data)
+    except ValueError as exc:
+        raise RunError(f"{path}: {exc}") from None
+
+
+def _input_width(machine: Machine) -> int:
+    return len(machine.symbols[0]) if isinstance(machine, StateMachine) else machine.input_dim
+
+
+def check_report(report: dict) -> None:
+    """Raise ValueError (naming the field) unless the report holds what `mips inspect` reads,
+    with the right types."""
+    task = json_object(json_field(report, "task"), "task")
+    for key in ("name", "source", "input_values"):
+        json_text(json_field(task, key, "task."), f"task.{key}", one_line=True)
+    json_text(json_field(task, "rule", "task."), "task.rule")
+    json_int(json_field(task, "input_dim", "task."), "task.input_dim", low=1)
+    json_int(json_field(task, "length", "task."), "task.length", low=1)
+    input_values(task["input_values"])
+    json_text(json_field(report, "verdict"), "verdict")
+    if report.get("network") is not None:
+        network = json_object(report["network"], "network")
+        _arch(json_object(json_field(network, "arch", "network."), "network.arch"), "network.arch")
+        json_int(json_field(network, "trained_seed", "network."), "network.trained_seed", low=0)
+        json_int(json_field(network, "steps", "network."), "network.steps", low=0)
+    if report.get("machine") is not None:
+        machine = json_object(report["machine"], "machine")
+        json_text(json_field(machine, "description", "machine."), "machine.description")
+    if report.get("extraction") is not None:
+        extraction = json_object(report["extraction"], "extraction")
+        for key in ("fsm", "behaviour", "lattice"):
+            if key == "behaviour" and extraction.get(key) is None:
+                continue  # absent in runs saved before it existed
+            part = json_object(json_field(extraction, key, "extraction."), f"extraction.{key}")
+            json_text(json_field(part, "reason", f"extraction.{key}."), f"extraction.{key}.reason")
+
+
+def input_values(text: str) -> range | tuple[int, ...]:
+    """The task's input values from the report's text of them: "0..9" (a range) or "1,3,5".
+    ValueError for anything else."""
+    low, dots, high = text.partition("..")
+    try:
+        values = range(int(low), int(high) + 1) if dots else tuple(int(v) for v in text.split(","))
+    except ValueError:
+        values = ()
+    ends = (values[0], values[-1]) if values and isinstance(values, range) else values  # a range is sorted
+    if not values or min(ends) < INT64[0] or max(ends) > INT64[1]:
+        raise ValueError(f"task.input_values must be like \"0..9\" or \"1,3,5\" (integers), got {text[:40]!r}")
+    return values
 
 
 def saved_search(folder: str | Path, task: Task, config: PipelineConfig) -> SavedSearch | None:

@@ -1,6 +1,7 @@
 """`mips inspect`: tables, formulas, DOT drawings and step-by-step traces of saved runs."""
 
 import json
+import os
 import re
 from fractions import Fraction
 
@@ -136,6 +137,7 @@ def test_cli_inspect_prints_the_machine_and_writes_a_drawing(run_folder, capsys)
     out = capsys.readouterr().out
     assert custom.is_file()
     assert re.search(r"^3\s+0\s+\(", out, re.MULTILINE)  # the trace's third row
+    assert "program.py is the program mips writes for machine.json" in out  # as `synthesize` wrote it
 
 
 def test_cli_inspect_refuses_what_is_not_a_run(tmp_path, capsys):
@@ -155,3 +157,166 @@ def test_cli_inspect_saves_a_plot_of_the_hidden_states(run_folder, capsys):
     (run_folder / "states.png").unlink(missing_ok=True)
     assert main(["inspect", str(run_folder), "--no-plot"]) == 0
     assert not (run_folder / "states.png").exists()
+
+
+# ---------------------------------------------------------------------------
+# A run folder is data: hand-made folders (no training), some of them hostile
+# ---------------------------------------------------------------------------
+
+PARITY = StateMachine(initial=0, symbols=((0,), (1,)), transitions=((0, 1), (1, 0)), outputs=((0,), (1,)))
+
+
+def write_run(folder, machine=PARITY, *, program: str | None = None, network: bool = False, name="Parity"):
+    """A run folder written by hand: report, config, machine.json, and program.py or a network when asked."""
+    from mips.model import Arch, Encoding, Head, Network, init_params
+    from mips.runs import save_network
+
+    folder.mkdir(exist_ok=True)
+    task = {"name": name, "source": "built-in", "input_dim": 1, "output_dim": 1, "length": 6, "input_values": "0..1",
+            "rule": "parity"}
+    (folder / "report.json").write_text(json.dumps({"format": 1, "task": task, "verdict": "VERIFIED: by hand",
+                                                    "network": None, "machine": None, "extraction": None}))
+    (folder / "config.json").write_text("{}")
+    (folder / "machine.json").write_text(json.dumps(machine.to_json()))
+    if program is not None:
+        (folder / "program.py").write_text(program)
+    if network:
+        import jax
+        import numpy as np
+
+        encoding = Encoding(1, (0, 1), 1.0, True, (Head("classes", (0, 1)),))
+        params = jax.tree_util.tree_map(np.asarray, init_params(Arch(2), encoding, key=jax.random.key(0)))
+        save_network(Network(Arch(2), encoding, params), folder)
+    return folder
+
+
+def test_trace_never_runs_the_folders_program(tmp_path, capsys):
+    """program.py is data: the program column is what mips writes for the machine."""
+    marker = tmp_path / "program-ran"
+    hostile = (f'"""Parity."""\nimport pathlib\npathlib.Path({str(marker)!r}).write_text("at import")\n\n\n'
+               f'def program(inputs):\n    pathlib.Path({str(marker)!r}).write_text("when called")\n'
+               '    return [7 for _ in inputs]\n')
+    folder = write_run(tmp_path / "run", program=hostile)
+    assert main(["inspect", str(folder), "--trace", "1,0,1"]) == 0
+    assert not marker.exists()
+    out = capsys.readouterr().out
+    assert "program.py differs from what the machine gives; it was not run" in out
+    rows = trace_rows(load_run(folder), [1, 0, 1])
+    assert [r["program"] for r in rows] == [1, 1, 0] == [r["machine"] for r in rows]
+
+
+def test_trace_says_when_program_py_is_the_program_the_machine_gives(tmp_path, capsys):
+    from mips.emit import emit_program
+
+    folder = write_run(tmp_path / "run", program=emit_program(PARITY, ["Parity, verified by hand", 'with "quotes"']))
+    assert main(["inspect", str(folder), "--trace", "1,1"]) == 0
+    assert "program.py is the program mips writes for machine.json" in capsys.readouterr().out
+    # the same code after a docstring that hides a statement is not the same program
+    tampered = '"""Parity."""; import os\n' + emit_program(PARITY, []).split('"""\n', 2)[2]
+    (folder / "program.py").write_text(tampered)
+    assert main(["inspect", str(folder), "--trace", "1,1"]) == 0
+    assert "program.py differs from what the machine gives" in capsys.readouterr().out
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # pydot's own use of pyparsing
+def test_dot_escapes_every_label():
+    """Quotes, backslashes and line breaks in a title or a coordinate's label stay inside their
+    DOT strings (as \\", \\\\ and \\n), and other characters are written as they are."""
+    import pydot
+
+    title = 'Tâche "quoted" \\ back\\slash\nsecond line'
+    labels = FormulaMachine(1, 1, ("s0 + x",), ("s0",), labels=('count of "1" \\ so far',))
+    for machine in (PARTIAL, SUM_LAST2, labels):
+        dot = machine_dot(machine, title)
+        graphs = pydot.graph_from_dot_data(dot)
+        assert graphs and len(graphs) == 1
+        assert graphs[0].get_label() == '"Tâche \\"quoted\\" \\\\ back\\\\slash\\nsecond line"'
+    assert 'count of \\"1\\" \\\\ so far\\l' in machine_dot(labels, title)
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_a_task_name_with_quotes_and_backslashes_still_draws(tmp_path, capsys):
+    import pydot
+
+    folder = write_run(tmp_path / "run", name='Pär"ity\\')
+    assert main(["inspect", str(folder)]) == 0
+    graphs = pydot.graph_from_dot_data((folder / "machine.dot").read_text(encoding="utf-8"))
+    assert graphs[0].get_label() == '"Pär\\"ity\\\\: fsm"'
+
+
+@pytest.mark.parametrize("text, message", [
+    ("9223372036854775808", "9223372036854775808 does not fit in 64 bits"),
+    ("[-9223372036854775809]", "does not fit in 64 bits"),
+    ("1,5", "5 is not one of the task's input values (0..1)"),
+    ("[0, -1]", "-1 is not one of the task's input values (0..1)"),
+    ("[" * 100_000 + "]" * 100_000, "give comma-separated integers or a JSON list"),
+    ("[[[1]]]", "each step needs 1 integer(s)"),
+    ('["1"]', "each step needs 1 integer(s)"),
+    ("[1.0]", "each step needs 1 integer(s)"),
+    ('[{"x": 1}]', "each step needs 1 integer(s)"),
+    ("[]", "no inputs given"),
+])
+def test_trace_inputs_must_be_the_tasks_values(text, message):
+    with pytest.raises(RunError) as caught:
+        parse_inputs(text, 1, "0..1")
+    assert message in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_trace_inputs_may_be_any_listed_value():
+    assert parse_inputs("1,5,3", 1, "1,3,5") == [1, 5, 3]
+    assert parse_inputs("[[1, 3]]", 2, "1,3,5") == [(1, 3)]
+    with pytest.raises(RunError, match="2 is not one of the task's input values"):
+        parse_inputs("[[1, 2]]", 2, "1,3,5")
+
+
+def test_cli_trace_of_a_value_off_the_task_is_one_line(tmp_path, capsys):
+    folder = write_run(tmp_path / "run")
+    assert main(["inspect", str(folder), "--trace", "0,1,2"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "2 is not one of the task's input values (0..1)" in err
+
+
+def test_a_run_folder_that_cannot_be_written_still_inspects(tmp_path, capsys):
+    """Writing the drawing and the plot fails (here: folders stand where the files go, which
+    stops root too): each is skipped with a note, and the rest is shown."""
+    folder = write_run(tmp_path / "run", network=True)
+    (folder / "machine.dot").mkdir()
+    (folder / "states.png").mkdir()
+    assert main(["inspect", str(folder), "--trace", "1,1"]) == 0
+    out = capsys.readouterr().out
+    assert f"drawing skipped: cannot write {folder / 'machine.dot'}" in out and "with --dot FILE" in out
+    assert f"plot skipped: cannot write {folder / 'states.png'}" in out and "with --plot FILE" in out
+    assert "state machine: 2 states" in out and re.search(r"^2\s+1\s+\(", out, re.MULTILINE)
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root writes into read-only folders")
+def test_a_read_only_run_folder_still_inspects(tmp_path, capsys):
+    folder = write_run(tmp_path / "run")
+    folder.chmod(0o555)
+    try:
+        assert main(["inspect", str(folder)]) == 0
+    finally:
+        folder.chmod(0o755)
+    assert "drawing skipped: cannot write" in capsys.readouterr().out
+
+
+def test_a_link_in_the_run_folder_is_not_written_through(tmp_path, capsys):
+    outside = tmp_path / "precious.txt"
+    outside.write_text("mine")
+    folder = write_run(tmp_path / "run")
+    (folder / "machine.dot").symlink_to(outside)
+    assert main(["inspect", str(folder)]) == 0
+    assert outside.read_text() == "mine"
+    assert "drawing skipped" in capsys.readouterr().out
+
+
+def test_an_explicit_place_that_cannot_be_written_is_one_line(tmp_path, capsys):
+    folder = write_run(tmp_path / "run", network=True)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    assert main(["inspect", str(folder), "--dot", str(blocker / "machine.dot"), "--no-plot"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"--dot {blocker / 'machine.dot'}: cannot write it" in err
+    assert main(["inspect", str(folder), "--dot", str(tmp_path / "m.dot"), "--plot", str(tmp_path / "p.xyz")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--plot" in err and "cannot write .xyz files" in err

@@ -7,7 +7,7 @@ from fractions import Fraction
 
 import pytest
 
-from mips.machines import AffineMachine, StateMachine, machine_from_json
+from mips.machines import AffineMachine, FormulaMachine, StateMachine, machine_from_json
 
 F = Fraction
 
@@ -207,5 +207,95 @@ def test_json_round_trip_runs_the_same(machine):
 
 def test_machine_from_json_rejects_unknown_kind():
     data = counter_machine().to_json() | {"kind": "tape"}
-    with pytest.raises(KeyError):
+    with pytest.raises(ValueError, match="kind is the string 'tape'; a machine is one of fsm, lattice, formula"):
         machine_from_json(data)
+
+
+# ---------------------------------------------------------------------------
+# Malformed JSON (a saved run's machine.json may come from anyone): a ValueError naming the field
+# ---------------------------------------------------------------------------
+
+
+def _spoiled(machine, **changes) -> dict:
+    return machine.to_json() | changes
+
+
+FORMULAS = FormulaMachine(2, 1, ("x", "s0 + s1"), ("s1 % 2",), initial=(0, 0), labels=("last input", "sum"))
+
+MALFORMED = {
+    "not-an-object": ([1, 2], "the machine must be a JSON object, got a list of 2"),
+    "no-kind": ({"initial": 0}, "kind is missing"),
+    "kind-not-text": (_spoiled(parity_machine(), kind=["fsm"]), "kind is a list of 1"),
+    # state machines
+    "fsm-missing-key": ({k: v for k, v in parity_machine().to_json().items() if k != "outputs"}, "outputs is missing"),
+    "fsm-initial-text": (_spoiled(parity_machine(), initial="0"), "initial must be an integer, got the string '0'"),
+    "fsm-initial-float": (_spoiled(parity_machine(), initial=0.0), "initial must be an integer, got the number 0.0"),
+    "fsm-initial-bool": (_spoiled(parity_machine(), initial=False), "initial must be an integer, got false"),
+    "fsm-initial-range": (_spoiled(parity_machine(), initial=2), "initial must be from 0 to 1, got 2"),
+    "fsm-target-range": (_spoiled(parity_machine(), transitions=[[0, 1], [1, 2]]),
+                         "transitions[1][1] must be from -1 to 1, got 2"),
+    "fsm-target-negative": (_spoiled(parity_machine(), transitions=[[0, -2], [1, 0]]), "transitions[0][1] must be"),
+    "fsm-target-float": (_spoiled(parity_machine(), transitions=[[0, 1.0], [1, 0]]), "transitions[0][1] must be an "),
+    "fsm-row-length": (_spoiled(parity_machine(), transitions=[[0, 1], [1]]), "transitions[1] must have 2 entries"),
+    "fsm-rows-not-lists": (_spoiled(parity_machine(), transitions=["01", "10"]), "transitions[0] must be a list"),
+    "fsm-no-states": (_spoiled(parity_machine(), transitions=[], outputs=[]), "transitions is empty"),
+    "fsm-outputs-count": (_spoiled(parity_machine(), outputs=[[0]]), "outputs must have 2 entries, got 1"),
+    "fsm-outputs-widths": (_spoiled(parity_machine(), outputs=[[0], [1, 1]]), "outputs[1] has 2 number(s)"),
+    "fsm-output-empty": (_spoiled(parity_machine(), outputs=[[], []]), "outputs[0] is empty"),
+    "fsm-symbols-widths": (_spoiled(parity_machine(), symbols=[[0], [1, 0]]), "symbols[1] has 2 number(s)"),
+    "fsm-symbols-text": (_spoiled(parity_machine(), symbols=[["0"], ["1"]]), "symbols[0][0] must be an integer"),
+    "fsm-symbols-repeat": (_spoiled(parity_machine(), symbols=[[0], [0]]), "symbols repeat"),
+    "fsm-no-symbols": (_spoiled(parity_machine(), symbols=[], transitions=[[], []]), "symbols is empty"),
+    # lattice machines
+    "lattice-rows": (_spoiled(counter_machine(), update=[]), "update must have 1 entry, got 0"),
+    "lattice-columns": (_spoiled(counter_machine(), update=[["1", "1"]]), "update[0] must have 3 entries"),
+    "lattice-readout-columns": (_spoiled(counter_machine(), readout=[["1", "0", "0"]]), "readout[0] must have 2"),
+    "lattice-no-readout": (_spoiled(counter_machine(), readout=[]), "readout is empty"),
+    "lattice-float": (_spoiled(counter_machine(), readout=[[0.5, "0"]]), "readout[0][0] must be a fraction"),
+    "lattice-exponent": (_spoiled(counter_machine(), readout=[["1e999999999", "0"]]), "readout[0][0] must be a"),
+    "lattice-zero-denominator": (_spoiled(counter_machine(), update=[["1", "1/0", "0"]]), "update[0][1] must be"),
+    "lattice-state-dim": (_spoiled(counter_machine(), state_dim=-1), "state_dim must be at least 0"),
+    "lattice-initial": (_spoiled(counter_machine(), initial=[0, 0]), "initial must have 1 value(s)"),
+    "lattice-table-rows": (_spoiled(counter_machine(), symbols=[[0], [1]], input_table=[["1"]]),
+                           "input_table must have 2 entries"),
+    "lattice-symbol-width": (_spoiled(counter_machine(), symbols=[[0, 1]], input_table=[["1"]]),
+                             "symbols[0] has 2 number(s), where each needs 1"),
+    # formula machines
+    "formula-code": (_spoiled(FORMULAS, update=["__import__('os').system('true')", "s0"]), "not a formula"),
+    "formula-attribute": (_spoiled(FORMULAS, readout=["s0.real"]), "not a formula"),
+    "formula-syntax": (_spoiled(FORMULAS, readout=["s0 +"]), "not a Python expression"),
+    "formula-unknown-name": (_spoiled(FORMULAS, readout=["x"]), "unknown name 'x'"),
+    "formula-not-text": (_spoiled(FORMULAS, readout=[3]), "readout[0] must be a string"),
+    "formula-count": (_spoiled(FORMULAS, update=["x"]), "update must have 2 entries"),
+    "formula-no-readout": (_spoiled(FORMULAS, readout=[]), "readout is empty"),
+    "formula-deep": (_spoiled(FORMULAS, readout=["-" * 5000 + "s0"]), "formula"),
+    "label-newline": (_spoiled(FORMULAS, labels=["sum\nimport os", "x"]),
+                      "labels[0] holds U+000A, a line break or control character"),
+    "label-carriage-return": (_spoiled(FORMULAS, labels=["a", "b\rc"]), "labels[1] holds U+000D"),
+    "label-line-separator": (_spoiled(FORMULAS, labels=["a\u2028b"]), "labels[0] holds U+2028"),
+    "label-not-text": (_spoiled(FORMULAS, labels=[1]), "labels[0] must be a string"),
+    "labels-too-many": (_spoiled(FORMULAS, labels=["a", "b", "c"]), "labels has 3 entries"),
+    "rewrites-text": (_spoiled(FORMULAS, rewrites="2"), "rewrites must be an integer"),
+}
+
+
+@pytest.mark.parametrize("data, message", MALFORMED.values(), ids=MALFORMED.keys())
+def test_malformed_machine_json_is_a_value_error_naming_the_field(data, message):
+    with pytest.raises(ValueError) as caught:
+        machine_from_json(json.loads(json.dumps(data)))
+    assert message in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def test_formula_machine_round_trips_with_its_labels():
+    back = machine_from_json(json.loads(json.dumps(FORMULAS.to_json())))
+    assert back.to_json() == FORMULAS.to_json() and back.run([1, 2, 3]) == FORMULAS.run([1, 2, 3])
+
+
+def test_hand_written_machine_json_may_leave_out_the_optional_fields():
+    lattice = machine_from_json({"kind": "lattice", "state_dim": 1, "input_dim": 1, "update": [[1, 1, 0]],
+                                 "readout": [["1/2", 0]]})
+    assert lattice.initial == (0,) and lattice.readout[0][0] == F(1, 2)
+    formula = machine_from_json({"kind": "formula", "state_dim": 1, "input_dim": 1, "update": ["s0 + x"],
+                                 "readout": ["s0"]})
+    assert formula.run([2, 3]) == [2, 5]
