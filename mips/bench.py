@@ -3,34 +3,60 @@
 Each task runs as its own `python -m mips synthesize` process, so a task that
 crashes, hangs past its timeout or runs out of memory is recorded as such and
 the suite goes on. Every finished task leaves a record (written atomically)
-in OUT/records/; running the same command again skips the tasks that have one
-made with the same seed and search limit. results.jsonl and summary.md are
-rebuilt from the records, and programs/ holds exactly the solved tasks' programs.
+in OUT/records/. Running the same command again reuses a record only when the
+task ended with a verdict (verified or not) and the record was made with the
+same seed, search limit, timeout and task (its fingerprint); timed-out, crashed
+and killed tasks run again, and a record that cannot be read is set aside as
+<name>.json.corrupt. results.jsonl and summary.md are rebuilt from the records,
+programs/ holds exactly the solved tasks' programs, and provenance.json says
+what made this invocation's results.
+
+OUT must be new, empty or a folder an earlier `mips bench` made (it carries a
+marker); bench deletes only what it wrote there. One bench at a time may use
+OUT (a lock on OUT/.lock). Each worker leads its own process group, which is
+killed as a whole, and exits by itself when the bench that started it dies.
+
+Exit code of `mips bench`: 0 when every task ended with a result (verified,
+not verified, or timed out), 3 when any task crashed or was killed (stderr
+names them and their logs), 2 for bad input (one line on stderr).
 """
 
 from __future__ import annotations
 
 import json
 import os
-import re
-import shutil
 import platform
+import re
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
+
+from mips.errors import OutputError
+from mips.folders import BENCH_MARKER, check_bench_target, discard_run_folder, is_run_folder, mark_bench_folder
 
 Progress = Callable[[str], None]
+
+# The worker reads the bench's pid from here (see `exit_when_orphaned`).
+PARENT_VARIABLE = "MIPS_BENCH_PARENT"
+# What a record must hold to be read back (results.jsonl, summary.md and the exit code use these).
+RECORD_KEYS = ("task", "solved", "status", "wall_seconds", "reason")
+# Statuses that are not results: the task is a failure of the run, not of the method.
+FAILED = ("crashed", "killed")
 
 
 @dataclass(frozen=True)
 class Job:
     name: str  # the record's name
     spec: str  # what `mips synthesize` is given: a built-in name or a task file
+    fingerprint: str = ""  # the task's definition: a record made for another one is not reused
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -54,14 +80,60 @@ class BenchConfig:
 
 
 def run_suite(jobs: list[Job], out: Path, config: BenchConfig, *, progress: Progress = print,
-              anchors: dict[str, dict[str, str]] | None = None) -> list[dict]:
-    """Run every job without a record; return all records in suite order."""
-    for folder in ("records", "runs", "logs", "programs"):
-        (out / folder).mkdir(parents=True, exist_ok=True)
-    pending = [job for job in jobs if not _done_with(out, job, config)]
+              anchors: dict[str, dict[str, str]] | None = None, command: list[str] | None = None) -> list[dict]:
+    """Run every job without a reusable record; return all records in suite order.
+
+    Raises OutputError, before any worker starts, when `out` is not a bench folder of
+    ours or another bench is running in it."""
+    with bench_folder(out):
+        progress(f"mips bench: {len(jobs)} task(s), {config.jobs} at a time, results in {out}")
+        origin = _write_provenance(out, jobs, config, command)
+        return _run(jobs, out, config, progress, anchors or {}, origin)
+
+
+@contextmanager
+def bench_folder(out: Path) -> Iterator[None]:
+    """Check, create and mark the bench folder, and hold its lock while the bench runs."""
+    check_bench_target(out)
+    out.mkdir(parents=True, exist_ok=True)
+    mark_bench_folder(out)
+    with _locked(out):
+        for folder in ("records", "runs", "logs", "programs"):
+            (out / folder).mkdir(exist_ok=True)
+        yield
+
+
+@contextmanager
+def _locked(out: Path) -> Iterator[None]:
+    """Hold OUT/.lock: two benches in one folder would run the same tasks into the same
+    run folders. The OS releases the lock when this process ends, even by SIGKILL."""
+    try:
+        import fcntl
+    except ImportError:  # no flock on this platform: run unlocked
+        yield
+        return
+    handle = os.open(out / ".lock", os.O_RDWR | os.O_CREAT, 0o666)
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(handle, 32).decode(errors="replace").strip()
+            who = f" (pid {holder})" if holder.isdigit() else ""
+            raise OutputError(f"another mips bench{who} is running in {out}") from None
+        os.ftruncate(handle, 0)
+        os.write(handle, f"{os.getpid()}\n".encode())
+        yield
+    finally:
+        os.close(handle)
+
+
+def _run(jobs: list[Job], out: Path, config: BenchConfig, progress: Progress, anchors: dict[str, dict[str, str]],
+         origin: dict) -> list[dict]:
+    pending = [job for job in jobs if not _reusable(out, job, config, progress)]
     skipped = len(jobs) - len(pending)
     if skipped:
         progress(f"{skipped} task(s) already done in {out}, skipping them")
+    _check_run_folders(out, pending)
     started = time.monotonic()
     running: dict[str, tuple[Job, subprocess.Popen, float]] = {}
     last_report = 0.0
@@ -76,14 +148,14 @@ def run_suite(jobs: list[Job], out: Path, config: BenchConfig, *, progress: Prog
                     continue
                 status = "done"
                 if process.returncode is None:
-                    process.kill()
-                    process.wait()
+                    _stop(process)
                     status = "timeout"
                 record = _record(job, out, process.returncode, status, elapsed, config)
                 _write_atomic(out / "records" / f"{name}.json", json.dumps(record, indent=2) + "\n")
                 del running[name]
                 done = _load_records(jobs, out)
-                progress(f"[{len(done)}/{len(jobs)}] {name}: {'solved' if record['solved'] else 'not solved'} "
+                outcome = "solved" if record["solved"] else _OUTCOMES.get(record["status"], record["status"])
+                progress(f"[{len(done)}/{len(jobs)}] {name}: {outcome} "
                          f"in {elapsed:.0f}s ({sum(r['solved'] for r in done)} solved so far, "
                          f"{time.monotonic() - started:.0f}s elapsed)")
             if running and time.monotonic() - last_report > 30:
@@ -93,25 +165,68 @@ def run_suite(jobs: list[Job], out: Path, config: BenchConfig, *, progress: Prog
             time.sleep(0.2)
     finally:
         for _, process, _ in running.values():  # interrupted: stop the workers, keep finished records
-            process.kill()
-            process.wait()
+            _stop(process)
     records = _load_records(jobs, out)
-    write_outputs(records, out, anchors or {}, wall=time.monotonic() - started)
+    write_outputs(records, out, anchors, wall=time.monotonic() - started, provenance=origin)
     return records
 
 
-def _done_with(out: Path, job: Job, config: BenchConfig) -> bool:
-    """A record exists for this job, made with the same seed and search limit."""
+_OUTCOMES = {"done": "not solved", "timeout": "timed out"}  # else crashed or killed
+
+
+def _settings(job: Job, config: BenchConfig) -> dict:
+    """What a record's result depends on: a record made with other settings is not reused."""
+    return {"seed": config.seed, "max_hidden": config.max_hidden, "task_timeout": config.task_timeout,
+            "fingerprint": job.fingerprint}
+
+
+def _reusable(out: Path, job: Job, config: BenchConfig, progress: Progress) -> bool:
+    """The job has a record with a verdict, made with the same settings for the same task."""
     path = out / "records" / f"{job.name}.json"
     if not path.is_file():
         return False
-    record = json.loads(path.read_text())
-    return record.get("seed") == config.seed and record.get("max_hidden") == config.max_hidden
+    record = _read_record(path)
+    if record is None:  # never deleted: it may be all that is left of a long run
+        aside = _set_aside(path)
+        progress(f"warning: {path} is not a record that mips bench can read; moved it to {aside.name}, "
+                 f"running {job.name} again")
+        return False
+    same = all(record.get(key) == value for key, value in _settings(job, config).items())
+    return same and record["task"] == job.name and record["status"] == "done"
+
+
+def _read_record(path: Path) -> dict | None:
+    try:
+        record = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+    return record if isinstance(record, dict) and all(key in record for key in RECORD_KEYS) else None
+
+
+def _set_aside(path: Path) -> Path:
+    aside = path.with_name(path.name + ".corrupt")
+    number = 1
+    while aside.exists():  # an earlier one set aside is kept too
+        aside = path.with_name(f"{path.name}.corrupt{number}")
+        number += 1
+    os.rename(path, aside)
+    return aside
+
+
+def _check_run_folders(out: Path, pending: list[Job]) -> None:
+    """Each pending task's run folder is replaced when it starts: refuse, before any worker
+    starts, when one of them holds what mips did not write."""
+    foreign = [job.name for job in pending
+               if ((out / "runs" / job.name).exists() or (out / "runs" / job.name).is_symlink())
+               and not is_run_folder(out / "runs" / job.name)]
+    if foreign:
+        raise OutputError(f"{out / 'runs'}: {', '.join(foreign)} hold(s) files that mips did not write; "
+                          "move them out, then run again")
 
 
 def _start(job: Job, out: Path, config: BenchConfig) -> subprocess.Popen:
     # A previous attempt's run folder must not be mistaken for this one's result.
-    shutil.rmtree(out / "runs" / job.name, ignore_errors=True)
+    discard_run_folder(out / "runs" / job.name)
     command = [
         sys.executable, "-m", "mips", "synthesize", job.spec, "--out", str(out / "runs" / job.name),
         "--seed", str(config.seed), "--max-hidden", str(config.max_hidden),
@@ -119,10 +234,46 @@ def _start(job: Job, out: Path, config: BenchConfig) -> subprocess.Popen:
     ]
     # Tasks with the same input and output alphabets compile the same training
     # functions: a compilation cache shared by the suite's workers saves that time.
-    env = {**os.environ}
+    env = {**os.environ, PARENT_VARIABLE: str(os.getpid())}
     env.setdefault("JAX_COMPILATION_CACHE_DIR", str((out / "jax-cache").resolve()))
     with open(out / "logs" / f"{job.name}.log", "w") as log:  # the child keeps its own handle
-        return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
+        # Its own process group, so that stopping it stops whatever it started as well.
+        return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
+                                start_new_session=True)
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """Kill a worker and its process group. Only while it is not yet reaped: until then
+    its pid, and so its group's id, cannot have been given to another process."""
+    if process.poll() is None:
+        try:
+            if hasattr(os, "killpg"):
+                os.killpg(process.pid, signal.SIGKILL)
+            else:
+                process.kill()
+        except ProcessLookupError:
+            pass
+    process.wait()
+
+
+def exit_when_orphaned() -> None:
+    """In a worker of `mips bench`: exit as soon as the bench that started it is gone.
+
+    A bench killed by SIGKILL (or the OOM killer) cannot stop its workers; each
+    would go on training for minutes, holding cores and memory. The bench's pid is
+    in MIPS_BENCH_PARENT; a daemon thread checks about once a second that it is
+    still this process's parent. Without the variable (a plain `mips synthesize`)
+    this does nothing."""
+    parent = os.environ.pop(PARENT_VARIABLE, "")  # not for this process's own children
+    if not parent.isdigit():
+        return
+
+    def watch() -> None:
+        while os.getppid() == int(parent):
+            time.sleep(1.0)
+        os._exit(3)  # nobody is left to read a report: stop at once, no cleanup
+
+    threading.Thread(target=watch, name="mips-bench-parent", daemon=True).start()
 
 
 def _stage(out: Path, name: str) -> str:
@@ -140,7 +291,7 @@ _STAGE_LINE = re.compile(r"\] \[\d+/\d+\] ")
 
 def _record(job: Job, out: Path, code: int | None, status: str, seconds: float, config: BenchConfig) -> dict:
     record = {"task": job.name, "solved": False, "status": status, "exit_code": code,
-              "wall_seconds": round(seconds, 1), "seed": config.seed, "max_hidden": config.max_hidden, "reason": ""}
+              "wall_seconds": round(seconds, 1), **_settings(job, config), "reason": ""}
     report_file = out / "runs" / job.name / "report.json"
     if status == "timeout":
         record["reason"] = f"timed out after {config.task_timeout:.0f}s"
@@ -168,6 +319,8 @@ def _record(job: Job, out: Path, code: int | None, status: str, seconds: float, 
         "program_lines": report["program_lines"],
         "seconds": report["seconds"],
     })
+    if report.get("provenance"):
+        record["provenance"] = report["provenance"]
     program = out / "runs" / job.name / "program.py"
     if record["solved"] and program.is_file():
         _write_atomic(out / "programs" / f"{job.name}.py", program.read_text())
@@ -178,9 +331,20 @@ def _load_records(jobs: list[Job], out: Path) -> list[dict]:
     records = []
     for job in jobs:
         path = out / "records" / f"{job.name}.json"
-        if path.is_file():
-            records.append(json.loads(path.read_text()))
+        record = _read_record(path) if path.is_file() else None
+        if record is not None:
+            records.append(record)
     return records
+
+
+def _write_provenance(out: Path, jobs: list[Job], config: BenchConfig, command: list[str] | None) -> dict:
+    """OUT/provenance.json: what made this invocation's results (each record also carries
+    its worker's own provenance)."""
+    from mips.provenance import provenance  # versions from package metadata: jax is not imported
+
+    origin = {**provenance(), "bench": {**asdict(config), "tasks": [job.name for job in jobs]}, "command": command}
+    _write_atomic(out / "provenance.json", json.dumps(origin, indent=2) + "\n")
+    return origin
 
 
 def _write_atomic(path: Path, text: str) -> None:
@@ -204,25 +368,37 @@ def _current_umask() -> int:
 _UMASK = _current_umask()
 
 
-def write_outputs(records: list[dict], out: Path, anchors: dict[str, dict[str, str]], *, wall: float) -> None:
-    for record in records:  # a task re-run without success keeps no program from before
-        if not record["solved"]:
-            (out / "programs" / f"{record['task']}.py").unlink(missing_ok=True)
+def write_outputs(records: list[dict], out: Path, anchors: dict[str, dict[str, str]], *, wall: float,
+                  provenance: dict | None = None) -> None:
+    if (out / BENCH_MARKER).is_file():  # programs/ is ours only inside a folder that bench made
+        for record in records:  # a task re-run without success keeps no program from before
+            if not record["solved"]:
+                (out / "programs" / f"{record['task']}.py").unlink(missing_ok=True)
     _write_atomic(out / "results.jsonl", "".join(json.dumps(r) + "\n" for r in records))
-    _write_atomic(out / "summary.md", summary_markdown(records, anchors, wall=wall))
+    _write_atomic(out / "summary.md", summary_markdown(records, anchors, wall=wall, provenance=provenance))
 
 
 def _yes(value: str | None) -> str:
     return {"1": "yes", "0": "no"}.get(value or "", value or "")
 
 
-def summary_markdown(records: list[dict], anchors: dict[str, dict[str, str]], *, wall: float) -> str:
+def provenance_line(origin: dict) -> str:
+    """One line of provenance.json for summary.md."""
+    commit = f" (commit {origin['commit']})" if origin.get("commit") else ""
+    jax = (origin.get("libraries") or {}).get("jax") or "not installed"
+    return (f"Made with mips {origin.get('mips')}{commit}, Python {origin.get('python')}, jax {jax}, "
+            f"on {origin.get('date')} (all of it in provenance.json).")
+
+
+def summary_markdown(records: list[dict], anchors: dict[str, dict[str, str]], *, wall: float,
+                     provenance: dict | None = None) -> str:
     solved = sum(r["solved"] for r in records)
     lines = [
         f"# mips bench ({datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC)",
         "",
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}. "
         f"Wall time of this invocation: {wall:.0f}s.",
+        *(["", provenance_line(provenance)] if provenance else []),
         "",
         f"**Solved (verified): {solved} of {len(records)}.** A task counts as solved only when its program, "
         "extracted from the trained network, passes every check listed in its record in results.jsonl "

@@ -2,17 +2,22 @@
 
 import json
 import os
+import select
 import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
-from mips import tasks
-from mips.bench import BenchConfig, Job, _record, run_suite, summary_markdown
+from mips import bench, cli, tasks
+from mips.bench import BenchConfig, Job, _record, run_suite, summary_markdown, write_outputs
 from mips.cli import main, resolve_suite
+from mips.errors import OutputError
+from mips.folders import BENCH_MARKER, mark_bench_folder, mark_run_folder
 
 FLIP = '''
 NAME = "Flip"
@@ -76,9 +81,10 @@ def test_killed_run_resumes_without_redoing_finished_tasks(suite, tmp_path):
 
 def test_a_task_past_its_timeout_is_recorded_and_the_suite_goes_on(suite, tmp_path):
     out = tmp_path / "out"
-    jobs = [Job("Flip", str(suite / "a_flip.py")), Job("Echo", str(suite / "b_echo.py"))]
-    messages = []
-    records = run_suite(jobs, out, BenchConfig(jobs=2, task_timeout=0.5, max_hidden=1), progress=messages.append)
+    # A timeout is a result, not a failure of the run: exit code 0.
+    assert main(["bench", "--suite", str(suite), "--out", str(out), "--jobs", "2", "--task-timeout", "0.5",
+                 "--max-hidden", "1"]) == 0
+    records = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
     assert [r["status"] for r in records] == ["timeout", "timeout"]
     assert not any(r["solved"] for r in records)
     assert "timed out after" in records[0]["reason"]
@@ -121,25 +127,27 @@ def test_summary_counts_a_larger_hidden_size_against_the_anchor():
 
 
 def test_workers_get_the_search_budget_and_a_shared_compilation_cache(tmp_path, monkeypatch):
-    from mips import bench
-
     seen = {}
 
     class FakePopen:
         def __init__(self, command, env, **kwargs):
-            seen["command"], seen["env"] = command, env
+            seen["command"], seen["env"], seen["kwargs"] = command, env, kwargs
 
     monkeypatch.setattr(bench.subprocess, "Popen", FakePopen)
     monkeypatch.delenv("JAX_COMPILATION_CACHE_DIR", raising=False)
+    monkeypatch.delenv("MIPS_BENCH_PARENT", raising=False)
     (tmp_path / "logs").mkdir()
     bench._start(Job("X", "X"), tmp_path, BenchConfig(task_timeout=200.0))
     command = seen["command"]
     assert command[command.index("--time-budget") + 1] == "150.0"
     assert seen["env"]["JAX_COMPILATION_CACHE_DIR"] == str((tmp_path / "jax-cache").resolve())
+    # Its own process group (stopped as a whole), and it knows whose worker it is.
+    assert seen["kwargs"]["start_new_session"] is True
+    assert seen["env"]["MIPS_BENCH_PARENT"] == str(os.getpid())
 
 
 def test_suites_resolve(suite):
-    assert resolve_suite(["full"])[1] == [Job(n, n) for n in tasks.NAMES]
+    assert [(j.name, j.spec) for j in resolve_suite(["full"])[1]] == [(n, n) for n in tasks.NAMES]
     label, jobs = resolve_suite([str(suite)])
     assert label == "suite" and [j.name for j in jobs] == ["Flip", "Echo"]
     assert [j.name for j in resolve_suite(["Prev1", "Sum_All"])[1]] == ["Prev1", "Sum_All"]
@@ -149,3 +157,267 @@ def test_bad_suite_is_a_one_line_error(capsys, tmp_path):
     assert main(["bench", "--suite", "Prev1", "Nope_Task", "--out", str(tmp_path / "o")]) == 2
     assert "Nope_Task" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
+
+
+def test_every_bad_file_of_a_suite_folder_is_named_at_once(capsys, tmp_path):
+    folder = tmp_path / "suite"
+    folder.mkdir()
+    (folder / "a.py").write_text("import sys\nsys.exit(0)\n")  # exiting must not end the bench with 0
+    (folder / "b.py").write_text("NAME = 'B'\n")
+    assert main(["bench", "--suite", str(folder), "--out", str(tmp_path / "o")]) == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1 and "a.py" in lines[0] and "SystemExit" in lines[0] and "b.py" in lines[0]
+    assert not (tmp_path / "o").exists()
+
+
+# Fake workers: each "runs" at once and leaves what `mips synthesize` would, so that the
+# bench's own rules (folders, resuming, exit codes) are tested without any training.
+OUTCOMES = {"verified": 0, "unverified": 1, "crash": 3, "kill": -9}
+
+
+def _report(verified):
+    return {"verified": verified, "verdict": "VERIFIED" if verified else "NOT VERIFIED: no machine",
+            "verification": {"checks": []}, "network": None, "machine": None, "search": [],
+            "program_lines": 2, "seconds": 0.1, "provenance": {"mips": "worker"}}
+
+
+@pytest.fixture
+def fake_workers(monkeypatch):
+    """Tasks' outcomes by name (default verified); yields (outcomes, names of the tasks started)."""
+    outcomes, started = {}, []
+    real_popen = subprocess.Popen
+
+    def popen(command, *args, stdout=None, **kwargs):
+        if command[1:4] != ["-m", "mips", "synthesize"]:  # not a worker (provenance asks git, say)
+            return real_popen(command, *args, stdout=stdout, **kwargs)
+        run = Path(command[command.index("--out") + 1])
+        started.append(run.name)
+        code = OUTCOMES[outcomes.get(run.name, "verified")]
+        if code in (0, 1):
+            run.mkdir(parents=True)  # fails if the bench left the previous attempt's folder
+            mark_run_folder(run)
+            (run / "report.json").write_text(json.dumps(_report(code == 0)))
+            if code == 0:
+                (run / "program.py").write_text("def program(inputs):\n    return inputs\n")
+        else:
+            stdout.write("Traceback: boom\n")
+        return SimpleNamespace(returncode=code, poll=lambda: code, wait=lambda: code)
+
+    monkeypatch.setattr(bench.subprocess, "Popen", popen)
+    yield outcomes, started
+
+
+def _task_folder(tmp_path, *names):
+    folder = tmp_path / "tasks"
+    folder.mkdir()
+    for name in names:
+        (folder / f"{name}.py").write_text(FLIP.replace('"Flip"', f'"{name}"'))
+    return folder
+
+
+@pytest.mark.parametrize("case", ["a file", "a folder of the user's", "under a file", "the working folder"])
+def test_bench_out_must_be_a_folder_of_its_own(case, suite, tmp_path, monkeypatch, capsys, fake_workers):
+    _, started = fake_workers
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("mine")
+    (tmp_path / "results.txt").write_text("mine")
+    monkeypatch.chdir(tmp_path / "mine")
+    out = {"a file": tmp_path / "results.txt", "a folder of the user's": tmp_path / "mine",
+           "under a file": tmp_path / "results.txt" / "bench", "the working folder": Path(".")}[case]
+    assert main(["bench", "--suite", str(suite), "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("mips: error: --out"), err
+    assert started == []
+    assert (tmp_path / "results.txt").read_text() == "mine"
+    assert sorted(p.name for p in (tmp_path / "mine").iterdir()) == ["notes.txt"]
+
+
+def test_bench_marks_its_folder_and_replaces_only_run_folders_of_mips(tmp_path, fake_workers):
+    outcomes, started = fake_workers
+    out = tmp_path / "out"
+    jobs = [Job("Flip", "Flip.py", "1"), Job("Echo", "Echo.py", "1")]
+    run_suite(jobs, out, BenchConfig(), progress=lambda m: None)
+    assert (out / BENCH_MARKER).is_file()
+    (out / "runs" / "Echo" / "notes.txt").write_text("mine")
+    started.clear()
+    with pytest.raises(OutputError, match="Echo"):  # Echo changed, so it would be run again
+        run_suite([jobs[0], replace(jobs[1], fingerprint="2")], out, BenchConfig(), progress=lambda m: None)
+    assert started == []
+    assert (out / "runs" / "Echo" / "notes.txt").read_text() == "mine"
+
+
+def test_resume_reuses_only_verdicts_made_with_the_same_settings(tmp_path, fake_workers):
+    outcomes, started = fake_workers
+    outcomes.update(Echo="unverified", Boom="crash", Oom="kill")
+    out = tmp_path / "out"
+    jobs = [Job(name, f"{name}.py", "1") for name in ("Flip", "Echo", "Boom", "Oom")]
+    everything = sorted(job.name for job in jobs)
+
+    def started_by(config, jobs=jobs):
+        started.clear()
+        run_suite(jobs, out, config, progress=lambda m: None)
+        return sorted(started)
+
+    config = BenchConfig(jobs=2)
+    assert started_by(config) == everything
+    assert started_by(config) == ["Boom", "Oom"]  # verified or not is a verdict; crashed and killed are not
+    for change in ({"seed": 1}, {"max_hidden": 2}, {"task_timeout": 99.0}):
+        config = replace(config, **change)
+        assert started_by(config) == everything, change
+    changed = [replace(jobs[0], fingerprint="2"), *jobs[1:]]
+    assert started_by(config, changed) == ["Boom", "Flip", "Oom"]
+    record = json.loads((out / "records" / "Echo.json").read_text())
+    (out / "records" / "Echo.json").write_text(json.dumps({**record, "status": "timeout"}))
+    assert started_by(config, changed) == ["Boom", "Echo", "Oom"]
+    assert json.loads((out / "records" / "Flip.json").read_text())["fingerprint"] == "2"
+
+
+def test_a_record_that_cannot_be_read_is_set_aside_and_the_task_run_again(tmp_path, fake_workers):
+    _, started = fake_workers
+    out = tmp_path / "out"
+    jobs = [Job("Flip", "Flip.py"), Job("Echo", "Echo.py")]
+    run_suite(jobs, out, BenchConfig(), progress=lambda m: None)
+    (out / "records" / "Flip.json").write_text('{"task": "Fl')  # cut short
+    (out / "records" / "Echo.json").write_text("[1, 2]")  # JSON, but not a record
+    started.clear()
+    messages = []
+    records = run_suite(jobs, out, BenchConfig(), progress=messages.append)
+    assert sorted(started) == ["Echo", "Flip"]
+    assert [r["task"] for r in records] == ["Flip", "Echo"]
+    assert (out / "records" / "Flip.json.corrupt").read_text() == '{"task": "Fl'
+    assert (out / "records" / "Echo.json.corrupt").read_text() == "[1, 2]"
+    assert sum(m.startswith("warning:") and "Flip.json" in m for m in messages) == 1
+    (out / "records" / "Flip.json").write_text("")
+    run_suite(jobs, out, BenchConfig(), progress=lambda m: None)
+    assert (out / "records" / "Flip.json.corrupt").read_text() == '{"task": "Fl'  # the first one is kept
+    assert (out / "records" / "Flip.json.corrupt1").read_text() == ""
+
+
+def test_a_second_bench_on_a_locked_folder_is_a_one_line_error(suite, tmp_path, capsys, fake_workers):
+    _, started = fake_workers
+    out = tmp_path / "out"
+    with bench.bench_folder(out):  # as a running bench holds it
+        assert main(["bench", "--suite", str(suite), "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"mips: error: another mips bench (pid {os.getpid()}) is running in {out}"]
+    assert started == []
+    assert main(["bench", "--suite", str(suite), "--out", str(out)]) == 0  # released when the holder is done
+    assert sorted(started) == ["Echo", "Flip"]
+
+
+def _closed_within(stream, seconds):
+    """True once every process holding the pipe's write end has exited (within `seconds`)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([stream], [], [], 0.5)
+        if ready and not os.read(stream.fileno(), 4096):
+            return True
+    return False
+
+
+WORKER = "import os; from mips.bench import exit_when_orphaned; exit_when_orphaned(); print(os.getpid(), flush=True); " \
+         "import time; time.sleep(120)"
+KILLED_BENCH = f"""
+import os, subprocess, sys, time
+subprocess.Popen([sys.executable, "-c", {WORKER!r}], env={{**os.environ, "MIPS_BENCH_PARENT": str(os.getpid())}})
+time.sleep(120)
+"""
+
+
+def test_a_worker_exits_when_its_bench_is_killed(tmp_path):
+    parent = subprocess.Popen([sys.executable, "-c", KILLED_BENCH], stdout=subprocess.PIPE, stdin=subprocess.DEVNULL,
+                              bufsize=0)
+    worker = None
+    try:
+        worker = int(parent.stdout.readline())  # the worker is watching its parent
+        parent.kill()  # SIGKILL: the bench has no chance to stop its workers
+        parent.wait()
+        assert _closed_within(parent.stdout, 30), "the worker went on running after its bench was killed"
+    finally:
+        parent.kill()
+        parent.wait()
+        if worker is not None:
+            try:
+                os.kill(worker, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
+def test_stopping_a_worker_stops_what_it_started():
+    script = ("import subprocess, sys, time; subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(120)']); "
+              "print('ready', flush=True); time.sleep(120)")
+    worker = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stdin=subprocess.DEVNULL,
+                              bufsize=0, start_new_session=True)
+    try:
+        assert worker.stdout.readline() == b"ready\n"
+        bench._stop(worker)
+        assert _closed_within(worker.stdout, 30), "the worker's child went on running"
+    finally:
+        try:
+            os.killpg(worker.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def test_bench_exits_3_when_a_task_crashed_or_was_killed(tmp_path, capsys, fake_workers):
+    outcomes, started = fake_workers
+    outcomes.update(Flip="unverified", Boom="crash", Oom="kill")
+    folder = _task_folder(tmp_path, "Flip", "Boom", "Oom")
+    out = tmp_path / "out"
+    assert main(["bench", "--suite", str(folder), "--out", str(out)]) == 3
+    captured = capsys.readouterr()
+    assert "solved 0 of 3" in captured.out
+    last = captured.err.strip().splitlines()[-1]
+    assert last == (f"mips bench: 2 task(s) ended without a result: Boom crashed (log: {out / 'logs' / 'Boom.log'}); "
+                    f"Oom killed (log: {out / 'logs' / 'Oom.log'})")
+    outcomes.update(Boom="verified", Oom="verified")  # run again: only those two, and now they end well
+    started.clear()
+    assert main(["bench", "--suite", str(folder), "--out", str(out)]) == 0  # not verified is a result
+    assert sorted(started) == ["Boom", "Oom"]
+
+
+def test_provenance_is_written_and_summarised(tmp_path, fake_workers):
+    out = tmp_path / "out"
+    config = BenchConfig(seed=3, task_timeout=60.0)
+    command = ["mips", "bench", "--seed", "3"]
+    records = run_suite([Job("Flip", "Flip.py")], out, config, progress=lambda m: None, command=command)
+    origin = json.loads((out / "provenance.json").read_text())
+    from mips import __version__
+
+    assert origin["mips"] == __version__ and "jax" in origin["libraries"] and origin["date"]
+    assert origin["bench"]["seed"] == 3 and origin["bench"]["task_timeout"] == 60.0
+    assert origin["bench"]["tasks"] == ["Flip"] and origin["command"] == command
+    summary = (out / "summary.md").read_text()
+    [line] = [line for line in summary.splitlines() if line.startswith("Made with mips")]
+    assert f"mips {__version__}" in line and f"Python {origin['python']}" in line and "jax " in line
+    assert origin["date"] in line
+    assert records[0]["provenance"] == {"mips": "worker"}  # the worker's own, from its report
+
+
+def test_the_bench_parent_does_not_import_jax(suite):
+    script = (f"import sys; from mips.cli import resolve_suite; from mips.bench import _write_provenance; "
+              f"resolve_suite(['full']); resolve_suite([{str(suite)!r}]); from mips.provenance import provenance; "
+              f"provenance(); print('jax' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert result.stdout.strip() == "False", result.stderr
+
+
+def test_programs_are_deleted_only_inside_a_bench_folder(tmp_path):
+    (tmp_path / "programs").mkdir()
+    (tmp_path / "programs" / "Flip.py").write_text("mine")
+    unsolved = [{"task": "Flip", "solved": False, "status": "done", "wall_seconds": 1.0, "reason": "x"}]
+    write_outputs(unsolved, tmp_path, {}, wall=1.0)
+    assert (tmp_path / "programs" / "Flip.py").read_text() == "mine"
+    mark_bench_folder(tmp_path)
+    write_outputs(unsolved, tmp_path, {}, wall=1.0)  # in a bench folder programs/ is bench's: a stale one goes
+    assert not (tmp_path / "programs" / "Flip.py").exists()
+
+
+def test_suite_jobs_carry_the_task_fingerprint(suite, monkeypatch):
+    monkeypatch.setattr(tasks, "get", lambda name: SimpleNamespace(name=name, fingerprint=f"fp-{name}"))
+    monkeypatch.setattr(cli, "load_task_file", lambda path, **kw: SimpleNamespace(name=Path(path).stem,
+                                                                                 fingerprint=f"fp-{Path(path).stem}"))
+    smoke = resolve_suite(["smoke"])[1]
+    assert [j.fingerprint for j in smoke] == [f"fp-{n}" for n in tasks.SUITES["smoke"]]
+    assert [j.fingerprint for j in resolve_suite([str(suite)])[1]] == ["fp-a_flip", "fp-b_echo"]
+    assert [j.fingerprint for j in resolve_suite([str(suite / "a_flip.py")])[1]] == ["fp-a_flip"]
