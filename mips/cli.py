@@ -2,19 +2,23 @@
 
 Exit codes: 0 success (for `synthesize`: the program is verified), 1 the
 program could not be verified, 2 bad input (one line on stderr says what),
-3 an internal error (a traceback is printed).
+3 an internal error (a traceback is printed; for `bench`: some task crashed
+or was killed), 130 interrupted.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import difflib
+import math
 import sys
 import time
 from pathlib import Path
 
 from mips.errors import MipsError, TaskError
-from mips.task import Task, load_data_file, load_task_file
+from mips.datafile import load_data_file
+from mips.task import Task, load_task_file
 
 
 def resolve_task(spec: str, *, seed: int = 0) -> Task:
@@ -51,7 +55,26 @@ def cmd_tasks(args) -> int:
 
 
 def cmd_synthesize(args) -> int:
+    from mips.bench import exit_when_orphaned
+
+    exit_when_orphaned()  # a worker of `mips bench` does not outlive it
+    # Standard output carries the program alone (`mips synthesize T > program.py`): progress,
+    # the summary and whatever the task's own code prints go to standard error.
+    program_out = sys.stdout
+    with contextlib.redirect_stdout(sys.stderr):
+        result, out_dir = _synthesize_and_save(args)
+    if result.program is not None:
+        program_out.write(result.program)
+        program_out.flush()
+    return 0 if result.verdict.verified else 1
+
+
+def _synthesize_and_save(args):
+    from mips.folders import check_run_target
+
     task = resolve_task(args.task, seed=args.seed)
+    out_dir = Path(args.out) if args.out else Path("runs") / task.name
+    check_run_target(out_dir)  # before any training: a user's folder or file is never replaced
     from dataclasses import replace
 
     from mips.pipeline import PipelineConfig, synthesize
@@ -61,26 +84,20 @@ def cmd_synthesize(args) -> int:
 
     config = PipelineConfig(seed=args.seed, search=replace(SearchConfig(), max_hidden=args.max_hidden),
                             time_budget=args.time_budget)
-    out_dir = Path(args.out) if args.out else Path("runs") / task.name
     reuse = None if args.retrain else saved_search(out_dir, task, config)
     started = time.perf_counter()
 
     def progress(message: str) -> None:
         if not args.quiet:
-            print(f"[{time.perf_counter() - started:6.1f}s] {message}", file=sys.stderr, flush=True)
+            print(f"[{time.perf_counter() - started:6.1f}s] {message}", flush=True)
 
     progress(f"synthesizing {task.name} ({task.source}), seed {args.seed}")
-    if reuse is not None:
-        progress(f"{out_dir} holds a network trained for this task with this configuration: reusing it "
-                 "(--retrain to train again)")
     result = synthesize(task, config, progress, reuse=reuse)
     save_run(result, out_dir)
-    if result.program is not None:
-        print(result.program)
     for line in summary_lines(build_report(result)):
         print(line)
-    print(f"run saved in {out_dir}")
-    return 0 if result.verdict.verified else 1
+    print(f"run saved in {out_dir}", flush=True)
+    return result, out_dir
 
 
 def resolve_suite(items: list[str]) -> tuple[str, list]:
@@ -88,8 +105,11 @@ def resolve_suite(items: list[str]) -> tuple[str, list]:
     from mips import tasks
     from mips.bench import Job
 
+    def make_job(task: Task, spec: str) -> Job:  # the fingerprint tells a resumed bench that a task changed
+        return Job(task.name, spec, getattr(task, "fingerprint", ""))
+
     if len(items) == 1 and items[0] in tasks.SUITES:
-        return items[0], [Job(name, name) for name in tasks.SUITES[items[0]]]
+        return items[0], [make_job(tasks.get(name), name) for name in tasks.SUITES[items[0]]]
     jobs, problems = [], []
     for item in items:
         path = Path(item)
@@ -97,14 +117,18 @@ def resolve_suite(items: list[str]) -> tuple[str, list]:
             files = sorted(path.glob("*.py"))
             if not files:
                 problems.append(f"{item}: a folder with no task files (*.py)")
-            jobs += [Job(load_task_file(f).name, str(f)) for f in files]
+            for file in files:  # every bad file is named, all at once
+                try:
+                    jobs.append(make_job(load_task_file(file), str(file)))
+                except TaskError as exc:
+                    problems.append(str(exc))
         else:
             try:
                 task = resolve_task(item)
             except TaskError as exc:
                 problems += exc.problems if len(items) == 1 else [f"{item}: {p}" for p in exc.problems]
                 continue
-            jobs.append(Job(task.name, item))
+            jobs.append(make_job(task, item))
     names = [job.name for job in jobs]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
@@ -119,65 +143,121 @@ def cmd_bench(args) -> int:
     import os
 
     from mips import tasks
-    from mips.bench import BenchConfig, run_suite
+    from mips.bench import FAILED, BenchConfig, run_suite
 
     label, jobs = resolve_suite(args.suite)
     config = BenchConfig(jobs=args.jobs or os.cpu_count() or 1, seed=args.seed,
                          task_timeout=args.task_timeout, max_hidden=args.max_hidden)
     out = Path(args.out) if args.out else Path("runs") / f"bench-{label}"
-    print(f"mips bench: {len(jobs)} task(s), {config.jobs} at a time, results in {out}", file=sys.stderr)
-    records = run_suite(jobs, out, config, anchors=tasks.anchors(),
+    records = run_suite(jobs, out, config, anchors=tasks.anchors(), command=sys.argv,
                         progress=lambda m: print(m, file=sys.stderr, flush=True))
     solved = sum(r["solved"] for r in records)
     print(f"solved {solved} of {len(records)}; summary in {out / 'summary.md'}")
+    # A task that was not verified or ran out of time is a result; one that crashed or was
+    # killed is a failure of the run, and a script driving the bench must see it.
+    failed = [r for r in records if r["status"] in FAILED]
+    if failed:
+        print(f"mips bench: {len(failed)} task(s) ended without a result: " + "; ".join(
+            f"{r['task']} {r['status']} (log: {out / 'logs' / (r['task'] + '.log')})" for r in failed),
+            file=sys.stderr)
+        return 3
     return 0
 
 
 def cmd_inspect(args) -> int:
     from mips.inspection import (
-        machine_dot, machine_text, overview, parse_inputs, plot_states, render_dot, trace_rows, trace_text,
+        machine_dot, machine_text, overview, parse_inputs, plot_states, program_note, render_dot, save_output,
+        trace_rows, trace_text,
     )
     from mips.runs import load_run
 
-    run = load_run(args.folder)
+    run = load_run(args.folder)  # checked: a corrupt or hostile folder is a one-line RunError
+    task = run.report["task"]
+    inputs = parse_inputs(args.trace, task["input_dim"], task["input_values"]) if args.trace else None
     for line in overview(run):
         print(line)
     if run.machine is not None:
         print()
         for line in machine_text(run.machine):
             print(line)
+        dot_text = machine_dot(run.machine, f"{task['name']}: {run.machine.kind}")
+
+        def draw(path: Path) -> str:
+            path.write_text(dot_text, encoding="utf-8")  # what Graphviz reads
+            return f"drawing: {path}; {render_dot(path)[1]}"
+
         dot_file = Path(args.dot) if args.dot else run.folder / "machine.dot"
-        dot_file.write_text(machine_dot(run.machine, f"{run.report['task']['name']}: {run.machine.kind}"))
-        image, message = render_dot(dot_file)
-        print(f"\ndrawing: {dot_file}; {message}")
+        print("\n" + save_output(dot_file, draw, "drawing", option="--dot", chosen=bool(args.dot)))
     if run.network is not None and not args.no_plot:
-        print(plot_states(run, Path(args.plot) if args.plot else run.folder / "states.png"))
+        plot_file = Path(args.plot) if args.plot else run.folder / "states.png"
+        print(save_output(plot_file, lambda path: plot_states(run, path), "plot", option="--plot",
+                          chosen=bool(args.plot)))
     if run.program is not None and not args.trace:
-        print("\nprogram:\n")
+        print("\nprogram:\n")  # printed, never run
         print(run.program.rstrip())
-    if args.trace:
-        inputs = parse_inputs(args.trace, run.report["task"]["input_dim"])
+    if inputs is not None:
         print()
         for line in trace_text(trace_rows(run, inputs)):
             print(line)
+        note = program_note(run)
+        if note:
+            print(note)
     return 0
 
 
-def _positive(kind):
+def _positive(kind, most: float = math.inf):
+    """A finite number above 0 (and at most `most`): nan, inf and 1e999 are refused."""
     def parse(text: str):
         try:
             value = kind(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-        if value <= 0:
-            raise argparse.ArgumentTypeError(f"must be positive, got {text}")
+            raise argparse.ArgumentTypeError(f"expected a number, got {text[:40]!r}") from None
+        if not math.isfinite(value) or value <= 0:
+            raise argparse.ArgumentTypeError(f"must be a positive finite number, got {text[:40]}")
+        if value > most:
+            raise argparse.ArgumentTypeError(f"must be at most {most:g}, got {text[:40]}")
         return value
 
     return parse
 
 
+SEED_LIMIT = 2**32  # seeds are 0 .. 2**32 - 1 (numpy's generators take no negative seeds)
+MAX_HIDDEN_LIMIT = 1024
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text[:40]!r}") from None
+    if not 0 <= value < SEED_LIMIT:
+        raise argparse.ArgumentTypeError(f"must be from 0 to {SEED_LIMIT - 1}, got {text[:40]}")
+    return value
+
+
+class _Version(argparse.Action):
+    """`mips --version`: the version, and the commit when run from a checkout (asked of git
+    only when the option is given)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from mips import __version__
+        from mips.provenance import checkout_commit
+
+        commit = checkout_commit()
+        print(f"mips {__version__}" + (f" (commit {commit})" if commit else ""))
+        parser.exit(0)
+
+
+class _Parser(argparse.ArgumentParser):
+    """Every misuse is one line: the error and where to read the usage (argparse prints two)."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {' '.join(message.split())} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="mips", description="Synthesize programs by reading them out of trained RNNs.")
+    parser = _Parser(prog="mips", description="Synthesize programs by reading them out of trained RNNs.")
+    parser.add_argument("--version", action=_Version, nargs=0, help="show the version (and commit) and exit")
     commands = parser.add_subparsers(dest="command", required=True)
 
     listing = commands.add_parser("tasks", help="list the built-in tasks")
@@ -186,8 +266,9 @@ def build_parser() -> argparse.ArgumentParser:
     synth = commands.add_parser("synthesize", help="train, extract, emit and verify a program for a task")
     synth.add_argument("task", help="a built-in task name, a task file (.py) or a data file (.jsonl)")
     synth.add_argument("--out", help="run folder (default: runs/<task>)")
-    synth.add_argument("--seed", type=int, default=0, help="the one seed everything derives from (default 0)")
-    synth.add_argument("--max-hidden", type=_positive(int), default=8, help="largest hidden size tried (default 8)")
+    synth.add_argument("--seed", type=_seed, default=0, help="the one seed everything derives from (default 0)")
+    synth.add_argument("--max-hidden", type=_positive(int, MAX_HIDDEN_LIMIT), default=8,
+                       help="largest hidden size tried (default 8)")
     synth.add_argument("--time-budget", type=_positive(float), default=None,
                        help="seconds the network search may take (default: no limit)")
     synth.add_argument("--retrain", action="store_true",
@@ -197,21 +278,26 @@ def build_parser() -> argparse.ArgumentParser:
 
     inspect = commands.add_parser("inspect", help="show what a run extracted: machine, drawing, program, trace")
     inspect.add_argument("folder", metavar="RUN_DIR", help="a run folder written by `mips synthesize` (or a bench's runs/<task>)")
-    inspect.add_argument("--dot", help="where to write the Graphviz drawing (default RUN/machine.dot)")
-    inspect.add_argument("--plot", help="where to save the plot of the hidden states (default RUN/states.png)")
+    inspect.add_argument("--dot", metavar="FILE", help="where to write the Graphviz drawing (default "
+                         "RUN_DIR/machine.dot; skipped with a note when RUN_DIR cannot be written)")
+    inspect.add_argument("--plot", metavar="FILE", help="where to save the plot of the hidden states (default "
+                         "RUN_DIR/states.png; skipped with a note when RUN_DIR cannot be written)")
     inspect.add_argument("--no-plot", action="store_true", help="no plot")
-    inspect.add_argument("--trace", help="step through these inputs: '1,0,1' or a JSON list such as '[[1,2],[0,3]]'")
+    inspect.add_argument("--trace", metavar="INPUTS", help="step through these inputs, each one of the task's input "
+                         "values: '1,0,1' or a JSON list such as '[[1,2],[0,3]]'")
     inspect.set_defaults(run=cmd_inspect)
 
     bench = commands.add_parser("bench", help="synthesize every task of a suite, in parallel, resumable")
     bench.add_argument("--suite", nargs="+", default=["smoke"],
                        help="smoke, full, task names, task files or a folder of task files (default smoke)")
-    bench.add_argument("--jobs", type=_positive(int), default=None, help="tasks at a time (default: the number of cores)")
-    bench.add_argument("--out", help="output folder (default runs/bench-<suite>); rerun to resume")
-    bench.add_argument("--seed", type=int, default=0)
+    bench.add_argument("--jobs", type=_positive(int, 256), default=None, help="tasks at a time (default: the number of cores)")
+    bench.add_argument("--out", help="output folder: a new or empty one, or an earlier bench's to resume it "
+                       "(default runs/bench-<suite>)")
+    bench.add_argument("--seed", type=_seed, default=0)
     bench.add_argument("--task-timeout", type=_positive(float), default=300.0,
                        help="seconds per task; the network search stops at 3/4 of it (default 300)")
-    bench.add_argument("--max-hidden", type=_positive(int), default=8, help="largest hidden size tried (default 8)")
+    bench.add_argument("--max-hidden", type=_positive(int, MAX_HIDDEN_LIMIT), default=8,
+                       help="largest hidden size tried (default 8)")
     bench.set_defaults(run=cmd_bench)
     return parser
 
@@ -227,7 +313,9 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.close()
         return 0
     except KeyboardInterrupt:
-        print("mips: interrupted; nothing was saved for the unfinished run", file=sys.stderr)
+        kept = ("the finished tasks' records are kept: the same command resumes" if args.command == "bench"
+                else "nothing was saved for the unfinished run")
+        print(f"mips: interrupted; {kept}", file=sys.stderr)
         return 130
     except Exception as exc:  # a bug of ours, not a verdict: never let it look like "not verified" (1)
         import traceback

@@ -13,7 +13,8 @@ from mips.data import DataConfig
 from mips.pipeline import PipelineConfig, synthesize
 from mips.report import build_report
 from mips.runs import load_run, save_run
-from mips.task import load_data_file, load_task_file
+from mips.datafile import load_data_file
+from mips.task import load_task_file
 from mips.train import SearchConfig, TrainConfig
 from mips.verify import VerifyConfig, load_program
 
@@ -95,7 +96,10 @@ def test_cli_synthesize_writes_a_verified_run(tmp_path):
         capture_output=True, text=True, cwd=tmp_path, timeout=600,
     )
     assert done.returncode == 0, done.stderr
-    assert "VERIFIED: 10000/10000" in done.stdout
+    # Standard output is the program alone (`mips synthesize T > program.py`); the rest is on stderr.
+    assert done.stdout == (out / "program.py").read_text()
+    assert _program_outputs(done.stdout, [0, 1, 1]) == [1, 0, 0]
+    assert "VERIFIED: 10000/10000" in done.stderr
     assert "[6/6] verify" in done.stderr  # progress is shown
     report = json.loads((out / "report.json").read_text())
     assert report["verified"] and report["network"]["hidden_size"] == 1

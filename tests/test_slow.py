@@ -39,5 +39,5 @@ def test_task_files_never_run_before_are_synthesized_from_the_command_line(path,
         capture_output=True, text=True, timeout=900,
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    assert "VERIFIED: 10000/10000 fresh random sequences of length 10, 1000/1000" in done.stdout
+    assert "VERIFIED: 10000/10000 fresh random sequences of length 10, 1000/1000" in done.stderr
     assert json.loads((out / "report.json").read_text())["verified"] is True
