@@ -58,10 +58,12 @@ class PipelineConfig:
     time_budget: float | None = None  # seconds the network search may take (None: no limit)
 
     def __post_init__(self):
+        if not 0 <= self.seed < 2**32:  # numpy's generators, derived from it, take no negative seeds
+            raise ValueError(f"PipelineConfig.seed must be from 0 to 2**32 - 1, got {self.seed}")
         if self.extract_sequences < 1 or self.networks_tried < 1:
             raise ValueError("PipelineConfig.extract_sequences and networks_tried must be at least 1")
-        if self.time_budget is not None and self.time_budget <= 0:
-            raise ValueError("PipelineConfig.time_budget must be positive")
+        if self.time_budget is not None and not 0 < self.time_budget < float("inf"):  # nan fails too
+            raise ValueError("PipelineConfig.time_budget must be a positive finite number of seconds")
 
     def training_part(self) -> dict:
         """What decides the trained network: a saved network is reused only when this agrees."""
