@@ -187,6 +187,9 @@ def _read_arrays(path: Path) -> dict[str, np.ndarray]:
         with arrays:
             return {name: arrays[name] for name in arrays.files}
     except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, MemoryError) as exc:
+        if "pickle" in str(exc):  # numpy's own message would suggest loading it unsafely
+            raise RunError(f"{path} is corrupt: not an .npz file of arrays (it would have to be unpickled, "
+                           "and mips never unpickles what a run folder holds)") from None
         raise RunError(f"{path} is corrupt: {type(exc).__name__}: {exc}") from None
 
 
