@@ -8,7 +8,6 @@ import sys
 
 import pytest
 
-import mips.pipeline
 from mips import __version__
 from mips.cli import main
 
@@ -23,16 +22,6 @@ def reference(inputs):
     print("the reference talks")
     return [1 - x for x in inputs]
 '''
-
-
-@pytest.fixture
-def no_training(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-
-    def refuse(*args, **kwargs):
-        raise AssertionError("training started")
-
-    monkeypatch.setattr(mips.pipeline, "synthesize", refuse)
 
 
 @pytest.mark.parametrize("option, value, fragment", [

@@ -8,7 +8,6 @@ import tempfile
 
 import pytest
 
-import mips.pipeline
 from mips.cli import main
 from mips.errors import OutputError
 from mips.folders import (
@@ -21,47 +20,25 @@ from mips.folders import (
 )
 
 
-@pytest.fixture
-def in_tmp(tmp_path, monkeypatch):
-    """Run from tmp_path; any training would be a failure of the test (bad --out is found first)."""
-    monkeypatch.chdir(tmp_path)
-
-    def no_training(*args, **kwargs):
-        raise AssertionError("training started")
-
-    monkeypatch.setattr(mips.pipeline, "synthesize", no_training)
-    return tmp_path
-
-
-def _one_line_error(capsys, *fragments):
-    captured = capsys.readouterr()
-    assert captured.out == ""
-    lines = captured.err.splitlines()
-    assert len(lines) == 1, captured.err
-    assert lines[0].startswith("mips: error: ")
-    for fragment in fragments:
-        assert fragment in lines[0]
-
-
 def _snapshot(folder):
     return {p.relative_to(folder): (p.read_bytes() if p.is_file() else None) for p in folder.rglob("*")}
 
 
-def test_a_folder_with_a_users_file_is_left_untouched_and_nothing_trains(in_tmp, capsys):
-    docs = in_tmp / "mydocs"
+def test_a_folder_with_a_users_file_is_left_untouched_and_nothing_trains(tmp_path, no_training, one_line_error):
+    docs = tmp_path / "mydocs"
     docs.mkdir()
     (docs / "notes.txt").write_text("mine")
-    before = _snapshot(in_tmp)
+    before = _snapshot(tmp_path)
     assert main(["synthesize", "Current_Number", "--out", "mydocs"]) == 2
-    _one_line_error(capsys, "mydocs", "notes.txt", "did not write")
-    assert _snapshot(in_tmp) == before
+    one_line_error("mydocs", "notes.txt", "did not write")
+    assert _snapshot(tmp_path) == before
 
 
-def test_a_file_given_as_out_is_left_untouched(in_tmp, capsys):
-    (in_tmp / "results.csv").write_text("a,b\n")
+def test_a_file_given_as_out_is_left_untouched(tmp_path, no_training, one_line_error):
+    (tmp_path / "results.csv").write_text("a,b\n")
     assert main(["synthesize", "Current_Number", "--out", "results.csv"]) == 2
-    _one_line_error(capsys, "results.csv", "is a file")
-    assert (in_tmp / "results.csv").read_text() == "a,b\n"
+    one_line_error("results.csv", "is a file")
+    assert (tmp_path / "results.csv").read_text() == "a,b\n"
 
 
 @pytest.mark.parametrize("out, fragment", [
@@ -72,33 +49,33 @@ def test_a_file_given_as_out_is_left_untouched(in_tmp, capsys):
     ("results.csv/deeper/run", "is a file"),
     ("/dev/null", "is a file"),
 ])
-def test_unusable_out_is_one_line_before_training(in_tmp, capsys, out, fragment):
-    (in_tmp / "results.csv").write_text("a,b\n")
-    before = _snapshot(in_tmp)
+def test_unusable_out_is_one_line_before_training(tmp_path, no_training, one_line_error, out, fragment):
+    (tmp_path / "results.csv").write_text("a,b\n")
+    before = _snapshot(tmp_path)
     assert main(["synthesize", "Current_Number", "--out", out]) == 2
-    _one_line_error(capsys, fragment)
-    assert _snapshot(in_tmp) == before
+    one_line_error(fragment)
+    assert _snapshot(tmp_path) == before
 
 
-def test_a_symbolic_link_is_not_followed(in_tmp, capsys):
-    target = in_tmp / "elsewhere"
+def test_a_symbolic_link_is_not_followed(tmp_path, no_training, one_line_error):
+    target = tmp_path / "elsewhere"
     target.mkdir()
     (target / "keep.txt").write_text("mine")
-    (in_tmp / "link").symlink_to(target)
+    (tmp_path / "link").symlink_to(target)
     assert main(["synthesize", "Current_Number", "--out", "link"]) == 2
-    _one_line_error(capsys, "symbolic link")
+    one_line_error("symbolic link")
     assert (target / "keep.txt").read_text() == "mine"
 
 
-def test_a_folder_that_cannot_be_written_in_is_one_line(in_tmp, capsys, monkeypatch):
+def test_a_folder_that_cannot_be_written_in_is_one_line(tmp_path, no_training, one_line_error, monkeypatch):
     # As root, permissions do not stop a write, so the refusal is simulated where mips probes.
     def refuse(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
     monkeypatch.setattr(tempfile, "mkdtemp", refuse)
     assert main(["synthesize", "Current_Number", "--out", "sub/run"]) == 2
-    _one_line_error(capsys, "cannot write in", "Permission denied")
-    assert not (in_tmp / "sub").exists()
+    one_line_error("cannot write in", "Permission denied")
+    assert not (tmp_path / "sub").exists()
 
 
 def test_a_new_an_empty_and_a_marked_run_folder_may_be_written(tmp_path, monkeypatch):
