@@ -50,15 +50,6 @@ def in_tmp(tmp_path, monkeypatch):
     return tmp_path
 
 
-def assert_one_line_error(captured, *fragments):
-    assert captured.out == ""
-    lines = captured.err.splitlines()
-    assert len(lines) == 1, captured.err
-    assert lines[0].startswith("mips: error: ")
-    for fragment in fragments:
-        assert fragment in lines[0]
-
-
 def test_tasks_lists_every_builtin(capsys):
     assert main(["tasks"]) == 0
     captured = capsys.readouterr()
@@ -81,65 +72,63 @@ def test_tasks_line_shows_task_fields(capsys):
     assert line.endswith(task.rule)
 
 
-def test_typo_suggests_close_name(in_tmp, capsys):
+def test_typo_suggests_close_name(in_tmp, one_line_error):
     assert main(["synthesize", "Parity_Alll", "--out", str(in_tmp / "out")]) == 2
-    captured = capsys.readouterr()
-    assert_one_line_error(captured, "Parity_Alll", "did you mean", "Parity_All")
+    one_line_error("Parity_Alll", "did you mean", "Parity_All")
     assert not (in_tmp / "out").exists()
     assert not (in_tmp / "runs").exists()
 
 
 @pytest.mark.parametrize("name", ["Qwxzy_Vvvk", "zzzzzzzzzzzzzzz"])
-def test_unknown_name_points_to_task_list(in_tmp, capsys, name):
+def test_unknown_name_points_to_task_list(in_tmp, one_line_error, name):
     assert main(["synthesize", name]) == 2
-    captured = capsys.readouterr()
-    assert_one_line_error(captured, name, "`mips tasks`")
-    assert "did you mean" not in captured.err
+    line = one_line_error(name, "`mips tasks`")
+    assert "did you mean" not in line
     assert not (in_tmp / "runs").exists()
 
 
 @pytest.mark.parametrize("case", list(BAD_FILES))
-def test_bad_task_file_fails_before_any_output(in_tmp, capsys, case):
+def test_bad_task_file_fails_before_any_output(in_tmp, one_line_error, case):
     file_name, contents = BAD_FILES[case]
     path = in_tmp / file_name
     path.write_text(contents)
     out = in_tmp / "out" / "run"
     assert main(["synthesize", str(path), "--out", str(out), "--quiet"]) == 2
-    assert_one_line_error(capsys.readouterr(), str(path))
+    one_line_error(str(path))
     assert not out.exists()
     assert not out.parent.exists()
     assert not (in_tmp / "runs").exists()
 
 
-def test_bad_task_file_without_out_creates_no_runs_folder(in_tmp, capsys):
+def test_bad_task_file_without_out_creates_no_runs_folder(in_tmp, one_line_error):
     path = in_tmp / "task.py"
     path.write_text(VALID_TASK.replace("LENGTH = 6", "LENGTH = 0"))
     assert main(["synthesize", str(path)]) == 2
-    assert_one_line_error(capsys.readouterr(), "LENGTH must be a positive integer")
+    one_line_error("LENGTH must be a positive integer")
     assert not (in_tmp / "runs").exists()
 
 
-def test_two_problems_are_both_on_the_error_line(in_tmp, capsys):
+def test_two_problems_are_both_on_the_error_line(in_tmp, one_line_error):
     file_name, contents = BAD_FILES["two-problems"]
     path = in_tmp / file_name
     path.write_text(contents)
     assert main(["synthesize", str(path)]) == 2
-    assert_one_line_error(capsys.readouterr(), "LENGTH", "INPUT_DIM")
+    one_line_error("LENGTH", "INPUT_DIM")
 
 
 @pytest.mark.parametrize("name", ["nowhere.py", "nowhere.jsonl"])
-def test_missing_task_file(in_tmp, capsys, name):
+def test_missing_task_file(in_tmp, one_line_error, name):
     out = in_tmp / "out"
     assert main(["synthesize", str(in_tmp / name), "--out", str(out)]) == 2
-    assert_one_line_error(capsys.readouterr(), "no such file")
+    one_line_error("no such file")
     assert not out.exists()
 
 
-def test_error_stays_on_one_line_for_multiline_exception(in_tmp, capsys):
+def test_error_stays_on_one_line_for_multiline_exception(in_tmp, one_line_error):
     path = in_tmp / "task.py"
     path.write_text(VALID_TASK.replace("out, best = [], 0", "raise ValueError('first\\nsecond')"))
     assert main(["synthesize", str(path)]) == 2
-    assert_one_line_error(capsys.readouterr(), "ValueError")
+    one_line_error("ValueError")
 
 
 @pytest.mark.parametrize(
@@ -150,20 +139,20 @@ def test_error_stays_on_one_line_for_multiline_exception(in_tmp, capsys):
         pytest.param("Parity_All", "", id="no-suffix-file-named-like-a-task"),
     ],
 )
-def test_existing_path_with_unsupported_suffix(in_tmp, capsys, name, contents):
+def test_existing_path_with_unsupported_suffix(in_tmp, one_line_error, name, contents):
     path = in_tmp / name
     path.write_text(contents)
     out = in_tmp / "out"
     assert main(["synthesize", str(path), "--out", str(out)]) == 2
-    assert_one_line_error(capsys.readouterr(), ".py", ".jsonl")
+    one_line_error(".py", ".jsonl")
     assert not out.exists()
 
 
-def test_existing_directory_is_not_a_task(in_tmp, capsys):
+def test_existing_directory_is_not_a_task(in_tmp, one_line_error):
     folder = in_tmp / "folder"
     folder.mkdir()
     assert main(["synthesize", str(folder)]) == 2
-    assert_one_line_error(capsys.readouterr(), ".py", ".jsonl")
+    one_line_error(".py", ".jsonl")
 
 
 @pytest.mark.parametrize("spec", ["parity_all", "PARITY_ALL", "Parity_all", "Parity_All"])
