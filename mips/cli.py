@@ -106,7 +106,7 @@ def resolve_suite(items: list[str]) -> tuple[str, list]:
     from mips.bench import Job
 
     def make_job(task: Task, spec: str) -> Job:  # the fingerprint tells a resumed bench that a task changed
-        return Job(task.name, spec, getattr(task, "fingerprint", ""))
+        return Job(task.name, spec, task.fingerprint)
 
     if len(items) == 1 and items[0] in tasks.SUITES:
         return items[0], [make_job(tasks.get(name), name) for name in tasks.SUITES[items[0]]]

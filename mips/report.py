@@ -24,7 +24,7 @@ def build_report(result: RunResult) -> dict:
             "length": task.length,
             "input_values": task.values_text,
             "rule": task.rule,
-            "fingerprint": getattr(task, "fingerprint", ""),  # of its shape and behaviour
+            "fingerprint": task.fingerprint,  # of its shape and behaviour (`mips.task.task_fingerprint`)
         },
         "provenance": result.provenance,
         "seed": result.config.seed,
@@ -35,7 +35,7 @@ def build_report(result: RunResult) -> dict:
         "search": [a.to_json() for a in search.attempts],
         "search_out_of_time": search.out_of_time,
         "reused_network": result.reused_network,
-        "data_fingerprint": result.data_fingerprint,  # of the training data: a saved network is reused only for the same
+        "data_fingerprint": result.data_fingerprint,  # a saved network is reused only for the same training data
         "extraction": None,
         "machine": None,
         "candidates": [
