@@ -40,7 +40,14 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from mips.errors import OutputError
-from mips.folders import BENCH_MARKER, check_bench_target, discard_run_folder, is_run_folder, mark_bench_folder
+from mips.folders import (
+    BENCH_MARKER,
+    check_bench_target,
+    current_umask,
+    discard_run_folder,
+    is_run_folder,
+    mark_bench_folder,
+)
 
 Progress = Callable[[str], None]
 
@@ -85,55 +92,67 @@ def run_suite(jobs: list[Job], out: Path, config: BenchConfig, *, progress: Prog
 
     Raises OutputError, before any worker starts, when `out` is not a bench folder of
     ours or another bench is running in it."""
-    with bench_folder(out):
+    with bench_folder(out) as lock:
         progress(f"mips bench: {len(jobs)} task(s), {config.jobs} at a time, results in {out}")
-        origin = _write_provenance(out, jobs, config, command)
-        return _run(jobs, out, config, progress, anchors or {}, origin)
+        return _run(jobs, out, config, progress, anchors or {}, command, lock)
 
 
 @contextmanager
-def bench_folder(out: Path) -> Iterator[None]:
-    """Check, create and mark the bench folder, and hold its lock while the bench runs."""
+def bench_folder(out: Path) -> Iterator[int | None]:
+    """Check, create and mark the bench folder, and hold its lock while the bench runs
+    (yields the lock's file descriptor, None where there is no lock)."""
     check_bench_target(out)
     out.mkdir(parents=True, exist_ok=True)
     mark_bench_folder(out)
-    with _locked(out):
+    with _locked(out) as lock:
         for folder in ("records", "runs", "logs", "programs"):
             (out / folder).mkdir(exist_ok=True)
-        yield
+        yield lock
+
+
+# Seconds a bench waits for the lock of its folder: the workers of a bench that was killed
+# hold it too (`_start`), and stop within about a second (`exit_when_orphaned`).
+LOCK_WAIT_S = 10.0
 
 
 @contextmanager
-def _locked(out: Path) -> Iterator[None]:
+def _locked(out: Path) -> Iterator[int | None]:
     """Hold OUT/.lock: two benches in one folder would run the same tasks into the same
-    run folders. The OS releases the lock when this process ends, even by SIGKILL."""
+    run folders. The workers get the lock's descriptor too, so that it is held until the
+    bench and every worker it started are gone; the OS releases it even after SIGKILL."""
     try:
         import fcntl
     except ImportError:  # no flock on this platform: run unlocked
-        yield
+        yield None
         return
     handle = os.open(out / ".lock", os.O_RDWR | os.O_CREAT, 0o666)
     try:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.read(handle, 32).decode(errors="replace").strip()
-            who = f" (pid {holder})" if holder.isdigit() else ""
-            raise OutputError(f"another mips bench{who} is running in {out}") from None
+        waited = time.monotonic() + LOCK_WAIT_S
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > waited:
+                    holder = os.read(handle, 32).decode(errors="replace").strip()
+                    who = f" (pid {holder})" if holder.isdigit() else ""
+                    raise OutputError(f"another mips bench{who}, or its workers, is running in {out}") from None
+                time.sleep(0.2)
         os.ftruncate(handle, 0)
         os.write(handle, f"{os.getpid()}\n".encode())
-        yield
+        yield handle
     finally:
         os.close(handle)
 
 
 def _run(jobs: list[Job], out: Path, config: BenchConfig, progress: Progress, anchors: dict[str, dict[str, str]],
-         origin: dict) -> list[dict]:
+         command: list[str] | None, lock: int | None) -> list[dict]:
     pending = [job for job in jobs if not _reusable(out, job, config, progress)]
     skipped = len(jobs) - len(pending)
     if skipped:
         progress(f"{skipped} task(s) already done in {out}, skipping them")
     _check_run_folders(out, pending)
+    origin = _write_provenance(out, jobs, config, command)  # only once nothing can refuse the run
     started = time.monotonic()
     running: dict[str, tuple[Job, subprocess.Popen, float]] = {}
     last_report = 0.0
@@ -141,7 +160,7 @@ def _run(jobs: list[Job], out: Path, config: BenchConfig, progress: Progress, an
         while pending or running:
             while pending and len(running) < config.jobs:
                 job = pending.pop(0)
-                running[job.name] = (job, _start(job, out, config), time.monotonic())
+                running[job.name] = (job, _start(job, out, config, lock), time.monotonic())
             for name, (job, process, since) in list(running.items()):
                 elapsed = time.monotonic() - since
                 if process.poll() is None and elapsed <= config.task_timeout:
@@ -153,7 +172,7 @@ def _run(jobs: list[Job], out: Path, config: BenchConfig, progress: Progress, an
                 record = _record(job, out, process.returncode, status, elapsed, config)
                 _write_atomic(out / "records" / f"{name}.json", json.dumps(record, indent=2) + "\n")
                 del running[name]
-                done = _load_records(jobs, out)
+                done = _load_records(jobs, out, config)
                 outcome = "solved" if record["solved"] else _OUTCOMES.get(record["status"], record["status"])
                 progress(f"[{len(done)}/{len(jobs)}] {name}: {outcome} "
                          f"in {elapsed:.0f}s ({sum(r['solved'] for r in done)} solved so far, "
@@ -166,7 +185,10 @@ def _run(jobs: list[Job], out: Path, config: BenchConfig, progress: Progress, an
     finally:
         for _, process, _ in running.values():  # interrupted: stop the workers, keep finished records
             _stop(process)
-    records = _load_records(jobs, out)
+    records = _load_records(jobs, out, config)
+    if len(records) < len(jobs):
+        progress(f"{len(jobs) - len(records)} task(s) have no record made with these settings yet: "
+                 "the summary leaves them out")
     write_outputs(records, out, anchors, wall=time.monotonic() - started, provenance=origin)
     return records
 
@@ -224,7 +246,7 @@ def _check_run_folders(out: Path, pending: list[Job]) -> None:
                           "move them out, then run again")
 
 
-def _start(job: Job, out: Path, config: BenchConfig) -> subprocess.Popen:
+def _start(job: Job, out: Path, config: BenchConfig, lock: int | None = None) -> subprocess.Popen:
     # A previous attempt's run folder must not be mistaken for this one's result.
     discard_run_folder(out / "runs" / job.name)
     command = [
@@ -239,7 +261,7 @@ def _start(job: Job, out: Path, config: BenchConfig) -> subprocess.Popen:
     with open(out / "logs" / f"{job.name}.log", "w") as log:  # the child keeps its own handle
         # Its own process group, so that stopping it stops whatever it started as well.
         return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
-                                start_new_session=True)
+                                start_new_session=True, pass_fds=() if lock is None else (lock,))
 
 
 def _stop(process: subprocess.Popen) -> None:
@@ -279,7 +301,7 @@ def exit_when_orphaned() -> None:
 def _stage(out: Path, name: str) -> str:
     """The last stage line the task's log shows."""
     try:
-        lines = (out / "logs" / f"{name}.log").read_text().splitlines()
+        lines = (out / "logs" / f"{name}.log").read_text(errors="replace").splitlines()
     except OSError:
         return "starting"
     stages = [line.split("] ", 2)[-1] for line in lines if _STAGE_LINE.search(line)]
@@ -297,15 +319,27 @@ def _record(job: Job, out: Path, code: int | None, status: str, seconds: float, 
         record["reason"] = f"timed out after {config.task_timeout:.0f}s"
         return record
     if code not in (0, 1) or not report_file.is_file():
-        tail = (out / "logs" / f"{job.name}.log").read_text().splitlines()[-3:]
+        tail = (out / "logs" / f"{job.name}.log").read_text(errors="replace").splitlines()[-3:]
         killed = code is not None and code < 0
         record["status"] = "killed" if killed else "crashed"
         record["reason"] = (f"killed by signal {-code} (out of memory?)" if killed else f"exit code {code}") + (
             ": " + " | ".join(tail) if tail else "")
         return record
-    report = json.loads(report_file.read_text())
+    try:
+        record.update(_from_report(json.loads(report_file.read_text())))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:  # never the end of the suite
+        record.update(status="crashed", reason=f"its report.json cannot be read ({type(exc).__name__}: {exc})")
+        return record
+    program = out / "runs" / job.name / "program.py"
+    if record["solved"] and program.is_file():
+        _write_atomic(out / "programs" / f"{job.name}.py", program.read_text())
+    return record
+
+
+def _from_report(report: dict) -> dict:
+    """What a record takes from the worker's report.json."""
     network, machine = report.get("network"), report.get("machine")
-    record.update({
+    found = {
         "solved": bool(report["verified"]),
         "reason": "" if report["verified"] else report["verdict"],
         "checks": report["verification"]["checks"],
@@ -318,21 +352,20 @@ def _record(job: Job, out: Path, code: int | None, status: str, seconds: float, 
         "machine": {k: machine.get(k) for k in ("kind", "form", "size", "matches_heldout")} if machine else None,
         "program_lines": report["program_lines"],
         "seconds": report["seconds"],
-    })
+    }
     if report.get("provenance"):
-        record["provenance"] = report["provenance"]
-    program = out / "runs" / job.name / "program.py"
-    if record["solved"] and program.is_file():
-        _write_atomic(out / "programs" / f"{job.name}.py", program.read_text())
-    return record
+        found["provenance"] = report["provenance"]
+    return found
 
 
-def _load_records(jobs: list[Job], out: Path) -> list[dict]:
+def _load_records(jobs: list[Job], out: Path, config: BenchConfig) -> list[dict]:
+    """The jobs' records made with these settings (a resumed bench with another seed, say,
+    must not mix its results with the earlier ones)."""
     records = []
     for job in jobs:
         path = out / "records" / f"{job.name}.json"
         record = _read_record(path) if path.is_file() else None
-        if record is not None:
+        if record is not None and all(record.get(k) == v for k, v in _settings(job, config).items()):
             records.append(record)
     return records
 
@@ -359,13 +392,7 @@ def _write_atomic(path: Path, text: str) -> None:
         raise
 
 
-def _current_umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-_UMASK = _current_umask()
+_UMASK = current_umask()
 
 
 def write_outputs(records: list[dict], out: Path, anchors: dict[str, dict[str, str]], *, wall: float,

@@ -12,13 +12,23 @@ import argparse
 import contextlib
 import difflib
 import math
+import os
 import sys
 import time
 from pathlib import Path
 
 from mips.errors import MipsError, TaskError
 from mips.datafile import load_data_file
-from mips.task import Task, load_task_file
+from mips.task import Task, load_task_file, task_error
+
+
+def _exists(path: Path, folder: bool = False) -> bool:
+    """Whether there is a file (or a folder) at `path`; False when the system refuses to
+    look (a name too long, say), so that such a spec is judged as a name."""
+    try:
+        return path.is_dir() if folder else path.exists()
+    except OSError:
+        return False
 
 
 def resolve_task(spec: str, *, seed: int = 0) -> Task:
@@ -28,7 +38,7 @@ def resolve_task(spec: str, *, seed: int = 0) -> Task:
         return load_data_file(path)
     if path.suffix == ".py":
         return load_task_file(path, seed=seed)
-    if path.exists():
+    if _exists(path):
         raise TaskError(spec, ["a task is a built-in name, a task file ending in .py or a data file ending in .jsonl"])
     from mips import tasks
 
@@ -61,12 +71,34 @@ def cmd_synthesize(args) -> int:
     # Standard output carries the program alone (`mips synthesize T > program.py`): progress,
     # the summary and whatever the task's own code prints go to standard error.
     program_out = sys.stdout
-    with contextlib.redirect_stdout(sys.stderr):
-        result, out_dir = _synthesize_and_save(args)
+    with _stdout_descriptor_to_stderr(), contextlib.redirect_stdout(sys.stderr):
+        result = _synthesize_and_save(args)
+    code = 0 if result.verdict.verified else 1
     if result.program is not None:
-        program_out.write(result.program)
-        program_out.flush()
-    return 0 if result.verdict.verified else 1
+        try:
+            program_out.write(result.program)
+            program_out.flush()
+        except BrokenPipeError:  # `mips synthesize T | head`: the verdict still decides the exit code
+            os.dup2(os.open(os.devnull, os.O_WRONLY), program_out.fileno())  # nothing left to flush at exit
+    return code
+
+
+@contextlib.contextmanager
+def _stdout_descriptor_to_stderr():
+    """Point file descriptor 1 at standard error too, for what does not go through
+    sys.stdout (C code, os.write(1, ...), a subprocess the task starts); put it back after."""
+    try:
+        sys.stdout.flush()
+        saved = os.dup(1)
+        os.dup2(2, 1)
+    except (OSError, ValueError, AttributeError):  # no descriptors here (an embedded interpreter, say)
+        yield
+        return
+    try:
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 def _synthesize_and_save(args):
@@ -97,7 +129,7 @@ def _synthesize_and_save(args):
     for line in summary_lines(build_report(result)):
         print(line)
     print(f"run saved in {out_dir}", flush=True)
-    return result, out_dir
+    return result
 
 
 def resolve_suite(items: list[str]) -> tuple[str, list]:
@@ -113,7 +145,7 @@ def resolve_suite(items: list[str]) -> tuple[str, list]:
     jobs, problems = [], []
     for item in items:
         path = Path(item)
-        if path.is_dir():
+        if _exists(path, folder=True):
             files = sorted(path.glob("*.py"))
             if not files:
                 problems.append(f"{item}: a folder with no task files (*.py)")
@@ -134,7 +166,7 @@ def resolve_suite(items: list[str]) -> tuple[str, list]:
     if duplicates:
         problems.append(f"two tasks share the name {', '.join(duplicates)}")
     if problems:
-        raise TaskError("suite", problems)
+        raise task_error("suite", problems)  # at most a few, and a count of the rest
     label = items[0] if len(items) == 1 else "custom"
     return Path(label).name or "custom", jobs
 
@@ -184,7 +216,7 @@ def cmd_inspect(args) -> int:
 
         def draw(path: Path) -> str:
             path.write_text(dot_text, encoding="utf-8")  # what Graphviz reads
-            return f"drawing: {path}; {render_dot(path)[1]}"
+            return f"drawing: {path}; {render_dot(path, may_replace=not args.dot)[1]}"
 
         dot_file = Path(args.dot) if args.dot else run.folder / "machine.dot"
         print("\n" + save_output(dot_file, draw, "drawing", option="--dot", chosen=bool(args.dot)))

@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 from mips.errors import OutputError
@@ -30,27 +31,41 @@ def check_run_target(path: str | Path) -> None:
     """Raise OutputError unless a run may be saved at `path`: a new folder, an empty
     one, or a run folder of mips that holds only what mips wrote there."""
     path = Path(path)
-    _check_place(path, "--out")
-    if not path.exists():
-        return
-    entries = sorted(entry.name for entry in path.iterdir())
-    if not entries:
-        return
-    if RUN_MARKER not in entries:
-        raise OutputError(f"--out {path}: the folder holds files that mips did not write ({_names(entries)}); "
-                          "mips replaces only its own run folders: choose another --out")
-    foreign = [name for name in entries if name not in RUN_FILES]
-    if foreign:
-        raise OutputError(f"--out {path}: this run folder also holds files that mips did not write "
-                          f"({_names(foreign)}); move them out or choose another --out")
+    with _path_errors(path):
+        _check_place(path)
+        if not path.exists():
+            return
+        entries = sorted(entry.name for entry in path.iterdir())
+        if not entries:
+            return
+        if not _is_file(path / RUN_MARKER):
+            raise OutputError(f"--out {path}: the folder holds files that mips did not write ({_names(entries)}); "
+                              "mips replaces only its own run folders: choose another --out")
+        foreign = _foreign(path)
+        if foreign:
+            raise OutputError(f"--out {path}: this run folder also holds what mips did not write "
+                              f"({_names(foreign)}); move them out or choose another --out")
 
 
 def is_run_folder(path: str | Path) -> bool:
-    """A folder that mips created for a run and that holds only what mips writes there."""
+    """A folder that mips created for a run (its marker is there) and that holds only the
+    files mips writes there: no other names, no folders, no links."""
     path = Path(path)
-    if path.is_symlink() or not path.is_dir() or not (path / RUN_MARKER).is_file():
+    try:
+        return (not path.is_symlink() and path.is_dir() and _is_file(path / RUN_MARKER)
+                and not _foreign(path))
+    except OSError:
         return False
-    return all(entry.name in RUN_FILES for entry in path.iterdir())
+
+
+def _foreign(path: Path) -> list[str]:
+    """The entries of a run folder that mips did not write: any name it does not write,
+    and anything that is not a plain file (a folder named program.py is the user's)."""
+    return sorted(entry.name for entry in path.iterdir() if entry.name not in RUN_FILES or not _is_file(entry))
+
+
+def _is_file(path: Path) -> bool:
+    return path.is_file() and not path.is_symlink()
 
 
 def discard_run_folder(path: str | Path) -> None:
@@ -59,7 +74,7 @@ def discard_run_folder(path: str | Path) -> None:
     if not path.exists() and not path.is_symlink():
         return
     if not is_run_folder(path):
-        raise OutputError(f"{path}: not a run folder that mips wrote (no {RUN_MARKER} marker, or files mips did "
+        raise OutputError(f"{path}: not a run folder that mips wrote (no {RUN_MARKER} marker, or things mips did "
                           "not write); it was left as it is")
     shutil.rmtree(path)
 
@@ -72,11 +87,12 @@ def check_bench_target(path: str | Path) -> None:
     """Raise OutputError unless `path` may hold a benchmark: a new or empty folder, or one
     that an earlier `mips bench` made (running again there resumes it)."""
     path = Path(path)
-    _check_place(path, "--out")
-    if path.exists() and any(path.iterdir()) and not (path / BENCH_MARKER).is_file():
-        entries = sorted(entry.name for entry in path.iterdir())
-        raise OutputError(f"--out {path}: the folder holds files that mips did not write ({_names(entries)}) and is "
-                          "not a folder of `mips bench`: choose another --out")
+    with _path_errors(path):
+        _check_place(path)
+        if path.exists() and any(path.iterdir()) and not _is_file(path / BENCH_MARKER):
+            entries = sorted(entry.name for entry in path.iterdir())
+            raise OutputError(f"--out {path}: the folder holds files that mips did not write ({_names(entries)}) "
+                              "and is not a folder of `mips bench`: choose another --out")
 
 
 def mark_bench_folder(path: Path) -> None:
@@ -84,30 +100,60 @@ def mark_bench_folder(path: Path) -> None:
         _write_marker(path / BENCH_MARKER, "bench")
 
 
-def _check_place(path: Path, option: str) -> None:
+def current_umask() -> int:
+    """The process's umask (files made by mkstemp and mkdtemp are private; ours are not)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+@contextmanager
+def _path_errors(path: Path):
+    """A path the system refuses to look at (a name too long, a folder that cannot be
+    read) is a one-line error too."""
+    try:
+        yield
+    except OSError as exc:
+        raise OutputError(f"--out {path}: {exc.strerror or exc}") from None
+
+
+def _check_place(path: Path) -> None:
     """The path can become a folder of ours: not the working folder or one above it, not a
-    link, not a file, not under a file, and its nearest existing parent is writable."""
+    link, not a file, not under a file, its nearest existing parent is writable, and the
+    names still to be made are not too long for it."""
     resolved = path.resolve()
     here = Path.cwd().resolve()
     if here == resolved or here.is_relative_to(resolved):
-        raise OutputError(f"{option} {path}: that is the working folder or a folder above it; "
+        raise OutputError(f"--out {path}: that is the working folder or a folder above it; "
                           "give a folder of its own, such as runs/NAME")
     if path.is_symlink():
-        raise OutputError(f"{option} {path}: is a symbolic link; give the folder itself")
+        raise OutputError(f"--out {path}: is a symbolic link; give the folder itself")
     if path.exists() and not path.is_dir():
-        raise OutputError(f"{option} {path}: is a file, not a folder")
-    parent = path.parent
+        raise OutputError(f"--out {path}: is a file, not a folder")
+    parent, missing = path.parent, [path.name]
     while not parent.exists():
         if parent.is_symlink():  # a dangling link
-            raise OutputError(f"{option} {path}: {parent} is a broken symbolic link")
-        parent = parent.parent
+            raise OutputError(f"--out {path}: {parent} is a broken symbolic link")
+        parent, missing = parent.parent, [parent.name] + missing
     if not parent.is_dir():
-        raise OutputError(f"{option} {path}: {parent} is a file, not a folder")
+        raise OutputError(f"--out {path}: {parent} is a file, not a folder")
     try:  # the one reliable test (permissions, read-only or special file systems, root)
         probe = tempfile.mkdtemp(prefix=".mips-probe.", dir=parent)
     except OSError as exc:
-        raise OutputError(f"{option} {path}: cannot write in {parent} ({exc.strerror or exc})") from None
+        raise OutputError(f"--out {path}: cannot write in {parent} ({exc.strerror or exc})") from None
     os.rmdir(probe)
+    longest = _name_max(parent) - 20  # room for the staging folder's prefix and suffix
+    too_long = [name for name in missing if len(os.fsencode(name)) > longest]
+    if too_long:
+        raise OutputError(f"--out {path}: the name {too_long[0][:40]}... is longer than this file system allows "
+                          f"({longest} bytes for a run folder)")
+
+
+def _name_max(folder: Path) -> int:
+    try:
+        return os.pathconf(folder, "PC_NAME_MAX")
+    except (AttributeError, OSError, ValueError):  # not on this platform
+        return 255
 
 
 def _write_marker(path: Path, kind: str) -> None:

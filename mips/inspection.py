@@ -21,6 +21,7 @@ import numpy as np
 
 from mips.emit import emit_program
 from mips.errors import OutputError, RunError
+from mips.folders import is_run_folder
 from mips.machines import (
     AffineMachine,
     FormulaMachine,
@@ -166,14 +167,19 @@ DOT_MISSING = ("the Graphviz `dot` program is not installed, so the drawing was 
                "`dot -Tsvg FILE.dot -o FILE.svg`")
 
 
-def render_dot(dot_file: Path, fmt: str = "svg") -> tuple[Path | None, str]:
-    """Render a DOT file with Graphviz when it is installed: (the image, a message)."""
+def render_dot(dot_file: Path, fmt: str = "svg", *, may_replace: bool = True) -> tuple[Path | None, str]:
+    """Render a DOT file with Graphviz when it is installed: (the image, a message). The image
+    goes beside the DOT file; without `may_replace` (a place the user chose for the DOT file),
+    a file already there is not replaced: the user named the DOT file, not the image."""
     dot = shutil.which("dot")
     if dot is None:
         return None, DOT_MISSING
     image = dot_file.with_suffix(f".{fmt}")
     if image.is_symlink():  # dot would write through it, to wherever it points
         return None, f"not rendered: {image} is a symbolic link, which mips does not write through"
+    if image == dot_file or (not may_replace and image.exists()):
+        return None, (f"not rendered: {image} is there already and mips replaces only what it was given; "
+                      f"run `dot -T{fmt} {dot_file} -o FILE.{fmt}`")
     done = subprocess.run([dot, f"-T{fmt}", str(dot_file), "-o", str(image)], capture_output=True, text=True)
     if done.returncode != 0:
         return None, f"dot failed: {' '.join(done.stderr.split())}"
@@ -188,6 +194,9 @@ def save_output(path: Path, write: Callable[[Path], str], what: str, *, option: 
     if not chosen and path.is_symlink():
         return (f"{what} skipped: {path} is a symbolic link, which mips does not write through; "
                 f"choose another place with {option} FILE")
+    if not chosen and not is_run_folder(path.parent):  # e.g. a run folder of a mips before the marker
+        return (f"{what} skipped: {path.parent} is not a run folder that mips marked as its own, so nothing is "
+                f"written into it; choose a place with {option} FILE")
     try:
         return write(path)
     except OSError as exc:

@@ -119,6 +119,16 @@ class StateMachine:
                    symbols=symbols, transitions=transitions, outputs=outputs)
 
 
+# A state past 64 bits is no state of a network's task (its data is int64), and a state
+# that squares itself at each step would soon fill the memory: such a machine stops.
+_STATE_LIMIT = 2**63
+
+
+def _check_range(state) -> None:
+    if any(not -_STATE_LIMIT < v < _STATE_LIMIT for v in state):
+        raise ValueError("the machine's state left the 64-bit integers")
+
+
 def _matrix_json(m: Matrix) -> list[list[str]]:
     return [[str(v) for v in row] for row in m]
 
@@ -188,6 +198,7 @@ class AffineMachine:
             y = _affine(self.readout, state)
             if any(v.denominator != 1 for v in state + y):
                 raise ValueError("affine machine left the integers")
+            _check_range(state)
             out.append((tuple(int(v) for v in state), from_tuple([int(v) for v in y])))
         return out
 
@@ -267,7 +278,7 @@ _FUNCTIONS = {"abs": abs, "min": min, "max": max, "int": int}
 # The characters a formula may hold: nothing that could end a line or start a comment or a
 # string when the formula is written into a program.
 _FORMULA_CHARACTERS = re.compile(r"[A-Za-z0-9_ +\-*/%()<>=!,&|^]*")
-MAX_FORMULA_LENGTH = 10_000
+MAX_FORMULA_LENGTH = 100_000  # a set of 1,000 large values is about 22,000
 
 
 def _integer_literal(node) -> bool:
@@ -448,6 +459,7 @@ class FormulaMachine:
         for x in inputs:
             values = state + as_tuple(x)
             state = tuple(rule(*values) for rule in self._update)
+            _check_range(state)
             out.append((state, from_tuple([rule(*state) for rule in self._readout])))
         return out
 

@@ -23,13 +23,13 @@ from pathlib import Path
 import numpy as np
 
 from mips.errors import RunError
-from mips.folders import check_run_target, discard_run_folder, mark_run_folder
+from mips.folders import check_run_target, current_umask, discard_run_folder, mark_run_folder
 from mips.jsonread import json_field, json_int, json_ints, json_kind, json_list, json_object, json_text
 from mips.machines import Machine, StateMachine, machine_from_json
 from mips.model import Arch, Encoding, Head, Network
 from mips.pipeline import PipelineConfig, RunResult, SavedSearch
 from mips.report import FORMAT_VERSION, build_report
-from mips.task import Task
+from mips.task import INT_LIMIT, Task
 from mips.train import Attempt, SearchResult
 
 REQUIRED = ("report.json", "config.json")
@@ -43,9 +43,7 @@ def save_run(result: RunResult, out_dir: str | Path) -> Path:
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     try:
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(staging, 0o777 & ~mask)  # mkdtemp makes the folder private; a run folder is not
+        os.chmod(staging, 0o777 & ~current_umask())  # mkdtemp makes the folder private; a run folder is not
         mark_run_folder(staging)
         _write_json(staging / "report.json", build_report(result))
         _write_json(staging / "config.json", asdict(result.config))
@@ -118,10 +116,12 @@ def load_network(folder: Path) -> Network:
         raise RunError(f"{meta_file}: {exc}") from None
     if not weights_file.is_file():
         raise RunError(f"{weights_file} is missing (network.json is there); run `mips synthesize` again")
-    arrays = _read_arrays(weights_file)
-    problem = _shape_problem(arrays, arch, encoding)
+    # The arrays' headers are checked before any array is read: a file may claim (and
+    # decompress to) far more than the network it names.
+    problem = _shape_problem(_read_arrays(weights_file, headers_only=True), arch, encoding)
     if problem:
         raise RunError(f"{weights_file}: {problem}, so it is not the network that network.json describes")
+    arrays = _read_arrays(weights_file)
     params: dict = {}
     for name, array in arrays.items():
         node = params
@@ -136,12 +136,15 @@ def _arch(data: dict, what: str) -> Arch:
     unknown = sorted(set(data) - {"hidden", "f_depth", "g_depth", "width"})
     if unknown:
         raise ValueError(f"{what} has unknown fields ({', '.join(unknown)})")
-    return Arch(**{key: json_int(json_field(data, key, f"{what}."), f"{what}.{key}", low=1)
+    return Arch(**{key: json_int(json_field(data, key, f"{what}."), f"{what}.{key}", low=1, high=_ARCH_LIMIT)
                    for key in ("hidden", "f_depth", "g_depth", "width")})
 
 
+_ARCH_LIMIT = 4096  # far past any network mips trains (hidden sizes up to 1,024)
+
+
 _INT32 = (-2**31, 2**31 - 1)  # the network's outputs are int32 (`mips.model.decode`)
-INT64 = (-2**63, 2**63 - 1)  # its inputs are int64
+INT64 = (-INT_LIMIT + 1, INT_LIMIT - 1)  # its inputs are int64; |v| < 2**63, as for a task's numbers
 
 
 def _encoding(data: dict) -> Encoding:
@@ -178,13 +181,16 @@ def _positive_number(value, what: str) -> float:
     return float(value)
 
 
-def _read_arrays(path: Path) -> dict[str, np.ndarray]:
-    """The arrays of an .npz file; never unpickled (a pickle can run code)."""
+def _read_arrays(path: Path, *, headers_only: bool = False) -> dict:
+    """The arrays of an .npz file (with `headers_only`: each one's (shape, dtype), read
+    from its header alone); never unpickled (a pickle can run code)."""
     try:
         arrays = np.load(path, allow_pickle=False)
         if not isinstance(arrays, np.lib.npyio.NpzFile):  # one array (an .npy file)
             raise ValueError("one array, not a set of named arrays (.npz)")
         with arrays:
+            if headers_only:
+                return {name: _header(arrays.zip, name) for name in arrays.files}
             return {name: arrays[name] for name in arrays.files}
     except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, MemoryError) as exc:
         if "pickle" in str(exc):  # numpy's own message would suggest loading it unsafely
@@ -193,16 +199,25 @@ def _read_arrays(path: Path) -> dict[str, np.ndarray]:
         raise RunError(f"{path} is corrupt: {type(exc).__name__}: {exc}") from None
 
 
-def _shape_problem(arrays: dict[str, np.ndarray], arch: Arch, encoding: Encoding) -> str | None:
-    """What is wrong with the arrays as the weights of `arch` (None when they fit)."""
-    if len(arrays) != 2 * (arch.f_depth + arch.g_depth):  # a kernel and a bias per layer
-        return f"it holds {len(arrays)} arrays, where {arch.describe()} has {2 * (arch.f_depth + arch.g_depth)}"
-    expected = parameter_shapes(arch, encoding)
-    for name, shape in expected.items():
-        if name not in arrays:
+def _header(archive: zipfile.ZipFile, name: str) -> tuple[tuple[int, ...], np.dtype]:
+    with archive.open(f"{name}.npy") as member:
+        version = np.lib.format.read_magic(member)
+        read = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+        shape, _, dtype = read(member)
+    return shape, dtype
+
+
+def _shape_problem(headers: dict[str, tuple], arch: Arch, encoding: Encoding) -> str | None:
+    """What is wrong with the arrays (their (shape, dtype)) as the weights of `arch` (None
+    when they fit)."""
+    if len(headers) != 2 * (arch.f_depth + arch.g_depth):  # a kernel and a bias per layer
+        return f"it holds {len(headers)} arrays, where {arch.describe()} has {2 * (arch.f_depth + arch.g_depth)}"
+    for name, shape in parameter_shapes(arch, encoding).items():
+        if name not in headers:
             return f"it has no array {name}"
-        if arrays[name].shape != shape or not np.issubdtype(arrays[name].dtype, np.floating):
-            return f"{name} is {arrays[name].dtype} of shape {arrays[name].shape}, not floats of shape {shape}"
+        found, dtype = headers[name]
+        if found != shape or not np.issubdtype(dtype, np.floating):
+            return f"{name} is {dtype} of shape {found}, not floats of shape {shape}"
     return None
 
 
@@ -238,7 +253,11 @@ def load_run(folder: str | Path) -> SavedRun:
     anything missing, corrupt or inconsistent is a one-line RunError naming the file.
     network.json (with network.npz), machine.json and program.py are optional."""
     folder = Path(folder)
-    if not folder.is_dir():
+    try:
+        is_folder = folder.is_dir()
+    except OSError as exc:  # a name too long, say
+        raise RunError(f"{str(folder)[:80]}: {exc.strerror or exc}") from None
+    if not is_folder:
         raise RunError(f"{folder}: not a folder (give the output folder of `mips synthesize`)")
     missing = [name for name in REQUIRED if not (folder / name).is_file()]
     if missing:

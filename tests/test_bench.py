@@ -63,7 +63,9 @@ def test_killed_run_resumes_without_redoing_finished_tasks(suite, tmp_path):
         assert first.poll() is None, "bench ended before it could be killed"
         assert time.monotonic() < deadline, "first task never finished"
         time.sleep(0.2)
-    os.killpg(first.pid, signal.SIGKILL)  # power loss: the runner and its worker die at once
+    # The runner dies at once; its worker (in a session of its own) sees that and exits, and
+    # until it has, it holds the folder's lock, which the rerun below waits for.
+    os.killpg(first.pid, signal.SIGKILL)
     first.wait()
     assert not (out / "records" / "Echo.json").exists()
     before = (out / "records" / "Flip.json").stat().st_mtime_ns
@@ -137,13 +139,14 @@ def test_workers_get_the_search_budget_and_a_shared_compilation_cache(tmp_path, 
     monkeypatch.delenv("JAX_COMPILATION_CACHE_DIR", raising=False)
     monkeypatch.delenv("MIPS_BENCH_PARENT", raising=False)
     (tmp_path / "logs").mkdir()
-    bench._start(Job("X", "X"), tmp_path, BenchConfig(task_timeout=200.0))
+    bench._start(Job("X", "X"), tmp_path, BenchConfig(task_timeout=200.0), lock=7)
     command = seen["command"]
     assert command[command.index("--time-budget") + 1] == "150.0"
     assert seen["env"]["JAX_COMPILATION_CACHE_DIR"] == str((tmp_path / "jax-cache").resolve())
     # Its own process group (stopped as a whole), and it knows whose worker it is.
     assert seen["kwargs"]["start_new_session"] is True
     assert seen["env"]["MIPS_BENCH_PARENT"] == str(os.getpid())
+    assert seen["kwargs"]["pass_fds"] == (7,)  # the worker holds the folder's lock too
 
 
 def test_suites_resolve(suite):
@@ -168,6 +171,36 @@ def test_every_bad_file_of_a_suite_folder_is_named_at_once(capsys, tmp_path):
     lines = capsys.readouterr().err.splitlines()
     assert len(lines) == 1 and "a.py" in lines[0] and "SystemExit" in lines[0] and "b.py" in lines[0]
     assert not (tmp_path / "o").exists()
+
+
+def test_the_lock_stays_while_a_worker_of_a_killed_bench_lives(tmp_path, monkeypatch):
+    """A worker is given the lock's descriptor (`_start`): until the last one has exited, a
+    new bench in the folder waits, and then refuses, instead of racing it."""
+    monkeypatch.setattr(bench, "LOCK_WAIT_S", 0.3)
+    out = tmp_path / "out"
+    with bench.bench_folder(out) as lock:
+        worker = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"], pass_fds=(lock,))
+    try:  # the bench is gone (its descriptor is closed); its worker is not
+        with pytest.raises(OutputError, match="or its workers"):
+            with bench.bench_folder(out):
+                pass
+    finally:
+        worker.kill()
+        worker.wait()
+    with bench.bench_folder(out):  # free once the worker has gone
+        pass
+
+
+def test_the_smoke_suite_runs_from_a_folder_with_its_own_tasks_module(tmp_path):
+    """A tasks.py in the working folder used to shadow the built-in tasks, in the bench and
+    in every worker. Real workers, each stopped after a few seconds: none may crash."""
+    (tmp_path / "tasks.py").write_text("import no_such_module\n")
+    done = subprocess.run([sys.executable, "-m", "mips", "bench", "--suite", "smoke", "--task-timeout", "4",
+                           "--jobs", "2"], capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    records = [json.loads(line) for line in (tmp_path / "runs" / "bench-smoke" / "results.jsonl").open()]
+    assert [r["task"] for r in records] == list(tasks.SUITES["smoke"])
+    assert all(r["status"] in ("timeout", "done") for r in records), [r["reason"] for r in records]
 
 
 # Fake workers: each "runs" at once and leaves what `mips synthesize` would, so that the
@@ -293,13 +326,14 @@ def test_a_record_that_cannot_be_read_is_set_aside_and_the_task_run_again(tmp_pa
     assert (out / "records" / "Flip.json.corrupt1").read_text() == ""
 
 
-def test_a_second_bench_on_a_locked_folder_is_a_one_line_error(suite, tmp_path, capsys, fake_workers):
+def test_a_second_bench_on_a_locked_folder_is_a_one_line_error(suite, tmp_path, capsys, fake_workers, monkeypatch):
+    monkeypatch.setattr(bench, "LOCK_WAIT_S", 0.3)
     _, started = fake_workers
     out = tmp_path / "out"
     with bench.bench_folder(out):  # as a running bench holds it
         assert main(["bench", "--suite", str(suite), "--out", str(out)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert err == [f"mips: error: another mips bench (pid {os.getpid()}) is running in {out}"]
+    assert err == [f"mips: error: another mips bench (pid {os.getpid()}), or its workers, is running in {out}"]
     assert started == []
     assert main(["bench", "--suite", str(suite), "--out", str(out)]) == 0  # released when the holder is done
     assert sorted(started) == ["Echo", "Flip"]

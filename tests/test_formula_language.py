@@ -1,9 +1,11 @@
-"""Every formula the regressors can produce compiles, prints, round-trips through JSON and
-runs the same as a program: negative, zero and large constants included. And a candidate
-machine that fails on data, in any way, is a failed candidate, never a crash."""
+"""Formulas of the language the regressors write (random ones, and rules the regressors find
+on data) compile, print, round-trip through JSON and run the same as a program: negative,
+zero and large constants included. And a candidate machine that fails on data, in any way,
+is a failed candidate, never a crash."""
 
 from __future__ import annotations
 
+import json
 import random
 
 import numpy as np
@@ -75,10 +77,10 @@ def test_formula_machines_with_any_constants_round_trip_and_emit_the_same_progra
         inputs = [rng.choice((-3, -1, 0, 2, 9)) for _ in range(6)]
         try:
             expected = machine.run(inputs)
-        except ArithmeticError:
-            continue  # a division by zero on these inputs: the program would fail the same way
+        except (ArithmeticError, ValueError):
+            continue  # a division by zero, or a state past 64 bits, on these inputs
         made += 1
-        again = machine_from_json(machine.to_json())
+        again = machine_from_json(json.loads(json.dumps(machine.to_json())))  # through JSON text
         assert again == machine and again.run(inputs) == expected
         program = load_program(emit_program(machine, ["a test"]))
         assert program(inputs) == expected, (update, readout)
@@ -153,3 +155,10 @@ def test_a_formula_machine_that_divides_by_zero_off_its_rows_is_a_failed_candida
     with pytest.raises(ZeroDivisionError):
         machine.run([1])
     assert _matches(machine, _tiny_data()) is False
+
+
+def test_a_machine_whose_state_grows_past_64_bits_stops_at_once():
+    # s0 * s0 from 3 has 2**k digits after k steps: a hostile machine.json must not fill the memory.
+    machine = FormulaMachine(state_dim=1, input_dim=1, update=("s0 * s0",), readout=("s0",), initial=(3,))
+    with pytest.raises(ValueError, match="64-bit"):
+        machine.run([0] * 1000)

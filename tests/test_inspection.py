@@ -171,7 +171,10 @@ def write_run(folder, machine=PARITY, *, program: str | None = None, network: bo
     from mips.model import Arch, Encoding, Head, Network, init_params
     from mips.runs import save_network
 
+    from mips.folders import mark_run_folder
+
     folder.mkdir(exist_ok=True)
+    mark_run_folder(folder)  # as save_run does
     task = {"name": name, "source": "built-in", "input_dim": 1, "output_dim": 1, "length": 6, "input_values": "0..1",
             "rule": "parity"}
     (folder / "report.json").write_text(json.dumps({"format": 1, "task": task, "verdict": "VERIFIED: by hand",
@@ -276,17 +279,58 @@ def test_cli_trace_of_a_value_off_the_task_is_one_line(tmp_path, capsys):
     assert err.count("\n") == 1 and "2 is not one of the task's input values (0..1)" in err
 
 
-def test_a_run_folder_that_cannot_be_written_still_inspects(tmp_path, capsys):
-    """Writing the drawing and the plot fails (here: folders stand where the files go, which
-    stops root too): each is skipped with a note, and the rest is shown."""
+def test_a_run_folder_that_cannot_be_written_still_inspects(tmp_path, capsys, monkeypatch):
+    """Writing the drawing and the plot fails (as in a read-only folder, which does not stop
+    root, so the refusal is made where the files are written): each is skipped with a note,
+    and the rest is shown."""
+    import pathlib
+
+    import mips.inspection
+
     folder = write_run(tmp_path / "run", network=True)
-    (folder / "machine.dot").mkdir()
-    (folder / "states.png").mkdir()
+    real_write_text = pathlib.Path.write_text
+
+    def refuse(path, *args, **kwargs):
+        if path.parent == folder:
+            raise PermissionError(13, "Permission denied")
+        return real_write_text(path, *args, **kwargs)
+
+    def refuse_plot(run, path):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(pathlib.Path, "write_text", refuse)
+    monkeypatch.setattr(mips.inspection, "plot_states", refuse_plot)
     assert main(["inspect", str(folder), "--trace", "1,1"]) == 0
     out = capsys.readouterr().out
     assert f"drawing skipped: cannot write {folder / 'machine.dot'}" in out and "with --dot FILE" in out
     assert f"plot skipped: cannot write {folder / 'states.png'}" in out and "with --plot FILE" in out
     assert "state machine: 2 states" in out and re.search(r"^2\s+1\s+\(", out, re.MULTILINE)
+
+
+def test_nothing_is_written_into_a_folder_that_mips_did_not_mark(tmp_path, capsys):
+    """A run folder without the marker (from a mips before it, or made by hand) is read, and
+    nothing is written into it: the drawing and the plot need --dot and --plot."""
+    folder = write_run(tmp_path / "run", network=True)
+    (folder / ".mips-run").unlink()
+    (folder / "machine.dot").write_text("mine")
+    assert main(["inspect", str(folder)]) == 0
+    out = capsys.readouterr().out
+    assert "drawing skipped" in out and "not a run folder that mips marked" in out and "plot skipped" in out
+    assert (folder / "machine.dot").read_text() == "mine" and not (folder / "states.png").exists()
+
+
+def test_a_drawing_of_the_users_choosing_never_replaces_an_image_beside_it(tmp_path, monkeypatch):
+    from mips.inspection import render_dot
+
+    monkeypatch.setattr("shutil.which", lambda name: "/usr/bin/true")  # as if Graphviz were installed
+    dot_file = tmp_path / "notes.dot"
+    dot_file.write_text("digraph {}")
+    (tmp_path / "notes.svg").write_text("mine")
+    image, message = render_dot(dot_file, may_replace=False)
+    assert image is None and "is there already" in message
+    assert (tmp_path / "notes.svg").read_text() == "mine"
+    image, message = render_dot(tmp_path / "drawing.svg", may_replace=False)  # --dot x.svg: not over itself
+    assert image is None
 
 
 @pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root writes into read-only folders")

@@ -1,6 +1,8 @@
 """End to end: real trainings with small budgets, on built-in tasks, a task file and a data file."""
 
+import importlib.metadata
 import json
+import platform
 import subprocess
 import sys
 from dataclasses import replace
@@ -8,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+import mips
 from mips import tasks
 from mips.data import DataConfig
 from mips.pipeline import PipelineConfig, synthesize
@@ -103,7 +106,13 @@ def test_cli_synthesize_writes_a_verified_run(tmp_path):
     assert "[6/6] verify" in done.stderr  # progress is shown
     report = json.loads((out / "report.json").read_text())
     assert report["verified"] and report["network"]["hidden_size"] == 1
-    for name in ("program.py", "config.json", "network.npz", "network.json", "machine.json"):
+    # Where the result came from: versions, platform, device, date, and what the task was.
+    origin = report["provenance"]
+    assert origin["mips"] == mips.__version__ and origin["python"] == platform.python_version()
+    assert origin["libraries"]["jax"] == importlib.metadata.version("jax")
+    assert origin["device"].startswith(("cpu", "gpu", "cuda", "tpu")) and origin["date"][:2] == "20"
+    assert len(report["task"]["fingerprint"]) == 16 and len(report["data_fingerprint"]) == 16
+    for name in (".mips-run", "program.py", "config.json", "network.npz", "network.json", "machine.json"):
         assert (out / name).is_file(), name
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no staging folders left
 

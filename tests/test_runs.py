@@ -119,9 +119,10 @@ CORRUPT = {
     "json-a-list": (lambda f: (f / "network.json").write_text("[]"), "network.json: the file must be a JSON object"),
     "arch-string": (_change("network.json", lambda d: d["arch"].update(hidden="2")), "arch.hidden must be an integer"),
     "arch-float": (_change("network.json", lambda d: d["arch"].update(width=16.0)), "arch.width must be an integer"),
-    "arch-zero": (_change("network.json", lambda d: d["arch"].update(f_depth=0)), "arch.f_depth must be at least 1"),
+    "arch-zero": (_change("network.json", lambda d: d["arch"].update(f_depth=0)), "arch.f_depth must be from 1 to"),
     "arch-extra": (_change("network.json", lambda d: d["arch"].update(dropout=1)), "unknown fields (dropout)"),
-    "arch-huge": (_change("network.json", lambda d: d["arch"].update(hidden=10**12, width=10**12)), "not floats"),
+    "arch-huge": (_change("network.json", lambda d: d["arch"].update(hidden=10**12, width=10**12)),
+                  "arch.hidden must be from 1 to 4096"),
     "no-heads": (_change("network.json", lambda d: d["encoding"].pop("heads")), "encoding.heads is missing"),
     "one-hot-int": (_change("network.json", lambda d: d["encoding"].update(one_hot=1)), "true or false"),
     "head-kind": (_change("network.json", lambda d: d["encoding"]["heads"][0].update(kind="tree")), "heads[0].kind"),
@@ -176,9 +177,24 @@ def test_a_pickle_in_network_npz_is_never_unpickled(tmp_path):
 
     folder = write_run(tmp_path / "run")
     np.savez(folder / "network.npz", **{"f/Dense_0/kernel": np.array([Boom()], dtype=object)})
-    with pytest.raises(RunError, match="network.npz is corrupt"):
+    with pytest.raises(RunError, match="network.npz"):
         load_run(folder)
     assert not marker.exists()
+
+
+def test_the_arrays_headers_are_checked_before_any_array_is_read(tmp_path, monkeypatch):
+    folder = write_run(tmp_path / "run")
+    with np.load(folder / "network.npz") as arrays:
+        weights = {name: arrays[name] for name in arrays.files}
+    weights["f/Dense_0/kernel"] = np.zeros((3, 3), np.float32)  # the wrong shape
+    np.savez(folder / "network.npz", **weights)
+
+    def no_reading(self, key):
+        raise AssertionError(f"{key} was read")
+
+    monkeypatch.setattr(np.lib.npyio.NpzFile, "__getitem__", no_reading)
+    with pytest.raises(RunError, match="f/Dense_0/kernel is float32 of shape"):
+        load_run(folder)
 
 
 @pytest.mark.parametrize("text, values", [("0..9", range(10)), ("-3..3", range(-3, 4)), ("1,3,5", (1, 3, 5)),

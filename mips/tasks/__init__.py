@@ -34,7 +34,8 @@ def anchors() -> dict[str, dict[str, str]]:
     """Where others stand on each built-in task (for reports only; the pipeline never reads it).
 
     Columns: mips_hidden_size, mips_solved, gpt4_credited, gpt4_correct, rpni_solved,
-    rpni_states, rpni_seconds (see ../shared/benchmark/TASKS.md)."""
+    rpni_states, rpni_seconds (see TASKS.md in the benchmark folder beside this checkout,
+    ../shared/benchmark/)."""
     from pathlib import Path
 
     lines = (Path(__file__).parent / "anchors.tsv").read_text().splitlines()

@@ -1,8 +1,9 @@
 """The 62 tasks of the MIPS benchmark (Michaud et al., arXiv 2402.05110).
 
-Each rule is written from ../shared/benchmark/TASKS.md and checked against its
-worked examples by tests/test_tasks.py. Before the first step every remembered
-value is 0. These functions are references: the pipeline only calls them.
+Each rule is written from TASKS.md of the benchmark (../shared/benchmark/ beside this
+checkout) and checked against its worked examples by tests/test_tasks_golden.py.
+Before the first step every remembered value is 0. These functions are references:
+the pipeline only calls them.
 """
 
 from __future__ import annotations
