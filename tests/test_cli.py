@@ -14,20 +14,9 @@ import pytest
 from mips import tasks
 from mips.cli import main, resolve_task
 from mips.errors import TaskError
+from task_files import RUNNING_MAX
 
-VALID_TASK = '''
-NAME = "Running_Max"
-INPUT_DIM = 1
-LENGTH = 6
-INPUT_VALUES = range(0, 5)
-
-def reference(inputs):
-    out, best = [], 0
-    for x in inputs:
-        best = max(best, x)
-        out.append(best)
-    return out
-'''
+VALID_TASK = "\n".join(RUNNING_MAX.values()) + "\n"  # the running-max task file of task_files.py
 
 # Bad task and data files: (file name, contents). All fail before training.
 BAD_FILES = {
