@@ -71,7 +71,7 @@ class BenchConfig:
     jobs: int = 2
     seed: int = 0
     task_timeout: float = 300.0  # seconds; the network search gets search_fraction of it
-    max_hidden: int = 8
+    max_hidden: int = 32
     # The network search of each task stops at this fraction of the timeout, so that a
     # task that cannot be trained in time still ends with a report of how far it got,
     # and extraction and verification have time left.
@@ -257,7 +257,7 @@ def _start(job: Job, out: Path, config: BenchConfig, lock: int | None = None) ->
     # Tasks with the same input and output alphabets compile the same training
     # functions: a compilation cache shared by the suite's workers saves that time.
     env = {**os.environ, PARENT_VARIABLE: str(os.getpid())}
-    env.setdefault("JAX_COMPILATION_CACHE_DIR", str((out / "jax-cache").resolve()))
+    env.setdefault("MIPS_COMPILE_CACHE", str((out / "jax-cache").resolve()))
     with open(out / "logs" / f"{job.name}.log", "w") as log:  # the child keeps its own handle
         # Its own process group, so that stopping it stops whatever it started as well.
         return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,

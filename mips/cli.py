@@ -65,9 +65,11 @@ def cmd_tasks(args) -> int:
 
 
 def cmd_synthesize(args) -> int:
+    from mips import jaxsetup
     from mips.bench import exit_when_orphaned
 
     exit_when_orphaned()  # a worker of `mips bench` does not outlive it
+    jaxsetup.enable_compile_cache("off" if args.no_compile_cache else None)
     # Standard output carries the program alone (`mips synthesize T > program.py`): progress,
     # the summary and whatever the task's own code prints go to standard error.
     program_out = sys.stdout
@@ -253,6 +255,13 @@ def _positive(kind, most: float = math.inf):
     return parse
 
 
+class SearchDefaults:
+    """The search's defaults, as the help text shows them (`mips.train.SearchConfig`; kept
+    here so that `mips --help` does not import jax)."""
+
+    max_hidden = 32
+
+
 SEED_LIMIT = 2**32  # seeds are 0 .. 2**32 - 1 (numpy's generators take no negative seeds)
 MAX_HIDDEN_LIMIT = 1024
 
@@ -299,8 +308,11 @@ def build_parser() -> argparse.ArgumentParser:
     synth.add_argument("task", help="a built-in task name, a task file (.py) or a data file (.jsonl)")
     synth.add_argument("--out", help="run folder (default: runs/<task>)")
     synth.add_argument("--seed", type=_seed, default=0, help="the one seed everything derives from (default 0)")
-    synth.add_argument("--max-hidden", type=_positive(int, MAX_HIDDEN_LIMIT), default=8,
-                       help="largest hidden size tried (default 8)")
+    synth.add_argument("--max-hidden", type=_positive(int, MAX_HIDDEN_LIMIT), default=SearchDefaults.max_hidden,
+                       help=f"largest hidden size tried (default {SearchDefaults.max_hidden})")
+    synth.add_argument("--no-compile-cache", action="store_true",
+                       help="compile everything afresh, without JAX's compilation cache in the user's cache "
+                       "folder (also MIPS_COMPILE_CACHE=off)")
     synth.add_argument("--time-budget", type=_positive(float), default=None,
                        help="seconds the network search may take (default: no limit)")
     synth.add_argument("--retrain", action="store_true",
@@ -328,8 +340,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--seed", type=_seed, default=0)
     bench.add_argument("--task-timeout", type=_positive(float), default=300.0,
                        help="seconds per task; the network search stops at 3/4 of it (default 300)")
-    bench.add_argument("--max-hidden", type=_positive(int, MAX_HIDDEN_LIMIT), default=8,
-                       help="largest hidden size tried (default 8)")
+    bench.add_argument("--max-hidden", type=_positive(int, MAX_HIDDEN_LIMIT), default=SearchDefaults.max_hidden,
+                       help=f"largest hidden size tried (default {SearchDefaults.max_hidden})")
     bench.set_defaults(run=cmd_bench)
     return parser
 

@@ -124,70 +124,22 @@ def forward(
     arch: Arch,
     encoding: Encoding,
     features: jax.Array,
-    mask: jax.Array | None = None,
     initial: jax.Array | None = None,
 ) -> tuple[jax.Array, jax.Array]:
     """features [B, T, F] -> hidden states [B, T, n] and raw outputs [B, T, K].
 
-    `mask` ([n] of 0/1) switches hidden units off, so that one compiled padded
-    network trains every smaller hidden size (see `shrink`). `initial` ([B, n])
-    starts the run from given hidden states instead of h_0 = 0."""
+    `initial` ([B, n]) starts the run from given hidden states instead of h_0 = 0.
+    (Training runs the same function in `mips.bank`'s layout, many networks at once.)"""
     f, g = _modules(arch, encoding)
 
     def step(h, x):
         h = f.apply({"params": params["f"]}, jnp.concatenate([h, x], axis=-1))
-        if mask is not None:
-            h = h * mask
         return h, h
 
     h0 = jnp.zeros((features.shape[0], arch.hidden), features.dtype) if initial is None else initial
     _, hidden = jax.lax.scan(step, h0, jnp.swapaxes(features, 0, 1))
     hidden = jnp.swapaxes(hidden, 0, 1)
     return hidden, g.apply({"params": params["g"]}, hidden)
-
-
-def hidden_mask(padded: int, hidden: int) -> np.ndarray:
-    """The mask that makes a network padded to `padded` units behave as one of `hidden` units."""
-    return (np.arange(padded) < hidden).astype(np.float32)
-
-
-def shrink(params: dict, padded: Arch, hidden: int, encoding: Encoding) -> dict:
-    """Parameters of a padded network trained under `hidden_mask(padded.hidden, hidden)`,
-    cut down to the equivalent network of `hidden` units.
-
-    Exact: a masked unit is always 0, so its weights never change the outputs (and,
-    with zero gradients, Adam never moves them)."""
-    if not 1 <= hidden <= padded.hidden:
-        raise ValueError(f"cannot shrink a network of {padded.hidden} hidden units to {hidden}")
-    keep_in = np.r_[0:hidden, padded.hidden:padded.hidden + encoding.feature_size]
-    f = {name: dict(layer) for name, layer in params["f"].items()}
-    g = {name: dict(layer) for name, layer in params["g"].items()}
-    f["Dense_0"]["kernel"] = f["Dense_0"]["kernel"][keep_in]
-    last = f"Dense_{padded.f_depth - 1}"
-    f[last]["kernel"] = f[last]["kernel"][:, :hidden]
-    f[last]["bias"] = f[last]["bias"][:hidden]
-    g["Dense_0"]["kernel"] = g["Dense_0"]["kernel"][:hidden]
-    return {"f": f, "g": g}
-
-
-def pad(params: dict, arch: Arch, padded: Arch, encoding: Encoding) -> dict:
-    """The parameters of a network of `arch.hidden` units placed in a network padded to
-    `padded.hidden` units, the extra weights zero: the inverse of `shrink`. Training the
-    padded network under `hidden_mask` is then training the small one, from the same
-    initialization, while sharing the padded network's compiled code."""
-    n, size, features = arch.hidden, padded.hidden, encoding.feature_size
-    f = {name: dict(layer) for name, layer in params["f"].items()}
-    g = {name: dict(layer) for name, layer in params["g"].items()}
-    first = f["Dense_0"]["kernel"]
-    grown = jnp.zeros((size + features, first.shape[1]), first.dtype)
-    f["Dense_0"]["kernel"] = grown.at[:n].set(first[:n]).at[size:].set(first[n:])
-    last = f"Dense_{padded.f_depth - 1}"
-    kernel, bias = f[last]["kernel"], f[last]["bias"]
-    f[last]["kernel"] = jnp.zeros((kernel.shape[0], size), kernel.dtype).at[:, :n].set(kernel)
-    f[last]["bias"] = jnp.zeros((size,), bias.dtype).at[:n].set(bias)
-    readin = g["Dense_0"]["kernel"]
-    g["Dense_0"]["kernel"] = jnp.zeros((size, readin.shape[1]), readin.dtype).at[:n].set(readin)
-    return {"f": f, "g": g}
 
 
 def _split_heads(raw: jax.Array, encoding: Encoding):
@@ -248,7 +200,7 @@ class Network:
 @partial(jax.jit, static_argnums=(1, 2))
 def _run_jit(params, arch, encoding, features, initial):
     """`forward` and `decode` in one compiled call (one compilation per input shape)."""
-    hidden, raw = forward(params, arch, encoding, features, None, initial)
+    hidden, raw = forward(params, arch, encoding, features, initial)
     return hidden, decode(raw, encoding)
 
 

@@ -1,11 +1,21 @@
-"""Training: many seeds of one architecture in one jitted, vmapped call, and the
-search for the smallest architecture whose network gets every held-out output right.
+"""The network search: candidate architectures, smallest first, trained side by side in one
+compiled call (`mips.bank`), until the smallest that gets every held-out output right is known.
+
+The candidates wait in order (every depth pair of a hidden size before the next size) and take
+the bank's slots as slots come free, `TrainConfig.seeds` slots (seeds) each. A candidate leaves
+its slots when one of its seeds is perfect on the held-out data (then polished), when its errors
+stop going down (a plateau), at the step limit, or when a larger candidate became perfect first
+and it has had `catch_up` times the steps that one needed. The search yields a perfect candidate
+once every candidate before it in order has left: the result is the one a search that trained
+them one after another would find, without waiting for each failure in turn (measured: a failed
+candidate is most of a search's cost, and perfect ones get there within about 1,500 steps).
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, field, replace
+from collections import deque
+from dataclasses import asdict, dataclass, field
 from typing import Callable, Iterator
 
 import jax
@@ -13,89 +23,104 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+from mips import bank, jaxsetup
+from mips.bank import BankShape
 from mips.data import TaskData
-from mips.model import Arch, Encoding, Network, decode, forward, hidden_mask, init_params, loss, pad, shrink
+from mips.model import Arch, Encoding, Network, decode, loss
 
 Progress = Callable[[str], None]
 
 
 @dataclass(frozen=True, kw_only=True)
 class TrainConfig:
-    seeds: int = 8  # trained at once, vmapped
+    seeds: int = 8  # networks per candidate, from different initial weights
+    slots: int = 32  # networks trained side by side in one compiled call (a multiple of seeds)
     # Small batches: on a CPU a step costs time in proportion to the batch, and these
     # tiny networks reach perfection in as few steps with 32 sequences as with 256.
     batch: int = 32
     max_steps: int = 4000
-    eval_every: int = 100  # steps per jitted chunk; held-out accuracy is checked after each
+    eval_every: int = 100  # steps per compiled chunk; held-out accuracy is checked after each
     learning_rate: float = 1e-2
     # The rate decays exponentially to learning_rate * final_rate_factor at max_steps:
     # an exact integer readout needs weights far finer than a fixed rate of 1e-2 allows.
     final_rate_factor: float = 1e-2
     # After the first perfect check, train on at a tenth of the rate so that the
     # network's states settle onto clean discrete values (kept only if still perfect).
-    polish_steps: int = 1000
-    # L1 penalty (on the sum of |weights|) during polishing, so that weights that do
-    # nothing go to zero; the polished network is kept only if it is still perfect.
-    # Off by default: measured on a 2-D lattice task, 1e-4 kept the network perfect but
-    # shrank its hidden states until the lattice spacing was lost in the noise.
-    l1: float = 0.0
-    # Stop an architecture when the best seed's held-out errors have not gone down for
-    # this many steps (0: never): a failed candidate is most of a search's cost.
-    patience: int = 1500
-    quick_check: int = 256  # held-out sequences checked first at each check
-    # Every hidden size up to this trains padded to it, with the extra units masked off:
-    # compiling costs several seconds, far more than training a small candidate, and a
-    # few padded units cost little.
+    polish_steps: int = 500
+    # A candidate has reached a plateau when its best seed's held-out errors have not
+    # fallen by a tenth for this many steps (0: never).
+    patience: int = 1000
+    # A candidate still training when a larger one became perfect after s steps leaves once
+    # it has had catch_up * s steps (and at least min_steps) without becoming perfect.
+    catch_up: float = 2.0
+    min_steps: int = 500
+    quick_check: int = 256  # held-out sequences checked first at each check (and per slice)
+    # Every hidden size up to this trains padded to it, with the extra units masked off
+    # (larger sizes pad to the next power of two): one compiled bank serves them all.
     pad_hidden_to: int = 8
 
     def __post_init__(self):
-        for name in ("seeds", "batch", "max_steps", "eval_every", "quick_check", "pad_hidden_to"):
+        for name in ("seeds", "slots", "batch", "max_steps", "eval_every", "quick_check", "pad_hidden_to"):
             if getattr(self, name) < 1:
                 raise ValueError(f"TrainConfig.{name} must be at least 1")
-        if self.polish_steps < 0 or self.l1 < 0 or self.patience < 0:
-            raise ValueError("TrainConfig.polish_steps, l1 and patience must not be negative")
+        if self.slots < self.seeds:
+            raise ValueError("TrainConfig.slots must be at least TrainConfig.seeds")
+        if self.polish_steps < 0 or self.patience < 0 or self.min_steps < 0 or self.catch_up < 1:
+            raise ValueError("TrainConfig: polish_steps, patience and min_steps >= 0, catch_up >= 1")
         if self.learning_rate <= 0 or not 0 < self.final_rate_factor <= 1:
             raise ValueError("TrainConfig: learning_rate > 0 and 0 < final_rate_factor <= 1")
 
 
 @dataclass(frozen=True, kw_only=True)
 class SearchConfig:
-    max_hidden: int = 8
+    max_hidden: int = 32
     depths: tuple[tuple[int, int], ...] = ((1, 1), (1, 2), (2, 1), (2, 2))  # (f, g) per hidden size
     width: int = 16
 
     def __post_init__(self):
         if self.max_hidden < 1 or self.width < 1 or not self.depths:
             raise ValueError("SearchConfig needs max_hidden >= 1, width >= 1 and at least one depth pair")
+        if any(f < 1 or g < 1 for f, g in self.depths):
+            raise ValueError("SearchConfig.depths must be pairs of depths of at least 1")
+
+    def hidden_sizes(self) -> list[int]:
+        """Every size up to 8, then half again each time (12, 16, 24, 32, ...): a task that
+        needs a large memory needs a larger network, and sizes close together cost many
+        failed candidates."""
+        sizes = list(range(1, min(8, self.max_hidden) + 1))
+        while sizes[-1] < self.max_hidden:
+            sizes.append(min(self.max_hidden, sizes[-1] + sizes[-1] // 2))
+        return sizes
 
     def candidates(self) -> list[Arch]:
         """Smallest first: every depth pair of a hidden size before the next size."""
-        return [Arch(n, f, g, self.width) for n in range(1, self.max_hidden + 1) for f, g in self.depths]
+        return [Arch(n, f, g, self.width) for n in self.hidden_sizes() for f, g in self.depths]
 
 
 @dataclass(frozen=True)
 class Attempt:
-    """What training one architecture gave: the best seed's result."""
+    """What training one architecture gave: its best seed's result."""
 
     arch: Arch
     perfect: bool
     errors: int  # wrong held-out outputs of the best seed
     steps: int
-    seconds: float
+    seconds: float  # wall time from taking its slots to leaving them (candidates overlap)
     seed_index: int
-    out_of_time: bool = False  # stopped by the search's time budget, not by max_steps
-    plateau: bool = False  # stopped early: no seed improved within `patience` steps
+    out_of_time: bool = False  # stopped by the search's time budget
+    plateau: bool = False  # stopped early: its errors stopped going down
+    outcome: str = ""  # perfect, plateau, step limit, caught up (a larger one was perfect first), time budget
 
     def to_json(self) -> dict:
         return {"arch": asdict(self.arch), "perfect": self.perfect, "heldout_errors": self.errors,
                 "steps": self.steps, "seconds": round(self.seconds, 3), "seed_index": self.seed_index,
-                "out_of_time": self.out_of_time, "plateau": self.plateau}
+                "out_of_time": self.out_of_time, "plateau": self.plateau, "outcome": self.outcome}
 
     @staticmethod
     def from_json(data: dict) -> "Attempt":
         return Attempt(Arch(**data["arch"]), data["perfect"], data["heldout_errors"], data["steps"],
                        data["seconds"], data["seed_index"], data.get("out_of_time", False),
-                       data.get("plateau", False))
+                       data.get("plateau", False), data.get("outcome", ""))
 
 
 @dataclass(frozen=True)
@@ -114,124 +139,138 @@ class SearchResult:
 
 def padded_size(hidden: int, smallest: int = 1) -> int:
     """Hidden sizes train padded to the next power of two, and to at least `smallest`,
-    so that one compiled function serves several candidate sizes."""
+    so that one compiled bank serves several candidate sizes."""
     return max(smallest, 1 << (hidden - 1).bit_length())
 
 
-def train_arch(
-    arch: Arch,
-    encoding: Encoding,
-    data: TaskData,
-    config: TrainConfig,
-    *,
-    key: jax.Array,
-    deadline: float | None = None,
-) -> tuple[Attempt, dict]:
-    """Train `config.seeds` networks of one architecture at once; stop when one is perfect
-    (or at `deadline`, a `time.monotonic()` value).
+@dataclass
+class _Candidate:
+    """One architecture while it holds slots of the bank."""
 
-    Returns the best seed's attempt and its parameters (numpy, of `arch`'s size)."""
-    start = time.perf_counter()
-    padded = replace(arch, hidden=padded_size(arch.hidden, config.pad_hidden_to))
-    mask = jnp.asarray(hidden_mask(padded.hidden, arch.hidden))
-    train_x = jnp.asarray(encoding.features(data.train.inputs))
-    train_y = jnp.asarray(data.train.outputs)
-    held_x = jnp.asarray(encoding.features(data.heldout.inputs))
-    held_y = jnp.asarray(data.heldout.outputs)
-    optimizer = optax.inject_hyperparams(optax.adam)(learning_rate=config.learning_rate)
+    order: int  # its place in the search's order
+    arch: Arch
+    slots: np.ndarray
+    started: float
+    steps: int = 0
+    lowest: float | None = None  # best seed's lowest error rate so far
+    improved_at: int = 0
+    best_errors: int = -1
+    best_seed: int = 0
+    perfect_at: int | None = None  # steps when a seed was first perfect
+    perfect_params: dict | None = None  # that seed's weights then (bank layout, numpy)
+    polish_left: int = 0
 
-    key_init, key_data = jax.random.split(key)
-    params = jax.vmap(lambda k: pad(init_params(arch, encoding, key=k), arch, padded, encoding))(
-        jax.random.split(key_init, config.seeds)
-    )
-    opt_state = jax.vmap(optimizer.init)(params)
-    chunk, evaluate = _compiled(padded, encoding, optimizer, config)
 
-    # Each check runs on a quick slice of the held-out data first, and on all of it
-    # only when some seed is perfect there: checking is then a small part of the cost.
-    quick_x, quick_y = held_x[: config.quick_check], held_y[: config.quick_check]
-    steps, best_errors, best_seed, out_of_time, plateau = 0, None, 0, False, False
-    lowest, improved_at = None, 0
-    data_keys = jax.random.split(key_data, config.seeds)
-    no_l1 = jnp.float32(0.0)
-    while steps < config.max_steps:
-        rate = config.learning_rate * config.final_rate_factor ** (steps / config.max_steps)
-        opt_state.hyperparams["learning_rate"] = jnp.full((config.seeds,), rate)
-        params, opt_state, data_keys = chunk(params, opt_state, data_keys, mask, no_l1, train_x, train_y)
-        steps += config.eval_every
-        errors = np.asarray(evaluate(params, mask, quick_x, quick_y))
-        error_rate = errors.min() / quick_y.size
-        if errors.min() == 0:
-            errors = np.asarray(evaluate(params, mask, held_x, held_y))
-            error_rate = errors.min() / held_y.size
-        best_seed = int(np.argmin(errors))
-        best_errors = int(errors[best_seed])
-        if best_errors == 0:
-            break
-        if lowest is None or error_rate < lowest:
-            lowest, improved_at = error_rate, steps
-        if config.patience and steps - improved_at >= config.patience:
-            plateau = True  # no seed has got better for a while: this size is not going to make it
-            break
-        if deadline is not None and time.monotonic() > deadline:
-            out_of_time = True
-            break
-    if best_errors:  # the count reported is over all held-out data
-        best_errors = int(np.asarray(evaluate(params, mask, held_x, held_y))[best_seed])
-    if best_errors == 0 and config.polish_steps:
-        opt_state.hyperparams["learning_rate"] = opt_state.hyperparams["learning_rate"] * 0.1
-        polished, l1 = params, jnp.float32(config.l1)
-        for _ in range(-(-config.polish_steps // config.eval_every)):
-            polished, opt_state, data_keys = chunk(polished, opt_state, data_keys, mask, l1, train_x, train_y)
-        if int(np.asarray(evaluate(polished, mask, held_x, held_y))[best_seed]) == 0:
-            params = polished
-    best = shrink(jax.tree.map(lambda a: np.asarray(a[best_seed]), params), padded, arch.hidden, encoding)
-    seconds = time.perf_counter() - start
-    return Attempt(arch, best_errors == 0, best_errors, steps, seconds, best_seed, out_of_time, plateau), best
+class _Bank:
+    """The compiled training chunk and evaluation of one bank shape, the networks' weights,
+    optimizer states and data keys, by slot."""
+
+    def __init__(self, shape: BankShape, encoding: Encoding, data: TaskData, config: TrainConfig, key: jax.Array):
+        self.shape, self.encoding, self.config = shape, encoding, config
+        self.chunk, self.errors = _compiled(shape, encoding, config.batch, config.eval_every)
+        self.train_x = jnp.asarray(encoding.features(data.train.inputs))
+        self.train_y = jnp.asarray(data.train.outputs)
+        held_x, held_y = encoding.features(data.heldout.inputs), data.heldout.outputs
+        size = min(config.quick_check, len(held_y))
+        # The held-out set in slices of one size (the last one filled up with repeats, which
+        # are not counted), so that checking all of it compiles nothing new.
+        count = -(-len(held_y) // size)
+        index = np.arange(count * size) % len(held_y)
+        self.slices = [(jnp.asarray(held_x[index[i * size:(i + 1) * size]]),
+                        jnp.asarray(held_y[index[i * size:(i + 1) * size]]),
+                        min(size, len(held_y) - i * size)) for i in range(count)]
+        self.outputs_checked = held_y.size
+        blank = bank.init_network(Arch(1, 1, 1, shape.width), shape, rng=np.random.default_rng(0))
+        stack = lambda tree: jax.tree.map(lambda a: np.repeat(a[None], config.slots, axis=0), tree)
+        self.params, self.spec = stack(blank[0]), stack(blank[1])
+        self.spec["mask"][:] = 0  # an empty slot computes nothing that matters
+        self.opt_state = jax.tree.map(np.asarray, jax.vmap(optax.scale_by_adam().init)(self.params))
+        self.keys = jax.random.split(key, config.slots)
+        self.rates = np.zeros(config.slots, np.float32)
+        self.sharding = jaxsetup.slot_sharding(config.slots)
+        self.keys = jax.device_put(self.keys, self.sharding)
+
+    def place(self, arch: Arch, slots: np.ndarray, rng: np.random.Generator) -> None:
+        """Fresh networks of `arch` in `slots`, with fresh optimizer states."""
+        for i, slot in enumerate(slots):
+            params, spec = bank.init_network(arch, self.shape, rng=rng)
+            _set(self.params, slot, params)
+            _set(self.spec, slot, spec)
+        self.opt_state = jax.tree.map(lambda a: _zeroed(a, slots), self.opt_state)
+
+    def _sharded(self, tree):
+        return jax.tree.map(lambda a: jax.device_put(a, self.sharding), tree)
+
+    def train(self) -> None:
+        params, opt_state, self.keys = self.chunk(
+            self._sharded(self.params), self._sharded(self.opt_state), self.keys, self._sharded(self.spec),
+            self._sharded(self.rates), self.train_x, self.train_y)
+        self.params = jax.tree.map(np.array, params)
+        self.opt_state = jax.tree.map(np.array, opt_state)
+
+    def quick_errors(self) -> np.ndarray:
+        """Wrong outputs per slot on the first slice of the held-out data."""
+        x, y, valid = self.slices[0]
+        return np.asarray(self.errors(self._sharded(self.params), self._sharded(self.spec), x, y))[:, :valid].sum(axis=1)
+
+    def all_errors(self) -> np.ndarray:
+        """Wrong outputs per slot on all of the held-out data."""
+        total, params, spec = 0, self._sharded(self.params), self._sharded(self.spec)
+        for x, y, valid in self.slices:
+            total = total + np.asarray(self.errors(params, spec, x, y))[:, :valid].sum(axis=1)
+        return total
+
+    def network(self, slot: int, params: dict | None = None) -> dict:
+        return jax.tree.map(lambda a: np.array(a[slot]), self.params) if params is None else params
+
+
+def _set(tree: dict, slot: int, values: dict) -> None:
+    for target, value in zip(jax.tree.leaves(tree), jax.tree.leaves(values)):
+        target[slot] = value
+
+
+def _zeroed(array: np.ndarray, slots: np.ndarray) -> np.ndarray:
+    array = np.array(array)
+    array[slots] = 0
+    return array
 
 
 _CACHE: dict = {}
 
 
-def _compiled(arch: Arch, encoding: Encoding, optimizer, config: TrainConfig):
-    """The jitted chunk of training steps and the evaluation, all seeds vmapped.
-    `arch` is the padded architecture; the hidden mask and the L1 weight are arguments,
-    so that neither causes a recompilation."""
-    cache_key = (arch, encoding, config)
+def _compiled(shape: BankShape, encoding: Encoding, batch: int, steps: int):
+    """The jitted chunk of `steps` training steps and the evaluation, every slot vmapped.
+    Each slot's learning rate is an argument, so that neither it nor a slot's architecture
+    (its spec) causes a recompilation."""
+    cache_key = (shape, encoding, batch, steps)
     if cache_key in _CACHE:
         return _CACHE[cache_key]
+    adam = optax.scale_by_adam()
 
-    def seed_loss(params, mask, l1, x, y):
-        _, raw = forward(params, arch, encoding, x, mask)
-        if not config.l1:  # off: keep the penalty out of every training step
-            return loss(raw, y, encoding)
-        penalty = sum(jnp.sum(jnp.abs(w)) for w in jax.tree.leaves(params))
-        return loss(raw, y, encoding) + l1 * penalty
+    def net_loss(params, spec, x, y):
+        return loss(bank.forward(params, spec, x)[1], y, encoding)
 
-    def one_step(params, opt_state, data_key, mask, l1, train_x, train_y):
+    def one_step(params, opt_state, data_key, spec, rate, train_x, train_y):
         data_key, sub = jax.random.split(data_key)
-        index = jax.random.randint(sub, (config.batch,), 0, train_x.shape[0])
-        grads = jax.grad(seed_loss)(params, mask, l1, train_x[index], train_y[index])
-        updates, opt_state = optimizer.update(grads, opt_state, params)
-        return optax.apply_updates(params, updates), opt_state, data_key
+        index = jax.random.randint(sub, (batch,), 0, train_x.shape[0])
+        grads = jax.grad(net_loss)(params, spec, train_x[index], train_y[index])
+        updates, opt_state = adam.update(grads, opt_state, params)
+        return jax.tree.map(lambda p, u: p - rate * u, params, updates), opt_state, data_key
 
-    def seed_chunk(params, opt_state, data_key, mask, l1, train_x, train_y):
+    def net_chunk(params, opt_state, data_key, spec, rate, train_x, train_y):
         def body(carry, _):
-            return one_step(*carry, mask, l1, train_x, train_y), None
+            return one_step(*carry, spec, rate, train_x, train_y), None
 
-        (params, opt_state, data_key), _ = jax.lax.scan(
-            body, (params, opt_state, data_key), None, length=config.eval_every
-        )
-        return params, opt_state, data_key
+        carry, _ = jax.lax.scan(body, (params, opt_state, data_key), None, length=steps)
+        return carry
 
-    def seed_errors(params, mask, x, y):
-        _, raw = forward(params, arch, encoding, x, mask)
-        return jnp.sum(decode(raw, encoding) != y)
+    def net_errors(params, spec, x, y):
+        return jnp.sum(decode(bank.forward(params, spec, x)[1], encoding) != y, axis=(1, 2))
 
-    chunk = jax.jit(jax.vmap(seed_chunk, in_axes=(0, 0, 0, None, None, None, None)))
-    evaluate = jax.jit(jax.vmap(seed_errors, in_axes=(0, None, None, None)))
-    _CACHE[cache_key] = (chunk, evaluate)
-    return chunk, evaluate
+    chunk = jax.jit(jax.vmap(net_chunk, in_axes=(0, 0, 0, 0, 0, None, None)))
+    errors = jax.jit(jax.vmap(net_errors, in_axes=(0, 0, None, None)))
+    _CACHE[cache_key] = (chunk, errors)
+    return chunk, errors
 
 
 def perfect_networks(
@@ -246,44 +285,152 @@ def perfect_networks(
     progress: Progress = lambda message: None,
 ) -> Iterator[SearchResult]:
     """Architectures smallest first; yield each network that is perfect on held-out data
-    (with every attempt so far), so that a caller can go on past one it cannot use.
+    (with every attempt before it), so that a caller can go on past one it cannot use.
     Yields a result without a network at the end when the candidates run out or the
     `deadline` (a `time.monotonic()` value) passes. With `after`, the candidates up
     to and including that architecture are skipped (they were trained before)."""
-    attempts = []
     candidates = search.candidates()
     first = candidates.index(after) + 1 if after in candidates else 0
-    for index, arch in enumerate(candidates):
-        if index < first:
-            continue
-        if deadline is not None and time.monotonic() > deadline:
-            yield SearchResult(None, tuple(attempts), out_of_time=True)
+    ordered = list(enumerate(candidates))[first:]
+    rng = np.random.default_rng(np.asarray(jax.random.key_data(key)).ravel().tolist())
+    reported: list[Attempt] = []
+    tiers: dict[int, list[tuple[int, Arch]]] = {}
+    for order, arch in ordered:
+        tiers.setdefault(padded_size(arch.hidden, config.pad_hidden_to), []).append((order, arch))
+    for padded, members in tiers.items():
+        if deadline is not None and time.monotonic() > deadline:  # nothing is started past the budget
+            yield SearchResult(None, tuple(reported), out_of_time=True)
             return
-        attempt, params = train_arch(
-            arch, encoding, data, config, key=jax.random.fold_in(key, index), deadline=deadline
-        )
-        attempts.append(attempt)
-        verdict = "perfect" if attempt.perfect else f"{attempt.errors} held-out errors"
-        stopped = ", time budget reached" if attempt.out_of_time else ""
-        stopped += f", no progress in {config.patience} steps" if attempt.plateau else ""
-        progress(f"  {arch.describe()}: {verdict} after {attempt.steps} steps ({attempt.seconds:.1f}s{stopped})")
-        if attempt.perfect:
-            yield SearchResult(Network(arch, encoding, params), tuple(attempts))
-        elif attempt.out_of_time:
-            yield SearchResult(None, tuple(attempts), out_of_time=True)
-            return
-    yield SearchResult(None, tuple(attempts))
+        shape = BankShape.for_archs([a for _, a in members], padded, encoding)
+        search_bank = _Bank(shape, encoding, data, config, jax.random.fold_in(key, padded))
+        tier = _Tier(search_bank, members, config, rng, progress)
+        for attempt, network in tier.results(deadline):
+            reported.append(attempt)
+            if attempt.out_of_time:
+                yield SearchResult(None, tuple(reported), out_of_time=True)
+                return
+            if network is not None:
+                yield SearchResult(network, tuple(reported))
+    yield SearchResult(None, tuple(reported))
 
 
-def search_smallest(
-    encoding: Encoding,
-    data: TaskData,
-    search: SearchConfig,
-    config: TrainConfig,
-    *,
-    key: jax.Array,
-    deadline: float | None = None,
-    progress: Progress = lambda message: None,
-) -> SearchResult:
-    """The first (smallest) network that is perfect on held-out data, or none."""
-    return next(perfect_networks(encoding, data, search, config, key=key, deadline=deadline, progress=progress))
+class _Tier:
+    """The candidates of one bank shape, scheduled over its slots."""
+
+    def __init__(self, search_bank: _Bank, members, config: TrainConfig, rng, progress: Progress):
+        self.bank, self.config, self.rng, self.progress = search_bank, config, rng, progress
+        self.waiting = deque(members)
+        self.running: list[_Candidate] = []
+        self.done: dict[int, tuple[Attempt, Network | None]] = {}
+        self.perfect_at: dict[int, int] = {}  # order -> steps to perfect, of candidates not yet reported
+        groups = config.slots // config.seeds
+        self.free = [np.arange(g * config.seeds, (g + 1) * config.seeds) for g in range(groups)]
+        self.next_order = members[0][0]
+        self._full: np.ndarray | None = None
+        self.last_order = members[-1][0]
+
+    def results(self, deadline: float | None) -> Iterator[tuple[Attempt, Network | None]]:
+        """Each candidate's attempt in order, as soon as it and every one before it are done."""
+        while self.next_order <= self.last_order:
+            while self.next_order in self.done:
+                attempt, network = self.done.pop(self.next_order)
+                self.perfect_at.pop(self.next_order, None)
+                self.next_order += 1
+                yield attempt, network
+            if self.next_order > self.last_order:
+                return
+            self._admit()
+            if deadline is not None and time.monotonic() > deadline:
+                self._full = None
+                for candidate in sorted(self.running, key=lambda c: c.order):
+                    if candidate.order >= self.next_order:
+                        yield self._attempt(candidate, "time budget", None), None
+                        return
+                return
+            self._step()
+
+    def _admit(self) -> None:
+        # Candidates after the smallest one known to be perfect are not needed for the next result.
+        limit = min(self.perfect_at, default=float("inf"))
+        while self.free and self.waiting and self.waiting[0][0] < limit:
+            order, arch = self.waiting.popleft()
+            slots = self.free.pop(0)
+            self.bank.place(arch, slots, self.rng)
+            self.running.append(_Candidate(order, arch, slots, time.perf_counter()))
+
+    def _step(self) -> None:
+        config = self.config
+        for c in self.running:
+            if c.perfect_at is None:
+                rate = config.learning_rate * config.final_rate_factor ** (c.steps / config.max_steps)
+            else:  # polishing
+                rate = 0.1 * config.learning_rate * config.final_rate_factor ** (c.perfect_at / config.max_steps)
+            self.bank.rates[c.slots] = rate
+        self.bank.train()
+        quick = self.bank.quick_errors()
+        self._full = None
+        for c in list(self.running):
+            c.steps += config.eval_every
+            if c.perfect_at is not None:
+                c.polish_left -= config.eval_every
+                if c.polish_left <= 0:
+                    slot = c.slots[c.best_seed]
+                    polished = self._full_errors()[slot] == 0
+                    self._finish(c, "perfect", self.bank.network(slot, None if polished else c.perfect_params))
+                continue
+            errors = quick[c.slots]
+            if errors.min() == 0:
+                errors = self._full_errors()[c.slots]
+                if errors.min() == 0:
+                    c.best_seed, c.best_errors, c.perfect_at = int(np.argmin(errors)), 0, c.steps
+                    c.perfect_params = self.bank.network(c.slots[c.best_seed])
+                    self.perfect_at[c.order] = c.steps
+                    c.polish_left = config.polish_steps
+                    if not config.polish_steps:
+                        self._finish(c, "perfect", c.perfect_params)
+                    continue
+                rate = errors.min() / self.bank.outputs_checked
+            else:
+                rate = errors.min() / quick_outputs(self.bank)
+            c.best_seed = int(np.argmin(errors))
+            if c.lowest is None or rate < 0.9 * c.lowest:
+                c.lowest, c.improved_at = rate, c.steps
+            larger = [s for order, s in self.perfect_at.items() if order > c.order]
+            if larger and c.steps >= max(config.min_steps, config.catch_up * min(larger)):
+                self._finish(c, "caught up", None)
+            elif config.patience and c.steps - c.improved_at >= config.patience:
+                self._finish(c, "plateau", None)
+            elif c.steps >= config.max_steps:
+                self._finish(c, "step limit", None)
+
+    def _full_errors(self) -> np.ndarray:
+        """Wrong held-out outputs per slot after this step's training (computed once a step)."""
+        if self._full is None:
+            self._full = self.bank.all_errors()
+        return self._full
+
+    def _finish(self, c: _Candidate, outcome: str, params: dict | None) -> None:
+        network = None
+        if params is not None:
+            network = Network(c.arch, self.bank.encoding, bank.to_flax(params, c.arch, self.bank.shape))
+        self.done[c.order] = (self._attempt(c, outcome, network), network)
+        self.running.remove(c)
+        self.free.append(c.slots)
+        self.bank.spec["mask"][c.slots] = 0  # the slots compute nothing until they are given again
+
+    def _attempt(self, c: _Candidate, outcome: str, network: Network | None) -> Attempt:
+        perfect = network is not None
+        errors = 0
+        if not perfect:
+            errors = int(self._full_errors()[c.slots[c.best_seed]])
+        attempt = Attempt(c.arch, perfect, errors, c.perfect_at if perfect else c.steps,
+                          time.perf_counter() - c.started, c.best_seed, outcome == "time budget",
+                          outcome == "plateau", outcome)
+        verdict = "perfect" if perfect else f"{errors} held-out errors"
+        self.progress(f"  {c.arch.describe()}: {verdict} after {attempt.steps} steps ({outcome})")
+        return attempt
+
+
+def quick_outputs(search_bank: _Bank) -> int:
+    _, y, valid = search_bank.slices[0]
+    return valid * int(np.prod(y.shape[1:]))

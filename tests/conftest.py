@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
+
 import pytest
 
 import mips.pipeline
+
+# Commands the tests run compile into a cache of this test session, never the user's own.
+os.environ.setdefault("MIPS_COMPILE_CACHE", tempfile.mkdtemp(prefix="mips-test-compile-cache-"))
 
 
 @pytest.fixture

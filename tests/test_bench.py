@@ -136,13 +136,13 @@ def test_workers_get_the_search_budget_and_a_shared_compilation_cache(tmp_path, 
             seen["command"], seen["env"], seen["kwargs"] = command, env, kwargs
 
     monkeypatch.setattr(bench.subprocess, "Popen", FakePopen)
-    monkeypatch.delenv("JAX_COMPILATION_CACHE_DIR", raising=False)
+    monkeypatch.delenv("MIPS_COMPILE_CACHE", raising=False)
     monkeypatch.delenv("MIPS_BENCH_PARENT", raising=False)
     (tmp_path / "logs").mkdir()
     bench._start(Job("X", "X"), tmp_path, BenchConfig(task_timeout=200.0), lock=7)
     command = seen["command"]
     assert command[command.index("--time-budget") + 1] == "150.0"
-    assert seen["env"]["JAX_COMPILATION_CACHE_DIR"] == str((tmp_path / "jax-cache").resolve())
+    assert seen["env"]["MIPS_COMPILE_CACHE"] == str((tmp_path / "jax-cache").resolve())
     # Its own process group (stopped as a whole), and it knows whose worker it is.
     assert seen["kwargs"]["start_new_session"] is True
     assert seen["env"]["MIPS_BENCH_PARENT"] == str(os.getpid())

@@ -1,4 +1,5 @@
-"""Training: padded hidden sizes, the search's time budget and skipping, and reuse of a saved network."""
+"""Training: the bank computes the flax network, the search's order and stopping rules,
+the time budget, determinism, and reuse of a saved network."""
 
 import time
 from dataclasses import replace
@@ -8,13 +9,14 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from mips import tasks
+from mips import bank, tasks
+from mips.bank import BankShape
 from mips.data import DataConfig, make_task_data
-from mips.model import Arch, Network, choose_encoding, forward, hidden_mask, init_params, loss, shrink
+from mips.model import Arch, Network, choose_encoding, forward, loss
 from mips.pipeline import PipelineConfig, synthesize
 from mips.runs import save_run, saved_search
-from mips.train import SearchConfig, TrainConfig, padded_size, perfect_networks, train_arch
 from mips.task import define_task
+from mips.train import SearchConfig, TrainConfig, padded_size, perfect_networks
 
 TINY_DATA = DataConfig(train_sequences=512, heldout_sequences=256)
 
@@ -30,83 +32,126 @@ def test_padded_size_is_the_next_power_of_two(hidden, expected):
     assert padded_size(hidden) == expected
 
 
-@pytest.mark.parametrize("hidden, expected", [(1, 8), (3, 8), (8, 8), (9, 16)])
+@pytest.mark.parametrize("hidden, expected", [(1, 8), (3, 8), (8, 8), (9, 16), (24, 32)])
 def test_padded_size_is_at_least_the_floor(hidden, expected):
     assert padded_size(hidden, 8) == expected
 
 
-@pytest.mark.parametrize("f_depth, g_depth, hidden", [(1, 1, 3), (2, 2, 3), (2, 1, 1), (1, 2, 4)])
-def test_a_masked_padded_network_equals_its_shrunk_network(f_depth, g_depth, hidden):
+@pytest.mark.parametrize("most, sizes", [(3, [1, 2, 3]), (10, [1, 2, 3, 4, 5, 6, 7, 8, 10]),
+                                         (32, [1, 2, 3, 4, 5, 6, 7, 8, 12, 18, 27, 32])])
+def test_hidden_sizes_are_every_size_to_8_then_half_again(most, sizes):
+    assert SearchConfig(max_hidden=most).hidden_sizes() == sizes
+
+
+@pytest.mark.parametrize("f_depth, g_depth, hidden", [(1, 1, 3), (2, 2, 3), (2, 1, 1), (1, 2, 8), (3, 2, 2)])
+def test_a_bank_network_is_the_flax_network_it_becomes(f_depth, g_depth, hidden):
     _, data, encoding = _setup("Sum_Last2")
-    padded = Arch(4, f_depth, g_depth, 16)
-    params = init_params(padded, encoding, key=jax.random.key(hidden))
+    arch = Arch(hidden, f_depth, g_depth, 16)
+    shape = BankShape(8, encoding.feature_size, encoding.output_width, 16, 3, 2)
+    params, spec = bank.init_network(arch, shape, rng=np.random.default_rng(hidden))
     features = jnp.asarray(encoding.features(data.train.inputs[:64]))
-    mask = jnp.asarray(hidden_mask(4, hidden))
-    padded_hidden, padded_raw = forward(params, padded, encoding, features, mask)
-    assert np.all(np.asarray(padded_hidden)[..., hidden:] == 0)
+    bank_hidden, bank_raw = bank.forward(params, spec, features)
+    assert np.all(np.asarray(bank_hidden)[..., hidden:] == 0)  # padded units stay off
 
-    small = shrink(jax.tree.map(np.asarray, params), padded, hidden, encoding)
-    network = Network(replace(padded, hidden=hidden), encoding, small)
-    small_hidden, small_raw = forward(small, network.arch, encoding, features)
-    np.testing.assert_allclose(np.asarray(small_hidden), np.asarray(padded_hidden)[..., :hidden], atol=1e-5)
-    np.testing.assert_allclose(np.asarray(small_raw), np.asarray(padded_raw), atol=1e-5)
-
-
-def test_shrink_refuses_a_larger_size():
-    _, _, encoding = _setup("Sum_Last2")
-    params = jax.tree.map(np.asarray, init_params(Arch(2), encoding, key=jax.random.key(0)))
-    with pytest.raises(ValueError):
-        shrink(params, Arch(2), 3, encoding)
+    flax_params = bank.to_flax(jax.tree.map(np.asarray, params), arch, shape)
+    flax_hidden, flax_raw = forward(flax_params, arch, encoding, features)
+    np.testing.assert_allclose(np.asarray(flax_hidden), np.asarray(bank_hidden)[..., :hidden], atol=1e-5)
+    np.testing.assert_allclose(np.asarray(flax_raw), np.asarray(bank_raw), atol=1e-5)
+    # and it is a Network that runs on its own
+    assert Network(arch, encoding, flax_params).run(data.train.inputs[:4])[0].shape == (4, data.train.length, hidden)
 
 
-def test_masked_units_get_no_gradient():
-    task, data, encoding = _setup("Sum_Last2")
-    padded = Arch(4, 2, 2, 16)
-    params = init_params(padded, encoding, key=jax.random.key(1))
-    mask = jnp.asarray(hidden_mask(4, 2))
+def test_unused_layers_and_padded_units_get_no_gradient():
+    _, data, encoding = _setup("Sum_Last2")
+    arch = Arch(2, 1, 2, 16)
+    shape = BankShape(4, encoding.feature_size, encoding.output_width, 16, 2, 2)
+    params, spec = bank.init_network(arch, shape, rng=np.random.default_rng(0))
     x = jnp.asarray(encoding.features(data.train.inputs[:32]))
     y = jnp.asarray(data.train.outputs[:32])
+    grads = jax.grad(lambda p: loss(bank.forward(p, spec, x)[1], y, encoding))(params)
+    f, g = grads["f"], grads["g"]
+    # f has depth 1: its trunk layer and depth-2 head are unused
+    assert not np.any(np.asarray(f["layers"][0]["kernel"])) and not np.any(np.asarray(f["heads"][1]["kernel"]))
+    assert not np.any(np.asarray(f["heads"][0]["kernel"])[:, 2:])  # outputs to padded units
+    assert not np.any(np.asarray(f["heads"][0]["kernel"])[2:4])  # rows fed by padded units
+    assert np.any(np.asarray(f["heads"][0]["kernel"])[:2])
+    # g has depth 2: its linear head is unused; padded units feed nothing
+    assert not np.any(np.asarray(g["heads"][0]["kernel"]))
+    assert not np.any(np.asarray(g["layers"][0]["kernel"])[2:]) and np.any(np.asarray(g["layers"][0]["kernel"])[:2])
 
-    def objective(p):
-        return loss(forward(p, padded, encoding, x, mask)[1], y, encoding)
 
-    grads = jax.grad(objective)(params)
-    last = grads["f"]["Dense_1"]
-    assert np.all(np.asarray(last["kernel"])[:, 2:] == 0) and np.all(np.asarray(last["bias"])[2:] == 0)
-    assert np.all(np.asarray(grads["f"]["Dense_0"]["kernel"])[2:4] == 0)  # rows fed by masked units
-    assert np.all(np.asarray(grads["g"]["Dense_0"]["kernel"])[2:] == 0)
-    assert np.any(np.asarray(grads["g"]["Dense_0"]["kernel"])[:2] != 0)
-
-
-def test_training_stops_at_the_deadline_and_says_so():
-    _, data, encoding = _setup("Sum_Last3")  # hidden size 1 cannot hold three inputs
-    config = TrainConfig(seeds=2, max_steps=4000, eval_every=50, polish_steps=0)
-    attempt, params = train_arch(Arch(1), encoding, data, config, key=jax.random.key(0), deadline=time.monotonic())
-    assert attempt.out_of_time and not attempt.perfect
-    assert attempt.steps == 50  # one chunk, then the deadline is seen
-    assert params["f"]["Dense_0"]["kernel"].shape[1] == 1
+def test_a_bank_refuses_a_network_that_does_not_fit():
+    shape = BankShape(4, 3, 2, 16, 2, 2)
+    with pytest.raises(ValueError):
+        bank.init_network(Arch(5, 1, 1, 16), shape, rng=np.random.default_rng(0))
+    with pytest.raises(ValueError):
+        bank.init_network(Arch(2, 3, 1, 16), shape, rng=np.random.default_rng(0))
 
 
 def test_search_past_its_deadline_trains_nothing_and_reports_it():
     _, data, encoding = _setup("Sum_Last3")
-    result = next(perfect_networks(encoding, data, SearchConfig(max_hidden=2), TrainConfig(seeds=2),
+    result = next(perfect_networks(encoding, data, SearchConfig(max_hidden=2), TrainConfig(seeds=2, slots=4),
                                    key=jax.random.key(0), deadline=time.monotonic() - 1))
     assert result.network is None and result.out_of_time and result.attempts == ()
+
+
+def test_search_stopped_by_its_deadline_says_which_candidate_it_stopped():
+    _, data, encoding = _setup("Sum_Last3")  # hidden size 1 cannot hold three inputs
+    config = TrainConfig(seeds=2, slots=4, eval_every=50, polish_steps=0, patience=0, max_steps=10**6)
+    deadline = time.monotonic() + 2.0
+    result = next(perfect_networks(encoding, data, SearchConfig(max_hidden=1, depths=((1, 1),)), config,
+                                   key=jax.random.key(0), deadline=deadline))
+    assert result.network is None and result.out_of_time
+    assert [a.outcome for a in result.attempts] == ["time budget"]
+    assert result.attempts[0].out_of_time and 0 < result.attempts[0].steps < config.max_steps
 
 
 def test_search_after_an_architecture_skips_it_and_the_smaller_ones():
     _, data, encoding = _setup("Bitwise_Not")
     search = SearchConfig(max_hidden=2, depths=((1, 1), (2, 2)))
     candidates = search.candidates()
-    config = TrainConfig(seeds=2, max_steps=100, eval_every=50, polish_steps=0)
+    config = TrainConfig(seeds=2, slots=4, max_steps=100, eval_every=50, polish_steps=0)
     results = perfect_networks(encoding, data, search, config, key=jax.random.key(0), after=candidates[1])
     first = next(results)
     assert first.attempts[0].arch == candidates[2]
 
 
+def test_an_architecture_that_stops_improving_is_abandoned_early():
+    _, data, encoding = _setup("Sum_Last3")  # hidden size 1 cannot hold three inputs
+    config = TrainConfig(seeds=2, slots=2, max_steps=4000, eval_every=50, patience=200, polish_steps=0)
+    result = next(perfect_networks(encoding, data, SearchConfig(max_hidden=1, depths=((1, 1),)), config,
+                                   key=jax.random.key(0)))
+    (attempt,) = result.attempts
+    assert attempt.plateau and attempt.outcome == "plateau" and not attempt.perfect and not attempt.out_of_time
+    assert attempt.steps < 4000 and attempt.errors > 0
+
+
+def test_a_smaller_candidate_is_given_up_once_a_larger_one_is_perfect_and_it_has_caught_up():
+    _, data, encoding = _setup("Parity_All")  # a linear f cannot keep a parity; f of depth 2 can
+    search = SearchConfig(max_hidden=1, depths=((1, 1), (2, 1)))
+    config = TrainConfig(seeds=4, slots=8, patience=0, min_steps=300, polish_steps=0)
+    result = next(perfect_networks(encoding, data, search, config, key=jax.random.key(0)))
+    linear, deep = result.attempts
+    assert result.network is not None and result.network.arch == Arch(1, 2, 1, 16)
+    assert deep.perfect and deep.outcome == "perfect"
+    assert linear.outcome == "caught up" and not linear.perfect
+    assert linear.steps == max(config.min_steps, config.catch_up * deep.steps)  # checks come every 100 steps
+
+
+def test_the_same_seed_trains_the_same_network():
+    _, data, encoding = _setup("Parity_All")
+    search = SearchConfig(max_hidden=1, depths=((2, 1),))
+    config = TrainConfig(seeds=2, slots=2, polish_steps=100)
+    first, second = (next(perfect_networks(encoding, data, search, config, key=jax.random.key(3)))
+                     for _ in range(2))
+    assert first.attempts == tuple(replace(a, seconds=b.seconds) for a, b in zip(second.attempts, first.attempts))
+    for a, b in zip(jax.tree.leaves(first.network.params), jax.tree.leaves(second.network.params)):
+        np.testing.assert_array_equal(a, b)
+
+
 QUICK = PipelineConfig(
     data=TINY_DATA,
-    train=TrainConfig(seeds=2, max_steps=600, polish_steps=100),
+    train=TrainConfig(seeds=2, slots=2, max_steps=600, polish_steps=100),
     search=SearchConfig(max_hidden=1, depths=((1, 1),)),
     extract_sequences=256,
 )
@@ -142,28 +187,3 @@ def test_a_saved_network_is_reused_only_for_the_same_task_and_training(tmp_path)
     retrained = synthesize(edited, QUICK, reuse=candidate)
     assert not retrained.reused_network  # ...but the data does not
     assert retrained.data_fingerprint != first.data_fingerprint
-
-
-def test_an_architecture_that_stops_improving_is_abandoned_early():
-    _, data, encoding = _setup("Sum_Last3")  # hidden size 1 cannot hold three inputs
-    config = TrainConfig(seeds=2, max_steps=4000, eval_every=50, patience=200, polish_steps=0)
-    attempt, _ = train_arch(Arch(1), encoding, data, config, key=jax.random.key(0))
-    assert attempt.plateau and not attempt.perfect and not attempt.out_of_time
-    assert attempt.steps < 4000
-    assert attempt.errors > 0
-
-
-@pytest.mark.parametrize("f_depth, g_depth, hidden", [(1, 1, 1), (2, 2, 3), (2, 1, 5), (1, 2, 8)])
-def test_pad_then_shrink_gives_back_the_same_parameters(f_depth, g_depth, hidden):
-    from mips.model import pad
-
-    _, _, encoding = _setup("Sum_Last2")
-    small = Arch(hidden, f_depth, g_depth, 16)
-    padded = Arch(8, f_depth, g_depth, 16)
-    params = jax.tree.map(np.asarray, init_params(small, encoding, key=jax.random.key(hidden)))
-    grown = pad(params, small, padded, encoding)
-    back = shrink(jax.tree.map(np.asarray, grown), padded, hidden, encoding)
-    for part in ("f", "g"):
-        for layer, values in params[part].items():
-            for name, value in values.items():
-                np.testing.assert_array_equal(back[part][layer][name], value)
