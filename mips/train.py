@@ -30,6 +30,15 @@ from mips.model import Arch, Encoding, Network, decode, loss
 
 Progress = Callable[[str], None]
 
+# A candidate whose best seed gets at most this share of the held-out outputs wrong trains
+# with half of each batch drawn from the training sequences it gets wrong (among the first
+# FOCUS_POOL): measured, many candidates stall at a handful of errors, never reaching zero,
+# because a batch of 32 random sequences rarely holds one of the few hard ones.
+FOCUS_BELOW = 0.01
+PROGRESS = 0.97
+FOCUS_POOL = 2048
+FOCUS_SIZE = 64
+
 
 @dataclass(frozen=True, kw_only=True)
 class TrainConfig:
@@ -48,7 +57,7 @@ class TrainConfig:
     # network's states settle onto clean discrete values (kept only if still perfect).
     polish_steps: int = 500
     # A candidate has reached a plateau when its best seed's held-out errors have not
-    # fallen by a tenth for this many steps (0: never).
+    # fallen by 3% (PROGRESS) for this many steps (0: never).
     patience: int = 1000
     # A candidate still training when a larger one became perfect after s steps leaves once
     # it has had catch_up * s steps (and at least min_steps) without becoming perfect.
@@ -187,6 +196,10 @@ class _Bank:
         self.opt_state = jax.tree.map(np.asarray, jax.vmap(optax.scale_by_adam().init)(self.params))
         self.keys = jax.random.split(key, config.slots)
         self.rates = np.zeros(config.slots, np.float32)
+        self.focus = np.full((config.slots, FOCUS_SIZE), -1, np.int32)
+        pool = min(FOCUS_POOL, len(data.train))
+        self.pool = [(self.train_x[i:i + size], self.train_y[i:i + size])
+                     for i in range(0, pool - size + 1, size)] if pool >= size else []
         self.sharding = jaxsetup.slot_sharding(config.slots)
         self.keys = jax.device_put(self.keys, self.sharding)
 
@@ -197,16 +210,18 @@ class _Bank:
             _set(self.params, slot, params)
             _set(self.spec, slot, spec)
         self.opt_state = jax.tree.map(lambda a: _zeroed(a, slots), self.opt_state)
+        self.focus[slots] = -1
 
     def _sharded(self, tree):
         return jax.tree.map(lambda a: jax.device_put(a, self.sharding), tree)
 
     def train(self) -> None:
-        params, opt_state, self.keys = self.chunk(
+        params, opt_state, self.keys, losses = self.chunk(
             self._sharded(self.params), self._sharded(self.opt_state), self.keys, self._sharded(self.spec),
-            self._sharded(self.rates), self.train_x, self.train_y)
+            self._sharded(self.rates), self._sharded(self.focus), self.train_x, self.train_y)
         self.params = jax.tree.map(np.array, params)
         self.opt_state = jax.tree.map(np.array, opt_state)
+        self.losses = np.asarray(losses)
 
     def quick_errors(self) -> np.ndarray:
         """Wrong outputs per slot on the first slice of the held-out data."""
@@ -219,6 +234,13 @@ class _Bank:
         for x, y, valid in self.slices:
             total = total + np.asarray(self.errors(params, spec, x, y))[:, :valid].sum(axis=1)
         return total
+
+    def wrong_training_sequences(self) -> np.ndarray | None:
+        """Per slot, which of the first FOCUS_POOL training sequences it gets wrong ([slots, pool] bool)."""
+        if not self.pool:
+            return None
+        params, spec = self._sharded(self.params), self._sharded(self.spec)
+        return np.concatenate([np.asarray(self.errors(params, spec, x, y)) > 0 for x, y in self.pool], axis=1)
 
     def network(self, slot: int, params: dict | None = None) -> dict:
         return jax.tree.map(lambda a: np.array(a[slot]), self.params) if params is None else params
@@ -250,24 +272,28 @@ def _compiled(shape: BankShape, encoding: Encoding, batch: int, steps: int):
     def net_loss(params, spec, x, y):
         return loss(bank.forward(params, spec, x)[1], y, encoding)
 
-    def one_step(params, opt_state, data_key, spec, rate, train_x, train_y):
-        data_key, sub = jax.random.split(data_key)
+    def one_step(params, opt_state, data_key, spec, rate, focus, train_x, train_y):
+        data_key, sub, pick = jax.random.split(data_key, 3)
         index = jax.random.randint(sub, (batch,), 0, train_x.shape[0])
-        grads = jax.grad(net_loss)(params, spec, train_x[index], train_y[index])
+        # Focus (see `_Tier._refocus`): the first half of the batch from the sequences this
+        # network gets wrong, when it has any (focus index -1: none).
+        chosen = focus[jax.random.randint(pick, (batch,), 0, focus.shape[0])]
+        index = jnp.where((jnp.arange(batch) < batch // 2) & (chosen >= 0), chosen, index)
+        value, grads = jax.value_and_grad(net_loss)(params, spec, train_x[index], train_y[index])
         updates, opt_state = adam.update(grads, opt_state, params)
-        return jax.tree.map(lambda p, u: p - rate * u, params, updates), opt_state, data_key
+        return (jax.tree.map(lambda p, u: p - rate * u, params, updates), opt_state, data_key), value
 
-    def net_chunk(params, opt_state, data_key, spec, rate, train_x, train_y):
+    def net_chunk(params, opt_state, data_key, spec, rate, focus, train_x, train_y):
         def body(carry, _):
-            return one_step(*carry, spec, rate, train_x, train_y), None
+            return one_step(*carry, spec, rate, focus, train_x, train_y)
 
-        carry, _ = jax.lax.scan(body, (params, opt_state, data_key), None, length=steps)
-        return carry
+        carry, losses = jax.lax.scan(body, (params, opt_state, data_key), None, length=steps)
+        return (*carry, jnp.mean(losses))  # the mean training loss of the chunk
 
     def net_errors(params, spec, x, y):
         return jnp.sum(decode(bank.forward(params, spec, x)[1], encoding) != y, axis=(1, 2))
 
-    chunk = jax.jit(jax.vmap(net_chunk, in_axes=(0, 0, 0, 0, 0, None, None)))
+    chunk = jax.jit(jax.vmap(net_chunk, in_axes=(0, 0, 0, 0, 0, 0, None, None)))
     errors = jax.jit(jax.vmap(net_errors, in_axes=(0, 0, None, None)))
     _CACHE[cache_key] = (chunk, errors)
     return chunk, errors
@@ -369,6 +395,7 @@ class _Tier:
         self.bank.train()
         quick = self.bank.quick_errors()
         self._full = None
+        self._refocus(quick)
         for c in list(self.running):
             c.steps += config.eval_every
             if c.perfect_at is not None:
@@ -393,7 +420,10 @@ class _Tier:
             else:
                 rate = errors.min() / quick_outputs(self.bank)
             c.best_seed = int(np.argmin(errors))
-            if c.lowest is None or rate < 0.9 * c.lowest:
+            # Progress is fewer errors by a few percent at least (PROGRESS): noise does not count.
+            # (Measured: a training-loss criterion keeps hopeless candidates going, since their
+            # loss creeps down while their errors stand still.)
+            if c.lowest is None or rate < PROGRESS * c.lowest:
                 c.lowest, c.improved_at = rate, c.steps
             larger = [s for order, s in self.perfect_at.items() if order > c.order]
             if larger and c.steps >= max(config.min_steps, config.catch_up * min(larger)):
@@ -402,6 +432,23 @@ class _Tier:
                 self._finish(c, "plateau", None)
             elif c.steps >= config.max_steps:
                 self._finish(c, "step limit", None)
+
+    def _refocus(self, quick: np.ndarray) -> None:
+        """Point the candidates that are close (best seed at most FOCUS_BELOW wrong) at the
+        training sequences each of their seeds gets wrong; the others train on uniform batches."""
+        close = [c for c in self.running if c.perfect_at is None
+                 and quick[c.slots].min() <= FOCUS_BELOW * quick_outputs(self.bank)]
+        self.bank.focus[:] = -1
+        if not close:
+            return
+        wrong = self.bank.wrong_training_sequences()
+        if wrong is None:
+            return
+        for c in close:
+            for slot in c.slots:
+                found = np.flatnonzero(wrong[slot])
+                if len(found):
+                    self.bank.focus[slot] = self.rng.choice(found, FOCUS_SIZE)
 
     def _full_errors(self) -> np.ndarray:
         """Wrong held-out outputs per slot after this step's training (computed once a step)."""
