@@ -353,6 +353,9 @@ def _from_report(report: dict) -> dict:
         "program_lines": report["program_lines"],
         "seconds": report["seconds"],
     }
+    simplified = report.get("simplify")
+    if simplified:  # which simplifications were kept, and which network the machine came from
+        found["simplify"] = {k: simplified.get(k) for k in ("kept", "read", "hidden_size", "recurrent_weights_simple")}
     if report.get("provenance"):
         found["provenance"] = report["provenance"]
     return found

@@ -200,7 +200,7 @@ def cmd_bench(args) -> int:
 
 def cmd_inspect(args) -> int:
     from mips.inspection import (
-        machine_dot, machine_text, overview, parse_inputs, plot_states, program_note, render_dot, save_output,
+        machine_dot, machine_text, network_text, overview, parse_inputs, plot_states, program_note, render_dot, save_output,
         trace_rows, trace_text,
     )
     from mips.runs import load_run
@@ -210,6 +210,10 @@ def cmd_inspect(args) -> int:
     inputs = parse_inputs(args.trace, task["input_dim"], task["input_values"]) if args.trace else None
     for line in overview(run):
         print(line)
+    if run.simplified is not None:
+        print()
+        for line in network_text(run.simplified, "simplified network"):
+            print(line)
     if run.machine is not None:
         print()
         for line in machine_text(run.machine):

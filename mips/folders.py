@@ -23,6 +23,7 @@ BENCH_MARKER = ".mips-bench"
 # What mips writes in a run folder: `save_run`, and `mips inspect`'s drawing and plot.
 RUN_FILES = frozenset({
     RUN_MARKER, "program.py", "report.json", "config.json", "network.npz", "network.json", "machine.json",
+    "simplified.npz", "simplified.json",
     "machine.dot", "machine.svg", "states.png",
 })
 

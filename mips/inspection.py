@@ -239,9 +239,9 @@ def trace_rows(run: SavedRun, inputs: Sequence[Step]) -> list[dict]:
     output, and the output of the program that mips writes for the machine (the folder's
     program.py is never run; `program_note` says whether it is that program)."""
     rows = [{"t": t + 1, "input": x} for t, x in enumerate(inputs)]
-    if run.network is not None:
+    if run.read_network is not None:  # the network the machine was read from
         array = np.asarray([[as_tuple(x) for x in inputs]], dtype=np.int64)
-        hidden, predictions = run.network.run(array)
+        hidden, predictions = run.read_network.run(array)
         for row, h, y in zip(rows, hidden[0], predictions[0]):
             row["hidden"] = tuple(round(float(v), 3) for v in h)
             row["network"] = from_tuple(y)
@@ -321,6 +321,12 @@ def overview(run: SavedRun) -> list[str]:
                      f"width {arch['width']} (trained seed {network['trained_seed']}, {network['steps']} steps)")
     else:
         lines.append("network: none was trained to 100% held-out accuracy")
+    simplified = report.get("simplify")
+    if simplified:
+        for step in simplified.get("steps", []):
+            lines.append(f"simplify: {step['step']}: {'kept' if step['kept'] else 'not kept'} ({step['detail']})")
+        if simplified.get("read"):
+            lines.append(f"the machine was read from the {simplified['read']} network")
     if report.get("machine"):
         lines.append(f"machine: {report['machine']['description']}")
     elif report.get("extraction"):
@@ -332,6 +338,43 @@ def overview(run: SavedRun) -> list[str]:
     return lines
 
 
+def network_text(network, title: str) -> list[str]:
+    """A network's weights as readable tables: each layer of f and g, one row per input."""
+    n, encoding = network.arch.hidden, network.encoding
+    units = [f"h{i}" for i in range(n)]
+    per = "" if encoding.input_scale == 1 else f"/{encoding.input_scale:g}"  # the feature is the input scaled
+    features = ([(f"x{j}" if encoding.input_dim > 1 else "x") + per for j in range(encoding.input_dim)]
+                + [f"[{'x' if encoding.input_dim == 1 else f'x{j}'}=={v}]"
+                   for j in range(encoding.input_dim if encoding.one_hot else 0) for v in encoding.input_values])
+    lines = [f"{title}: {network.arch.describe()}"]
+    for part, depth, first_rows, last_cols in (("f", network.arch.f_depth, units + features, units),
+                                                ("g", network.arch.g_depth, units, None)):
+        for i in range(depth):
+            layer = network.params[part][f"Dense_{i}"]
+            kernel, bias = np.asarray(layer["kernel"]), np.asarray(layer["bias"])
+            rows = first_rows if i == 0 else [f"r{k}" for k in range(kernel.shape[0])]
+            cols = (last_cols if i == depth - 1 and last_cols else
+                    [f"r{k}" for k in range(kernel.shape[1])] if i < depth - 1 else [f"out{k}" for k in range(kernel.shape[1])])
+            kind = "relu layer" if i < depth - 1 else "linear"
+            lines.append(f"  {part} layer {i + 1} ({kind}), rows: inputs, columns: {', '.join(cols)}")
+            table = [[name] + [_weight(v) for v in row] for name, row in zip(rows, kernel)]
+            table.append(["bias"] + [_weight(v) for v in bias])
+            widths = [max(len(r[c]) for r in table) for c in range(len(table[0]))]
+            lines += ["    " + "  ".join(cell.rjust(w) for cell, w in zip(row, widths)) for row in table]
+    return lines
+
+
+def _weight(value: float) -> str:
+    if value == 0:
+        return "0"
+    if float(value).is_integer():
+        return str(int(value))
+    fraction = Fraction(float(value)).limit_denominator(12)
+    if abs(float(fraction) - value) < 1e-6:
+        return str(fraction)
+    return f"{value:.3f}"
+
+
 # Sequences in the plot are at most this long (a report may name any training length).
 PLOT_MAX_LENGTH = 1000
 
@@ -341,7 +384,8 @@ def plot_states(run: SavedRun, path: Path, *, sequences: int = 200, seed: int = 
     length, coloured by the state the extracted machine is in at the same step (for a
     lattice machine: by its first integer coordinate). Hidden spaces of more than two
     dimensions are shown on their two principal axes; a 1-D one against time."""
-    if run.network is None:
+    network = run.read_network  # the network the machine was read from
+    if network is None:
         raise RunError(f"{run.folder}: no trained network to plot")
     import matplotlib
 
@@ -352,11 +396,11 @@ def plot_states(run: SavedRun, path: Path, *, sequences: int = 200, seed: int = 
     ending = path.suffix.lstrip(".").lower()
     if ending and ending not in FigureCanvasBase.get_supported_filetypes():
         raise OutputError(f"--plot {path}: cannot write .{ending} files; give a name ending in .png, .svg or .pdf")
-    encoding = run.network.encoding
+    encoding = network.encoding
     length = min(run.report["task"]["length"], PLOT_MAX_LENGTH)
     rng = np.random.default_rng(seed)
     inputs = rng.choice(np.asarray(encoding.input_values), size=(sequences, length, encoding.input_dim))
-    hidden, _ = run.network.run(inputs)
+    hidden, _ = network.run(inputs)
     points = hidden.reshape(-1, hidden.shape[-1])
     times = np.tile(np.arange(1, length + 1), sequences)
     if points.shape[1] == 1:

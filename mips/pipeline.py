@@ -31,6 +31,7 @@ from mips.machines import Machine, from_tuple
 from mips.model import Network, choose_encoding
 from mips.provenance import provenance
 from mips.regress import AffineFit, RegressConfig, fit_lattice_machine
+from mips.simplify import SimplifyConfig, Simplified, simplify
 from mips.task import Task
 from mips.trace import Trace
 from mips.train import SearchConfig, SearchResult, TrainConfig, perfect_networks
@@ -38,7 +39,7 @@ from mips.verify import Verdict, VerifyConfig, verify_program
 
 Progress = Callable[[str], None]
 
-STAGES = ("data", "train", "extract", "regress", "emit", "verify")
+STAGES = ("data", "train", "simplify", "extract", "regress", "emit", "verify")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -47,6 +48,7 @@ class PipelineConfig:
     data: DataConfig = field(default_factory=DataConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
     search: SearchConfig = field(default_factory=SearchConfig)
+    simplify: SimplifyConfig = field(default_factory=SimplifyConfig)
     fsm: FsmConfig = field(default_factory=FsmConfig)
     behaviour: BehaviourConfig = field(default_factory=BehaviourConfig)
     lattice: LatticeConfig = field(default_factory=LatticeConfig)
@@ -130,6 +132,8 @@ class RunResult:
     reused_network: bool = False  # the network came from an earlier run, not from training
     data_fingerprint: str = ""  # of the training data (`data_fingerprint`)
     provenance: dict = field(default_factory=dict)  # versions, platform, device, date
+    simplified: Simplified | None = None  # the simplify stage's result for the network used
+    read: str = ""  # which network extraction read the chosen machine from: "simplified" or "trained"
 
     @property
     def network(self) -> Network | None:
@@ -193,52 +197,40 @@ def synthesize(
             # every attempt made: the training did succeed, the extraction did not.
             reason = f"no structure reproduced the held-out outputs in {tries - 1} perfect network(s), and {reason}"
             first = replace(first_perfect, attempts=search.attempts, out_of_time=search.out_of_time)
-            return finish(_failed(task, config, first, *first_extraction, reason, seconds))
+            return finish(replace(_failed(task, config, first, *first_extraction, reason, seconds),
+                                  simplified=first_simplified))
 
-        stage("extract", "state machines (clusters, behaviour) and integer lattice")
-        trace = trace_network(search.network, data.train.inputs[: config.extract_sequences])
-        extraction = Extraction(
-            extract_fsm(trace, config.fsm, seed=config.seed),
-            extract_lattice(trace, config.lattice, seed=config.seed,
-                            nudges=input_nudges(search.network, trace.inputs, seed=config.seed)),
-            extract_fsm_by_behaviour(search.network, trace, config.behaviour, seed=config.seed),
-        )
-        progress(f"  state machine (clusters): {extraction.fsm.reason}")
-        progress(f"  state machine (behaviour): {extraction.behaviour.reason}")
-        progress(f"  lattice: {extraction.lattice.reason}")
-        done("extract")
-
-        stage("regress", "exact rules on the discrete states")
-        affine = fit_lattice_machine(extraction.lattice, trace, config.regress)
-        if extraction.lattice.found:
-            progress(f"  lattice rules: {affine.reason}")
-        machines = list(extraction.machines())
-        if affine.machine is not None:
-            machines.append((affine.machine, False))
-        machines += [(m, False) for m in _counter_machines(extraction, trace, config, progress)]
-        candidates = tuple(Candidate(m, _matches(m, data), merged) for m, merged in machines)
-        candidates += _formula_candidates(candidates, data, config, progress)
-        if not any(c.matches_heldout and c.machine.complete for c in candidates):
-            # The costlier fallback, only when nothing complete reproduces the held-out data yet.
-            extraction, found = _lattice_by_behaviour(search.network, trace, data, extraction, config, progress)
-            if found is not None:
-                affine = found
-                candidates += (Candidate(found.machine, True),)
-        chosen = choose(candidates)
-        done("regress")
+        stage("simplify", "normal forms of the network, each kept only if it stays perfect")
+        simplified = simplify(search.network, data, config.simplify)
+        for step in simplified.steps:
+            progress(f"  {step['step']}: {'kept' if step['kept'] else 'not kept'} ({step['detail']})")
+        done("simplify")
+        # Extraction reads the simplified network first, and the trained one when nothing
+        # read from the simplified one reproduces the held-out outputs.
+        readings = [("simplified", simplified.network)] if simplified.kept else []
+        readings.append(("trained", search.network))
+        for read, network in readings:
+            stage("extract", f"state machines (clusters, behaviour) and integer lattice, from the {read} network")
+            extraction, affine, candidates, chosen = _read_network(network, data, config, progress, stage, done)
+            if chosen is not None and chosen.matches_heldout:
+                break
         if tries == 1:
             first_perfect, first_extraction = search, (extraction, affine, candidates)
+            first_simplified = simplified
         if chosen is not None and chosen.matches_heldout:
             break
         if tries < config.networks_tried:
             stage("train", "no extracted structure reproduces the held-out outputs; trying the next architecture")
     if chosen is None:
         reason = "no discrete structure was extracted from the network"
-        return finish(_failed(task, config, search, extraction, affine, candidates, reason, seconds))
+        return finish(replace(_failed(task, config, search, extraction, affine, candidates, reason, seconds),
+                              simplified=simplified))
     progress(f"  chosen: {describe(chosen)}")
 
     stage("emit")
     header = program_header(task, search, chosen, config)
+    if read == "simplified":
+        header.append(f"Read from the simplified network ({', '.join(simplified.kept)}: see report.json).")
     program = emit_program(chosen.machine, header)
     done("emit")
 
@@ -249,7 +241,42 @@ def synthesize(
     progress(f"  {verdict.summary()}")
     reused = reused_search is not None and search is reused_search
     return finish(RunResult(task, config, search, extraction, affine, candidates, chosen, program, verdict, seconds,
-                            reused))
+                            reused, simplified=simplified, read=read))
+
+
+def _read_network(network: Network, data: TaskData, config: PipelineConfig, progress, stage, done):
+    """Extraction and regression on one network: every candidate machine, and the chosen one."""
+    trace = trace_network(network, data.train.inputs[: config.extract_sequences])
+    extraction = Extraction(
+        extract_fsm(trace, config.fsm, seed=config.seed),
+        extract_lattice(trace, config.lattice, seed=config.seed,
+                        nudges=input_nudges(network, trace.inputs, seed=config.seed)),
+        extract_fsm_by_behaviour(network, trace, config.behaviour, seed=config.seed),
+    )
+    progress(f"  state machine (clusters): {extraction.fsm.reason}")
+    progress(f"  state machine (behaviour): {extraction.behaviour.reason}")
+    progress(f"  lattice: {extraction.lattice.reason}")
+    done("extract")
+
+    stage("regress", "exact rules on the discrete states")
+    affine = fit_lattice_machine(extraction.lattice, trace, config.regress)
+    if extraction.lattice.found:
+        progress(f"  lattice rules: {affine.reason}")
+    machines = list(extraction.machines())
+    if affine.machine is not None:
+        machines.append((affine.machine, False))
+    machines += [(m, False) for m in _counter_machines(extraction, trace, config, progress)]
+    candidates = tuple(Candidate(m, _matches(m, data), merged) for m, merged in machines)
+    candidates += _formula_candidates(candidates, data, config, progress)
+    if not any(c.matches_heldout and c.machine.complete for c in candidates):
+        # The costlier fallback, only when nothing complete reproduces the held-out data yet.
+        extraction, found = _lattice_by_behaviour(network, trace, data, extraction, config, progress)
+        if found is not None:
+            affine = found
+            candidates += (Candidate(found.machine, True),)
+    chosen = choose(candidates)
+    done("regress")
+    return extraction, affine, candidates, chosen
 
 
 def _device() -> str:

@@ -7,6 +7,7 @@ from dataclasses import asdict
 import numpy as np
 
 from mips.pipeline import RunResult, describe
+from mips.simplify import recurrent_weights_simple
 
 FORMAT_VERSION = 1
 
@@ -36,6 +37,7 @@ def build_report(result: RunResult) -> dict:
         "search_out_of_time": search.out_of_time,
         "reused_network": result.reused_network,
         "data_fingerprint": result.data_fingerprint,  # a saved network is reused only for the same training data
+        "simplify": None,
         "extraction": None,
         "machine": None,
         "candidates": [
@@ -55,6 +57,15 @@ def build_report(result: RunResult) -> dict:
             "steps": winner.steps,
             "heads": [asdict(h) for h in result.network.encoding.heads],
             "one_hot_inputs": result.network.encoding.one_hot,
+        }
+    if result.simplified is not None:
+        network = result.simplified.network
+        report["simplify"] = {
+            "steps": result.simplified.to_json(),
+            "kept": list(result.simplified.kept),
+            "read": result.read or None,  # the network extraction read the machine from
+            "hidden_size": network.arch.hidden,
+            "recurrent_weights_simple": recurrent_weights_simple(network),
         }
     if result.extraction is not None:
         fsm, lattice = result.extraction.fsm, result.extraction.lattice

@@ -51,6 +51,8 @@ def save_run(result: RunResult, out_dir: str | Path) -> Path:
             (staging / "program.py").write_text(result.program)
         if result.network is not None:
             save_network(result.network, staging)
+        if result.simplified is not None and result.simplified.kept:
+            save_network(result.simplified.network, staging, "simplified")
         if result.chosen is not None:
             _write_json(staging / "machine.json", result.chosen.machine.to_json())
         _replace(staging, out_dir)
@@ -87,7 +89,9 @@ def _json_default(value):
     raise TypeError(f"cannot write {type(value).__name__} to JSON")
 
 
-def save_network(network: Network, folder: Path) -> None:
+def save_network(network: Network, folder: Path, name: str = "network") -> None:
+    """network.npz (weights) and network.json (architecture, encoding); `name` "simplified"
+    for the simplify stage's network."""
     flat = {}
 
     def walk(tree, prefix):
@@ -98,15 +102,15 @@ def save_network(network: Network, folder: Path) -> None:
                 flat[f"{prefix}{name}"] = np.asarray(value)
 
     walk(network.params, "")
-    np.savez(folder / "network.npz", **flat)
-    _write_json(folder / "network.json", {"arch": asdict(network.arch), "encoding": asdict(network.encoding)})
+    np.savez(folder / f"{name}.npz", **flat)
+    _write_json(folder / f"{name}.json", {"arch": asdict(network.arch), "encoding": asdict(network.encoding)})
 
 
-def load_network(folder: Path) -> Network:
-    """The trained network of a run folder. RunError, naming the file, when network.json or
-    network.npz is missing or corrupt, or the weights do not have the shapes of the network
-    that network.json describes."""
-    meta_file, weights_file = folder / "network.json", folder / "network.npz"
+def load_network(folder: Path, name: str = "network") -> Network:
+    """The trained network of a run folder (with `name` "simplified": the simplified one).
+    RunError, naming the file, when network.json or network.npz is missing or corrupt, or the
+    weights do not have the shapes of the network that network.json describes."""
+    meta_file, weights_file = folder / f"{name}.json", folder / f"{name}.npz"
     meta = _read_json(meta_file)
     try:
         json_object(meta, "the file")
@@ -115,12 +119,12 @@ def load_network(folder: Path) -> Network:
     except ValueError as exc:
         raise RunError(f"{meta_file}: {exc}") from None
     if not weights_file.is_file():
-        raise RunError(f"{weights_file} is missing (network.json is there); run `mips synthesize` again")
+        raise RunError(f"{weights_file} is missing ({meta_file.name} is there); run `mips synthesize` again")
     # The arrays' headers are checked before any array is read: a file may claim (and
     # decompress to) far more than the network it names.
     problem = _shape_problem(_read_arrays(weights_file, headers_only=True), arch, encoding)
     if problem:
-        raise RunError(f"{weights_file}: {problem}, so it is not the network that network.json describes")
+        raise RunError(f"{weights_file}: {problem}, so it is not the network that {meta_file.name} describes")
     arrays = _read_arrays(weights_file)
     params: dict = {}
     for name, array in arrays.items():
@@ -246,6 +250,13 @@ class SavedRun:
     program: str | None
     network: Network | None
     machine: Machine | None
+    simplified: Network | None = None  # the simplify stage's network, when it kept anything
+
+    @property
+    def read_network(self) -> Network | None:
+        """The network the machine was read from (the simplified one, or the trained one)."""
+        read = (self.report.get("simplify") or {}).get("read")
+        return self.simplified if read == "simplified" and self.simplified is not None else self.network
 
 
 def load_run(folder: str | Path) -> SavedRun:
@@ -276,15 +287,17 @@ def load_run(folder: str | Path) -> SavedRun:
         raise RunError(f"{folder / 'report.json'}: {exc}") from None
     program = _read_text(folder / "program.py") if (folder / "program.py").is_file() else None
     network = load_network(folder) if (folder / "network.json").is_file() else None
+    simplified = load_network(folder, "simplified") if (folder / "simplified.json").is_file() else None
     machine = _load_machine(folder / "machine.json") if (folder / "machine.json").is_file() else None
     input_dim = report["task"]["input_dim"]
-    if network is not None and network.encoding.input_dim != input_dim:
-        raise RunError(f"{folder / 'network.json'}: the network reads {network.encoding.input_dim} number(s) per "
-                       f"step, the task in report.json {input_dim}")
+    for name, net in (("network", network), ("simplified", simplified)):
+        if net is not None and net.encoding.input_dim != input_dim:
+            raise RunError(f"{folder / (name + '.json')}: the network reads {net.encoding.input_dim} number(s) per "
+                           f"step, the task in report.json {input_dim}")
     if machine is not None and _input_width(machine) != input_dim:
         raise RunError(f"{folder / 'machine.json'}: the machine reads {_input_width(machine)} number(s) per step, "
                        f"the task in report.json {input_dim}")
-    return SavedRun(folder, report, program, network, machine)
+    return SavedRun(folder, report, program, network, machine, simplified)
 
 
 def _read_text(path: Path) -> str:

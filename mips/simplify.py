@@ -272,23 +272,23 @@ def _canonical_basis(network: Network, judge: _Judge, states: np.ndarray):
 
 
 def _input_history_basis(network: Network) -> np.ndarray | None:
-    """Rows B_j A^k (a feature's effect k steps later) and b A^k (the bias's), in that order,
-    each kept when it adds a direction; scaled so that a coordinate counts input units."""
+    """Rows B_j A^k (a feature's effect k steps later), k = 0, 1, ..., each kept when it adds a
+    direction, scaled so that a coordinate counts input units; then b A^k (the bias's effect)
+    for what the input does not reach."""
     n, encoding = network.arch.hidden, network.encoding
     kernel, bias = network.params["f"]["Dense_0"]["kernel"], network.params["f"]["Dense_0"]["bias"]
     transition, drive = kernel[:n], kernel[n:]
     scales = [encoding.input_scale] * encoding.input_dim + [1.0] * (len(drive) - encoding.input_dim)
-    sources = [drive[j] / scales[j] for j in range(len(drive))] + [bias]
-    size = max(1e-12, max(np.abs(s).max() for s in sources))
     rows: list[np.ndarray] = []
-    for _ in range(n):
-        for vector in sources:
-            if len(rows) < n and np.abs(vector).max() > RANK_TOLERANCE * size:
-                candidate = np.array(rows + [vector])
-                singular = np.linalg.svd(candidate, compute_uv=False)
-                if singular[-1] > RANK_TOLERANCE * singular[0]:
-                    rows.append(vector)
-        sources = [v @ transition for v in sources]
+    for sources in ([drive[j] / scales[j] for j in range(len(drive))], [bias]):
+        size = max(1e-12, max(np.abs(v).max() for v in sources))
+        for _ in range(n):
+            for vector in sources:
+                if len(rows) < n and np.abs(vector).max() > RANK_TOLERANCE * size:
+                    singular = np.linalg.svd(np.array(rows + [vector]), compute_uv=False)
+                    if singular[-1] > RANK_TOLERANCE * singular[0]:
+                        rows.append(vector)
+            sources = [v @ transition for v in sources]
     return np.array(rows) if len(rows) == n else None
 
 
@@ -311,7 +311,7 @@ def simple_value(value: float) -> float | None:
 
 
 def _round_weights(network: Network, judge: _Judge):
-    rounded, arrays = 0, 0
+    rounded, arrays, tried = 0, 0, 0
     for part in ("f", "g"):
         for layer in sorted(network.params[part]):
             for name in ("kernel", "bias"):
@@ -320,11 +320,14 @@ def _round_weights(network: Network, judge: _Judge):
                 close = ~np.isnan(simple) & (simple != array)
                 if not close.any():
                     continue
+                tried += 1
                 params = _map(network.params, np.copy)
                 params[part][layer][name] = np.where(close, simple, array)
                 trial = replace(network, params=params)
                 if judge.perfect(trial):
                     network, rounded, arrays = trial, rounded + int(close.sum()), arrays + 1
+    if not tried:
+        return None, "no weight is close to an integer or simple fraction it is not already"
     if not rounded:
         return None, "no weight could be rounded without changing a held-out output"
     return network, f"{rounded} weights in {arrays} array(s) set to integers or simple fractions"

@@ -95,7 +95,7 @@ def test_a_task_past_its_timeout_is_recorded_and_the_suite_goes_on(suite, tmp_pa
 
 def test_a_killed_worker_is_recorded_as_killed(tmp_path):
     (tmp_path / "logs").mkdir()
-    (tmp_path / "logs" / "X.log").write_text("[2/6] train\n")
+    (tmp_path / "logs" / "X.log").write_text("[2/7] train\n")
     record = _record(Job("X", "X"), tmp_path, -9, "done", 12.0, BenchConfig())
     assert record["status"] == "killed" and not record["solved"]
     assert "signal 9" in record["reason"]

@@ -103,7 +103,7 @@ def test_cli_synthesize_writes_a_verified_run(tmp_path):
     assert done.stdout == (out / "program.py").read_text()
     assert _program_outputs(done.stdout, [0, 1, 1]) == [1, 0, 0]
     assert "VERIFIED: 10000/10000" in done.stderr
-    assert "[6/6] verify" in done.stderr  # progress is shown
+    assert "[7/7] verify" in done.stderr  # progress is shown
     report = json.loads((out / "report.json").read_text())
     assert report["verified"] and report["network"]["hidden_size"] == 1
     # Where the result came from: versions, platform, device, date, and what the task was.
