@@ -6,7 +6,8 @@ In turn:
   - relu units: units of f's and g's hidden layers that do nothing are switched off
     (their weights zero);
   - basis: the hidden state is written in a canonical basis. For a linear f (h' = h A + x B + b)
-    the basis is the input's own history: B's rows, then B A's, ... (a Krylov basis), each
+    fed the input's numbers alone (no one-hot codes, whose effects have no common unit: measured,
+    a counter of a 2-symbol input came out counting in ninths), the basis is the input's own history: B's rows, then B A's, ... (a Krylov basis), each
     scaled so that one unit of a coordinate is one unit of the input, so a delay line's state
     is (x_t, x_{t-1}, ...) and a running sum's is the sum. For any other f, the principal axes
     of the hidden states, largest first (a rotation: distances between states are kept);
@@ -255,7 +256,7 @@ def change_basis(network: Network, basis: np.ndarray) -> Network:
 
 
 def _canonical_basis(network: Network, judge: _Judge, states: np.ndarray):
-    if network.arch.f_depth == 1:
+    if network.arch.f_depth == 1 and not network.encoding.one_hot:
         basis, how = _input_history_basis(network), "the input's history (Krylov), in input units"
     else:
         basis, how = _principal_axes(network, states), "principal axes of the hidden states, largest first"
