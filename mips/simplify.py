@@ -13,8 +13,8 @@ In turn:
     of the hidden states, largest first (a rotation: distances between states are kept);
   - rounding: weights within 0.02 of an integer or a fraction with a small denominator are
     set to it, array by array.
-Every step's trial is judged on the held-out data in float64 (numpy), and the result once
-more by the network itself (`Network.run`, float32, as extraction runs it): a simplified
+Every step's trial is judged on the held-out data in float64 (numpy), and on longer sequences
+against what the trained network says there (`_Judge`), and the result once more by the network itself (`Network.run`, float32, as extraction runs it): a simplified
 network that fails there is not used. What was tried, kept and why is in `Simplified.steps`.
 """
 
@@ -61,10 +61,10 @@ def simplify(network: Network, data: TaskData, config: SimplifyConfig = Simplify
     inputs = data.heldout.inputs[: config.check_sequences]
     targets = data.heldout.outputs[: config.check_sequences]
     states = data.train.inputs[: config.check_sequences]
-    judge = _Judge(inputs, targets)
-    steps: list[dict] = []
     current = _float64(network)
-    if not judge.perfect(current):
+    judge = _Judge(inputs, targets, current)
+    steps: list[dict] = []
+    if not np.array_equal(predict(current, inputs), targets):
         return Simplified(network, ({"step": "all", "kept": False,
                                      "detail": "the network is not perfect in float64; nothing simplified"},))
     if config.units:
@@ -95,17 +95,25 @@ def _step(steps: list[dict], name: str, network: Network, trial) -> Network:
 
 
 class _Judge:
-    """Does a network (float64 weights) still get every held-out output right?"""
+    """Does a network (float64 weights) still get every held-out output right, and say what the
+    trained network says on sequences LONGER times the training length? The second check keeps
+    what the network does past the data: measured, rounding a counter's weights kept every
+    held-out output at the training length and broke the count at five times it."""
 
-    def __init__(self, inputs: np.ndarray, targets: np.ndarray):
+    LONGER = 3
+
+    def __init__(self, inputs: np.ndarray, targets: np.ndarray, trained: Network):
         self.inputs, self.targets = inputs, targets
         self.quick = min(256, len(inputs))
-        self.trials = 0
+        rolled = [np.roll(inputs[: self.quick], shift, axis=0) for shift in range(self.LONGER)]
+        self.long_inputs = np.concatenate(rolled, axis=1)  # held-out inputs end to end
+        self.long_outputs = predict(trained, self.long_inputs)
 
     def perfect(self, network: Network) -> bool:
-        self.trials += 1
         quick = slice(0, self.quick)
         if not np.array_equal(predict(network, self.inputs[quick]), self.targets[quick]):
+            return False
+        if not np.array_equal(predict(network, self.long_inputs), self.long_outputs):
             return False
         return np.array_equal(predict(network, self.inputs), self.targets)
 
