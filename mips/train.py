@@ -216,12 +216,11 @@ class _Bank:
         return jax.tree.map(lambda a: jax.device_put(a, self.sharding), tree)
 
     def train(self) -> None:
-        params, opt_state, self.keys, losses = self.chunk(
+        params, opt_state, self.keys = self.chunk(
             self._sharded(self.params), self._sharded(self.opt_state), self.keys, self._sharded(self.spec),
             self._sharded(self.rates), self._sharded(self.focus), self.train_x, self.train_y)
         self.params = jax.tree.map(np.array, params)
         self.opt_state = jax.tree.map(np.array, opt_state)
-        self.losses = np.asarray(losses)
 
     def quick_errors(self) -> np.ndarray:
         """Wrong outputs per slot on the first slice of the held-out data."""
@@ -242,8 +241,15 @@ class _Bank:
         params, spec = self._sharded(self.params), self._sharded(self.spec)
         return np.concatenate([np.asarray(self.errors(params, spec, x, y)) > 0 for x, y in self.pool], axis=1)
 
-    def network(self, slot: int, params: dict | None = None) -> dict:
-        return jax.tree.map(lambda a: np.array(a[slot]), self.params) if params is None else params
+    def network(self, slot: int) -> dict:
+        """The weights of the network in `slot` (bank layout, numpy)."""
+        return jax.tree.map(lambda a: np.array(a[slot]), self.params)
+
+    @property
+    def quick_outputs(self) -> int:
+        """How many outputs the first held-out slice has (what `quick_errors` counts against)."""
+        _, y, valid = self.slices[0]
+        return valid * int(np.prod(y.shape[1:]))
 
 
 def _set(tree: dict, slot: int, values: dict) -> None:
@@ -279,16 +285,16 @@ def _compiled(shape: BankShape, encoding: Encoding, batch: int, steps: int):
         # network gets wrong, when it has any (focus index -1: none).
         chosen = focus[jax.random.randint(pick, (batch,), 0, focus.shape[0])]
         index = jnp.where((jnp.arange(batch) < batch // 2) & (chosen >= 0), chosen, index)
-        value, grads = jax.value_and_grad(net_loss)(params, spec, train_x[index], train_y[index])
+        grads = jax.grad(net_loss)(params, spec, train_x[index], train_y[index])
         updates, opt_state = adam.update(grads, opt_state, params)
-        return (jax.tree.map(lambda p, u: p - rate * u, params, updates), opt_state, data_key), value
+        return jax.tree.map(lambda p, u: p - rate * u, params, updates), opt_state, data_key
 
     def net_chunk(params, opt_state, data_key, spec, rate, focus, train_x, train_y):
         def body(carry, _):
-            return one_step(*carry, spec, rate, focus, train_x, train_y)
+            return one_step(*carry, spec, rate, focus, train_x, train_y), None
 
-        carry, losses = jax.lax.scan(body, (params, opt_state, data_key), None, length=steps)
-        return (*carry, jnp.mean(losses))  # the mean training loss of the chunk
+        carry, _ = jax.lax.scan(body, (params, opt_state, data_key), None, length=steps)
+        return carry
 
     def net_errors(params, spec, x, y):
         return jnp.sum(decode(bank.forward(params, spec, x)[1], encoding) != y, axis=(1, 2))
@@ -403,7 +409,7 @@ class _Tier:
                 if c.polish_left <= 0:
                     slot = c.slots[c.best_seed]
                     polished = self._full_errors()[slot] == 0
-                    self._finish(c, "perfect", self.bank.network(slot, None if polished else c.perfect_params))
+                    self._finish(c, "perfect", self.bank.network(slot) if polished else c.perfect_params)
                 continue
             errors = quick[c.slots]
             if errors.min() == 0:
@@ -418,7 +424,7 @@ class _Tier:
                     continue
                 rate = errors.min() / self.bank.outputs_checked
             else:
-                rate = errors.min() / quick_outputs(self.bank)
+                rate = errors.min() / self.bank.quick_outputs
             c.best_seed = int(np.argmin(errors))
             # Progress is fewer errors by a few percent at least (PROGRESS): noise does not count.
             # (Measured: a training-loss criterion keeps hopeless candidates going, since their
@@ -437,7 +443,7 @@ class _Tier:
         """Point the candidates that are close (best seed at most FOCUS_BELOW wrong) at the
         training sequences each of their seeds gets wrong; the others train on uniform batches."""
         close = [c for c in self.running if c.perfect_at is None
-                 and quick[c.slots].min() <= FOCUS_BELOW * quick_outputs(self.bank)]
+                 and quick[c.slots].min() <= FOCUS_BELOW * self.bank.quick_outputs]
         self.bank.focus[:] = -1
         if not close:
             return
@@ -477,7 +483,3 @@ class _Tier:
         self.progress(f"  {c.arch.describe()}: {verdict} after {attempt.steps} steps ({outcome})")
         return attempt
 
-
-def quick_outputs(search_bank: _Bank) -> int:
-    _, y, valid = search_bank.slices[0]
-    return valid * int(np.prod(y.shape[1:]))
