@@ -16,6 +16,7 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from fractions import Fraction
 from math import lcm
 from typing import Callable, Sequence
@@ -133,9 +134,25 @@ def _matrix_json(m: Matrix) -> list[list[str]]:
     return [[str(v) for v in row] for row in m]
 
 
-def _affine(rows: Matrix, values: Sequence[int]) -> list[Fraction]:
-    """rows @ (values, 1): the last column of each row is the constant."""
-    return [sum((a * v for a, v in zip(row, values)), Fraction(0)) + row[-1] for row in rows]
+def _over_common_denominator(rows: Matrix) -> tuple[list[list[int]], int]:
+    """Integer rows and one denominator d with rows == integer rows / d."""
+    d = lcm(1, *(Fraction(v).denominator for row in rows for v in row))
+    return [[int(Fraction(v) * d) for v in row] for row in rows], d
+
+
+def _affine(rows: tuple[list[list[int]], int], values: Sequence[int]) -> list[int]:
+    """rows @ (values, 1) (the last column of each row is the constant), with `rows` over a
+    common denominator, as integers; ValueError when a result is not an integer. (Integer
+    arithmetic: measured, Fractions made checking a 7-number lattice on the held-out data
+    take 20 s.)"""
+    numerators, d = rows
+    out = []
+    for row in numerators:
+        total = row[-1] + sum(a * v for a, v in zip(row, values))
+        if total % d:
+            raise ValueError("affine machine left the integers")
+        out.append(total // d)
+    return out
 
 
 @dataclass(frozen=True)
@@ -184,22 +201,28 @@ class AffineMachine:
     def run(self, inputs: Sequence[Step]) -> list[Step]:
         return [output for _, output in self.steps(inputs)]
 
+    @cached_property
+    def _integer_rows(self):
+        return _over_common_denominator(self.update), _over_common_denominator(self.readout)
+
     def steps(self, inputs: Sequence[Step]) -> list[tuple[tuple[int, ...], Step]]:
         """(state, output) after each input."""
-        state = [Fraction(v) for v in self.initial]
+        state = [int(v) for v in self.initial]
         table = dict(zip(self.symbols, self.input_table))
+        update, readout = self._integer_rows
         out = []
         for x in inputs:
             if table and as_tuple(x) not in table:
                 raise KeyError(f"input {x!r} is not in the machine's input table")
-            state = _affine(self.update, list(state) + list(as_tuple(x)))
+            state = _affine(update, state + [int(v) for v in as_tuple(x)])
             if table:
-                state = [v + t for v, t in zip(state, table[as_tuple(x)])]
-            y = _affine(self.readout, state)
-            if any(v.denominator != 1 for v in state + y):
-                raise ValueError("affine machine left the integers")
+                added = [Fraction(v) + t for v, t in zip(state, table[as_tuple(x)])]
+                if any(v.denominator != 1 for v in added):
+                    raise ValueError("affine machine left the integers")
+                state = [int(v) for v in added]
+            y = _affine(readout, state)
             _check_range(state)
-            out.append((tuple(int(v) for v in state), from_tuple([int(v) for v in y])))
+            out.append((tuple(state), from_tuple(y)))
         return out
 
     def to_json(self) -> dict:
