@@ -1,10 +1,10 @@
-"""Many candidate networks as one array program, so that one compiled call trains every
-hidden size up to a padded size and every depth pair side by side.
+"""Many candidate networks as one array program, so that one compiled, vmapped call trains
+every hidden size up to a padded size and every depth pair side by side.
 
 A candidate's f (and g) is an MLP of depth d: d - 1 ReLU layers of `width` units and a linear
 head (`mips.model.MLP`). In the bank every network has a trunk of D - 1 layers and one head per
-depth 1..D, and is run at its own depth (static, so a linear f costs only its head): depth 1
-is head_1(z), depth 2 is head_2(relu(layer_1(z))), exactly the flax MLP. Layers and heads a
+depth 1..D; a one-hot `select` picks the head of its own depth, so a network of depth 1 is
+linear and one of depth 2 is head_2(relu(layer_1(z))), exactly the flax MLP. Layers and heads a
 network does not use get zero gradients, and Adam never moves a weight whose gradient is always
 zero. A hidden mask switches padded units off, as in `mips.model.forward`.
 
@@ -78,7 +78,7 @@ def _mlp_init(rng: np.random.Generator, fan_in: int, padded_in: int, width: int,
 
 
 def init_network(arch: Arch, shape: BankShape, *, rng: np.random.Generator) -> tuple[dict, dict]:
-    """The weights of one candidate in the bank and its spec (the hidden mask), numpy."""
+    """The weights of one candidate in the bank and its spec (hidden mask, depth selectors), numpy."""
     n, padded, features = arch.hidden, shape.hidden, shape.features
     if n > padded or arch.f_depth > shape.f_depth or arch.g_depth > shape.g_depth or arch.width != shape.width:
         raise ValueError(f"{arch.describe()} does not fit a bank of {padded} hidden units")
@@ -91,29 +91,32 @@ def init_network(arch: Arch, shape: BankShape, *, rng: np.random.Generator) -> t
     # Output columns of f past the network's size stay zero too (the mask zeroes them anyway).
     head = params["f"]["heads"][arch.f_depth - 1]
     head["kernel"] = head["kernel"] * mask[None, :]
-    return params, {"mask": mask}
+    spec = {"mask": mask,
+            "f_select": np.eye(shape.f_depth, dtype=np.float32)[arch.f_depth - 1],
+            "g_select": np.eye(shape.g_depth, dtype=np.float32)[arch.g_depth - 1]}
+    return params, spec
 
 
-def _mlp(params: dict, depth: int, z: jax.Array) -> jax.Array:
-    for layer in params["layers"][:depth - 1]:
-        z = jax.nn.relu(z @ layer["kernel"] + layer["bias"])
-    head = params["heads"][depth - 1]
-    return z @ head["kernel"] + head["bias"]
+def _mlp(params: dict, select: jax.Array, z: jax.Array) -> jax.Array:
+    out, a = 0.0, z
+    for d, head in enumerate(params["heads"]):
+        out = out + select[d] * (a @ head["kernel"] + head["bias"])
+        if d < len(params["layers"]):
+            layer = params["layers"][d]
+            a = jax.nn.relu(a @ layer["kernel"] + layer["bias"])
+    return out
 
 
-def forward(params: dict, spec: dict, features: jax.Array, depths: tuple[int, int]) -> tuple[jax.Array, jax.Array]:
-    """One network of the bank, with f and g of `depths` (static): features [B, T, F] ->
-    hidden states [B, T, n] and raw outputs [B, T, K]."""
-    f_depth, g_depth = depths
-
+def forward(params: dict, spec: dict, features: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """One network of the bank: features [B, T, F] -> hidden states [B, T, n] and raw outputs [B, T, K]."""
     def step(h, x):
-        h = _mlp(params["f"], f_depth, jnp.concatenate([h, x], axis=-1)) * spec["mask"]
+        h = _mlp(params["f"], spec["f_select"], jnp.concatenate([h, x], axis=-1)) * spec["mask"]
         return h, h
 
     h0 = jnp.zeros((features.shape[0], spec["mask"].shape[0]), features.dtype)
     _, hidden = jax.lax.scan(step, h0, jnp.swapaxes(features, 0, 1))
     hidden = jnp.swapaxes(hidden, 0, 1)
-    return hidden, _mlp(params["g"], g_depth, hidden)
+    return hidden, _mlp(params["g"], spec["g_select"], hidden)
 
 
 def _mlp_to_flax(params: dict, depth: int, in_rows: np.ndarray, out_cols: np.ndarray | None) -> dict:

@@ -37,20 +37,19 @@ def prepare() -> None:
     os.environ["XLA_FLAGS"] = f"{flags} {_DEVICE_FLAG}={HOST_DEVICES}".strip()
 
 
-def slot_mesh(seeds: int):
-    """The devices the bank's slots are split over: HOST_DEVICES CPU devices (when there are
-    that many and they divide a lane's seeds, so that every lane is split evenly), else one
-    device (a GPU, say)."""
+def slot_sharding(slots: int):
+    """How the bank's slots are laid out: split over HOST_DEVICES CPU devices (when there are
+    that many and they divide the slots), else on one device (a GPU, say)."""
     import jax
     import numpy as np
-    from jax.sharding import Mesh
+    from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
     devices = jax.devices()
-    if devices[0].platform == "cpu" and len(devices) >= HOST_DEVICES and seeds % HOST_DEVICES == 0:
+    if devices[0].platform == "cpu" and len(devices) >= HOST_DEVICES and slots % HOST_DEVICES == 0:
         devices = devices[:HOST_DEVICES]
     else:
         devices = devices[:1]
-    return Mesh(np.array(devices), ("slots",))
+    return NamedSharding(Mesh(np.array(devices), ("slots",)), PartitionSpec("slots"))
 
 
 def default_folder() -> Path:

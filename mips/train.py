@@ -5,7 +5,7 @@ The candidates wait in order (every depth pair of a hidden size before the next 
 the bank's slots as slots come free, `TrainConfig.seeds` slots (seeds) each. A candidate leaves
 its slots when one of its seeds is perfect on the held-out data (then polished), when its errors
 stop going down (a plateau), at the step limit, or when a larger candidate became perfect first
-and it has had `catch_up` times the steps that one needed. The search yields a perfect candidate
+and it is still far from perfect after `catch_up` times the steps that one needed. The search yields a perfect candidate
 once every candidate before it in order has left: the result is the one a search that trained
 them one after another would find, without waiting for each failure in turn (measured: a failed
 candidate is most of a search's cost, and perfect ones get there within about 1,500 steps).
@@ -22,7 +22,6 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
-from jax.sharding import NamedSharding, PartitionSpec
 
 from mips import bank, jaxsetup
 from mips.bank import BankShape
@@ -44,9 +43,7 @@ FOCUS_SIZE = 64
 @dataclass(frozen=True, kw_only=True)
 class TrainConfig:
     seeds: int = 8  # networks per candidate, from different initial weights
-    # Networks trained side by side in one compiled call, in lanes of `seeds` slots: a lane
-    # holds one candidate at a time and runs at that candidate's depths.
-    slots: int = 32
+    slots: int = 32  # networks trained side by side in one compiled call (a multiple of seeds)
     # Small batches: on a CPU a step costs time in proportion to the batch, and these
     # tiny networks reach perfection in as few steps with 32 sequences as with 256.
     batch: int = 32
@@ -62,10 +59,9 @@ class TrainConfig:
     # A candidate has reached a plateau when its best seed's held-out errors have not
     # fallen by 3% (PROGRESS) for this many steps (0: never).
     patience: int = 1000
-    # A candidate still training when a larger one became perfect after s steps leaves once
-    # it has had s steps (and at least min_steps) if it is far from perfect then, catch_up * s
-    # if it is close.
-    catch_up: float = 2.0
+    # A candidate still training and far from perfect when a larger one became perfect after
+    # s steps leaves once it has had catch_up * s steps (and at least min_steps).
+    catch_up: float = 1.0
     min_steps: int = 500
     quick_check: int = 256  # held-out sequences checked first at each check (and per slice)
     # Every hidden size up to this trains padded to it, with the extra units masked off
@@ -76,8 +72,8 @@ class TrainConfig:
         for name in ("seeds", "slots", "batch", "max_steps", "eval_every", "quick_check", "pad_hidden_to"):
             if getattr(self, name) < 1:
                 raise ValueError(f"TrainConfig.{name} must be at least 1")
-        if self.slots % self.seeds:
-            raise ValueError("TrainConfig.slots must be a multiple of TrainConfig.seeds")
+        if self.slots < self.seeds:
+            raise ValueError("TrainConfig.slots must be at least TrainConfig.seeds")
         if self.polish_steps < 0 or self.patience < 0 or self.min_steps < 0 or self.catch_up < 1:
             raise ValueError("TrainConfig: polish_steps, patience and min_steps >= 0, catch_up >= 1")
         if self.learning_rate <= 0 or not 0 < self.final_rate_factor <= 1:
@@ -162,7 +158,6 @@ class _Candidate:
 
     order: int  # its place in the search's order
     arch: Arch
-    lane: int
     slots: np.ndarray
     started: float
     steps: int = 0
@@ -176,15 +171,12 @@ class _Candidate:
 
 
 class _Bank:
-    """The networks' weights, optimizer states and data keys by slot, in lanes of `seeds`
-    slots, and the compiled training chunk and evaluation of each lane's depths. Only lanes
-    that hold a candidate are computed."""
+    """The compiled training chunk and evaluation of one bank shape, the networks' weights,
+    optimizer states and data keys, by slot."""
 
     def __init__(self, shape: BankShape, encoding: Encoding, data: TaskData, config: TrainConfig, key: jax.Array):
         self.shape, self.encoding, self.config = shape, encoding, config
-        self.sharding = NamedSharding(jaxsetup.slot_mesh(config.seeds), PartitionSpec("slots"))
-        self.lanes = config.slots // config.seeds
-        self.lane_depths: list[tuple[int, int] | None] = [None] * self.lanes  # None: the lane is empty
+        self.chunk, self.errors = _compiled(shape, encoding, config.batch, config.eval_every)
         self.train_x = jnp.asarray(encoding.features(data.train.inputs))
         self.train_y = jnp.asarray(data.train.outputs)
         held_x, held_y = encoding.features(data.heldout.inputs), data.heldout.outputs
@@ -200,80 +192,54 @@ class _Bank:
         blank = bank.init_network(Arch(1, 1, 1, shape.width), shape, rng=np.random.default_rng(0))
         stack = lambda tree: jax.tree.map(lambda a: np.repeat(a[None], config.slots, axis=0), tree)
         self.params, self.spec = stack(blank[0]), stack(blank[1])
+        self.spec["mask"][:] = 0  # an empty slot computes nothing that matters
         self.opt_state = jax.tree.map(np.asarray, jax.vmap(optax.scale_by_adam().init)(self.params))
-        self.keys = list(jax.random.split(key, (self.lanes, config.seeds)))
+        self.keys = jax.random.split(key, config.slots)
         self.rates = np.zeros(config.slots, np.float32)
         self.focus = np.full((config.slots, FOCUS_SIZE), -1, np.int32)
         pool = min(FOCUS_POOL, len(data.train))
         self.pool = [(self.train_x[i:i + size], self.train_y[i:i + size])
                      for i in range(0, pool - size + 1, size)] if pool >= size else []
+        self.sharding = jaxsetup.slot_sharding(config.slots)
+        self.keys = jax.device_put(self.keys, self.sharding)
 
-    def lane_slots(self, lane: int) -> np.ndarray:
-        return np.arange(lane * self.config.seeds, (lane + 1) * self.config.seeds)
-
-    def place(self, arch: Arch, lane: int, rng: np.random.Generator) -> np.ndarray:
-        """Fresh networks of `arch` in the slots of `lane`, with fresh optimizer states; the
-        lane runs at the depths of `arch` until it is emptied. Returns the slots."""
-        slots = self.lane_slots(lane)
-        self.lane_depths[lane] = (arch.f_depth, arch.g_depth)
-        for slot in slots:
+    def place(self, arch: Arch, slots: np.ndarray, rng: np.random.Generator) -> None:
+        """Fresh networks of `arch` in `slots`, with fresh optimizer states."""
+        for i, slot in enumerate(slots):
             params, spec = bank.init_network(arch, self.shape, rng=rng)
             _set(self.params, slot, params)
             _set(self.spec, slot, spec)
         self.opt_state = jax.tree.map(lambda a: _zeroed(a, slots), self.opt_state)
         self.focus[slots] = -1
-        return slots
 
-    def empty(self, lane: int) -> None:
-        self.lane_depths[lane] = None
-
-    def _busy(self):
-        """(lane, its slots, its compiled chunk and evaluation) for each lane that holds a candidate."""
-        for lane, depths in enumerate(self.lane_depths):
-            if depths is not None:
-                yield lane, slice(lane * self.config.seeds, (lane + 1) * self.config.seeds), _compiled(
-                    self.shape, self.encoding, self.config.batch, self.config.eval_every, depths)
-
-    def _put(self, tree, part: slice):
-        return jax.tree.map(lambda a: jax.device_put(a[part], self.sharding), tree)
+    def _sharded(self, tree):
+        return jax.tree.map(lambda a: jax.device_put(a, self.sharding), tree)
 
     def train(self) -> None:
-        started = []
-        for lane, part, (chunk, _) in self._busy():  # every lane's chunk is dispatched before any is read
-            started.append((lane, part, chunk(
-                self._put(self.params, part), self._put(self.opt_state, part), self.keys[lane],
-                self._put(self.spec, part), self._put(self.rates, part), self._put(self.focus, part),
-                self.train_x, self.train_y)))
-        for lane, part, (params, opt_state, keys) in started:
-            for target, value in zip(jax.tree.leaves(self.params), jax.tree.leaves(params)):
-                target[part] = np.asarray(value)
-            for target, value in zip(jax.tree.leaves(self.opt_state), jax.tree.leaves(opt_state)):
-                target[part] = np.asarray(value)
-            self.keys[lane] = keys
-
-    def _errors(self, x, y) -> np.ndarray:
-        """Wrong outputs per slot and sequence of (x, y) ([slots, sequences]; 0 in empty lanes)."""
-        found = np.zeros((self.config.slots, x.shape[0]), np.int64)
-        started = [(part, errors(self._put(self.params, part), self._put(self.spec, part), x, y))
-                   for _, part, (_, errors) in self._busy()]
-        for part, wrong in started:
-            found[part] = np.asarray(wrong)
-        return found
+        params, opt_state, self.keys = self.chunk(
+            self._sharded(self.params), self._sharded(self.opt_state), self.keys, self._sharded(self.spec),
+            self._sharded(self.rates), self._sharded(self.focus), self.train_x, self.train_y)
+        self.params = jax.tree.map(np.array, params)
+        self.opt_state = jax.tree.map(np.array, opt_state)
 
     def quick_errors(self) -> np.ndarray:
         """Wrong outputs per slot on the first slice of the held-out data."""
         x, y, valid = self.slices[0]
-        return self._errors(x, y)[:, :valid].sum(axis=1)
+        return np.asarray(self.errors(self._sharded(self.params), self._sharded(self.spec), x, y))[:, :valid].sum(axis=1)
 
     def all_errors(self) -> np.ndarray:
         """Wrong outputs per slot on all of the held-out data."""
-        return sum(self._errors(x, y)[:, :valid].sum(axis=1) for x, y, valid in self.slices)
+        total, params, spec = 0, self._sharded(self.params), self._sharded(self.spec)
+        for x, y, valid in self.slices:
+            total = total + np.asarray(self.errors(params, spec, x, y))[:, :valid].sum(axis=1)
+        return total
 
     def wrong_training_sequences(self) -> np.ndarray | None:
         """Per slot, which of the first FOCUS_POOL training sequences it gets wrong ([slots, pool] bool)."""
         if not self.pool:
             return None
-        return np.concatenate([self._errors(x, y) > 0 for x, y in self.pool], axis=1)
+        params, spec = self._sharded(self.params), self._sharded(self.spec)
+        return np.concatenate([np.asarray(self.errors(params, spec, x, y)) > 0 for x, y in self.pool], axis=1)
 
     def network(self, slot: int) -> dict:
         """The weights of the network in `slot` (bank layout, numpy)."""
@@ -300,17 +266,17 @@ def _zeroed(array: np.ndarray, slots: np.ndarray) -> np.ndarray:
 _CACHE: dict = {}
 
 
-def _compiled(shape: BankShape, encoding: Encoding, batch: int, steps: int, depths: tuple[int, int]):
-    """The jitted chunk of `steps` training steps and the evaluation of one lane, its networks
-    vmapped at the lane's `depths`. Each slot's learning rate is an argument, so that neither
-    it nor a slot's hidden size (its mask) causes a recompilation."""
-    cache_key = (shape, encoding, batch, steps, depths)
+def _compiled(shape: BankShape, encoding: Encoding, batch: int, steps: int):
+    """The jitted chunk of `steps` training steps and the evaluation, every slot vmapped.
+    Each slot's learning rate is an argument, so that neither it nor a slot's architecture
+    (its spec) causes a recompilation."""
+    cache_key = (shape, encoding, batch, steps)
     if cache_key in _CACHE:
         return _CACHE[cache_key]
     adam = optax.scale_by_adam()
 
     def net_loss(params, spec, x, y):
-        return loss(bank.forward(params, spec, x, depths)[1], y, encoding)
+        return loss(bank.forward(params, spec, x)[1], y, encoding)
 
     def one_step(params, opt_state, data_key, spec, rate, focus, train_x, train_y):
         data_key, sub, pick = jax.random.split(data_key, 3)
@@ -331,7 +297,7 @@ def _compiled(shape: BankShape, encoding: Encoding, batch: int, steps: int, dept
         return carry
 
     def net_errors(params, spec, x, y):
-        return jnp.sum(decode(bank.forward(params, spec, x, depths)[1], encoding) != y, axis=(1, 2))
+        return jnp.sum(decode(bank.forward(params, spec, x)[1], encoding) != y, axis=(1, 2))
 
     chunk = jax.jit(jax.vmap(net_chunk, in_axes=(0, 0, 0, 0, 0, 0, None, None)))
     errors = jax.jit(jax.vmap(net_errors, in_axes=(0, 0, None, None)))
@@ -389,8 +355,9 @@ class _Tier:
         self.running: list[_Candidate] = []
         self.done: dict[int, tuple[Attempt, Network | None]] = {}
         self.perfect_at: dict[int, int] = {}  # order -> steps to perfect, of candidates not yet reported
-        self.free = list(range(search_bank.lanes))  # lanes without a candidate
-        self.last_depths: list[tuple[int, int] | None] = [None] * search_bank.lanes
+        groups = config.slots // config.seeds
+        self.free = [np.arange(g * config.seeds, (g + 1) * config.seeds) for g in range(groups)]
+        self.last_depths: dict[int, tuple[int, int]] = {}  # by a group's first slot
         self.next_order = members[0][0]
         self._full: np.ndarray | None = None
         self.last_order = members[-1][0]
@@ -416,24 +383,24 @@ class _Tier:
             self._step()
 
     def _admit(self) -> None:
-        """Give each free lane the first waiting candidate of the depths it ran last, else the
-        first waiting one. So the lane of the quickest candidates (a linear f leaves early)
-        runs ahead through the sizes, and a perfect candidate it finds bounds the others'
-        steps sooner (`catch_up`; measured on a sum of the last 7 inputs: the first perfect
-        network after 13 s rather than 67 s). Candidates after the smallest one known to be
-        perfect are not needed for the next result."""
+        """Give each free group of slots the first waiting candidate of the depths it trained
+        last, else the first waiting one. So the group of the quickest candidates (a linear f
+        leaves early) runs ahead through the sizes, and a perfect network it finds bounds the
+        others' steps sooner (`catch_up`; measured on a sum of the last 7 inputs: the first
+        perfect network after 13 s rather than 67 s). Candidates after the smallest one known
+        to be perfect are not needed for the next result."""
         limit = min(self.perfect_at, default=float("inf"))
         for same_depths in (True, False):
-            for lane in list(self.free):
+            for slots in list(self.free):
                 for k, (order, arch) in enumerate(list(self.waiting)):
                     if order >= limit:
                         break
-                    if not same_depths or (arch.f_depth, arch.g_depth) == self.last_depths[lane]:
+                    if not same_depths or (arch.f_depth, arch.g_depth) == self.last_depths.get(int(slots[0])):
                         del self.waiting[k]
-                        self.free.remove(lane)
-                        self.last_depths[lane] = (arch.f_depth, arch.g_depth)
-                        slots = self.bank.place(arch, lane, self.rng)
-                        self.running.append(_Candidate(order, arch, lane, slots, time.perf_counter()))
+                        self.free = [s for s in self.free if s is not slots]
+                        self.last_depths[int(slots[0])] = (arch.f_depth, arch.g_depth)
+                        self.bank.place(arch, slots, self.rng)
+                        self.running.append(_Candidate(order, arch, slots, time.perf_counter()))
                         break
 
     def _step(self) -> None:
@@ -478,12 +445,12 @@ class _Tier:
             if c.lowest is None or rate < PROGRESS * c.lowest:
                 c.lowest, c.improved_at = rate, c.steps
             larger = [s for order, s in self.perfect_at.items() if order > c.order]
-            # Far from perfect (more than FOCUS_BELOW wrong) when it has had the steps the larger
-            # one needed, it leaves then; a close one gets catch_up times those steps. (Measured
-            # on a sum of the last 7 inputs: the sizes too small sat at 30% wrong to the end of
-            # their catch-up.)
-            allowed = min(larger, default=0) * (1 if rate > FOCUS_BELOW else config.catch_up)
-            if larger and c.steps >= max(config.min_steps, allowed):
+            # Only a candidate far from perfect (more than FOCUS_BELOW wrong) is given up for a
+            # larger perfect one (measured on a sum of the last 7 inputs: the sizes too small sat
+            # at 30% wrong to the end of a twice-as-long catch-up); a close one trains on, so
+            # that the smaller network is not lost when a larger one got there first.
+            far = rate > FOCUS_BELOW
+            if far and larger and c.steps >= max(config.min_steps, config.catch_up * min(larger)):
                 self._finish(c, "caught up", None)
             elif config.patience and c.steps - c.improved_at >= config.patience:
                 self._finish(c, "plateau", None)
@@ -519,8 +486,8 @@ class _Tier:
             network = Network(c.arch, self.bank.encoding, bank.to_flax(params, c.arch, self.bank.shape))
         self.done[c.order] = (self._attempt(c, outcome, network), network)
         self.running.remove(c)
-        self.free.append(c.lane)
-        self.bank.empty(c.lane)
+        self.free.append(c.slots)
+        self.bank.spec["mask"][c.slots] = 0  # the slots compute nothing until they are given again
 
     def _attempt(self, c: _Candidate, outcome: str, network: Network | None) -> Attempt:
         perfect = network is not None

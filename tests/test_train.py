@@ -50,7 +50,7 @@ def test_a_bank_network_is_the_flax_network_it_becomes(f_depth, g_depth, hidden)
     shape = BankShape(8, encoding.feature_size, encoding.output_width, 16, 3, 2)
     params, spec = bank.init_network(arch, shape, rng=np.random.default_rng(hidden))
     features = jnp.asarray(encoding.features(data.train.inputs[:64]))
-    bank_hidden, bank_raw = bank.forward(params, spec, features, (f_depth, g_depth))
+    bank_hidden, bank_raw = bank.forward(params, spec, features)
     assert np.all(np.asarray(bank_hidden)[..., hidden:] == 0)  # padded units stay off
 
     flax_params = bank.to_flax(jax.tree.map(np.asarray, params), arch, shape)
@@ -68,7 +68,7 @@ def test_unused_layers_and_padded_units_get_no_gradient():
     params, spec = bank.init_network(arch, shape, rng=np.random.default_rng(0))
     x = jnp.asarray(encoding.features(data.train.inputs[:32]))
     y = jnp.asarray(data.train.outputs[:32])
-    grads = jax.grad(lambda p: loss(bank.forward(p, spec, x, (1, 2))[1], y, encoding))(params)
+    grads = jax.grad(lambda p: loss(bank.forward(p, spec, x)[1], y, encoding))(params)
     f, g = grads["f"], grads["g"]
     # f has depth 1: its trunk layer and depth-2 head are unused
     assert not np.any(np.asarray(f["layers"][0]["kernel"])) and not np.any(np.asarray(f["heads"][1]["kernel"]))
