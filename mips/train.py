@@ -5,10 +5,11 @@ The candidates wait in order (every depth pair of a hidden size before the next 
 the bank's slots as slots come free, `TrainConfig.seeds` slots (seeds) each. A candidate leaves
 its slots when one of its seeds is perfect on the held-out data (then polished), when its errors
 stop going down (a plateau), at the step limit, or when a larger candidate became perfect first
-and it is still far from perfect after `catch_up` times the steps that one needed. The search yields a perfect candidate
-once every candidate before it in order has left: the result is the one a search that trained
-them one after another would find, without waiting for each failure in turn (measured: a failed
-candidate is most of a search's cost, and perfect ones get there within about 1,500 steps).
+and it is still far from perfect after `catch_up` times the steps that one needed. The search
+yields a perfect candidate once every candidate before it in order has left: the result is the
+one a search that trained them one after another would find, without waiting for each failure in
+turn (measured: a failed candidate is most of a search's cost, and perfect ones get there within
+about 1,500 steps).
 """
 
 from __future__ import annotations

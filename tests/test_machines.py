@@ -299,3 +299,21 @@ def test_hand_written_machine_json_may_leave_out_the_optional_fields():
     formula = machine_from_json({"kind": "formula", "state_dim": 1, "input_dim": 1, "update": ["s0 + x"],
                                  "readout": ["s0"]})
     assert formula.run([2, 3]) == [2, 5]
+
+
+def test_an_affine_machine_with_fractions_computes_exactly_in_integers():
+    # s <- s / 2 + x, y = 3 s / 2: integers on these inputs; y = s + 1/2 never is
+    halves = AffineMachine(state_dim=1, input_dim=1, update=((Fraction(1, 2), Fraction(1), Fraction(0)),),
+                           readout=((Fraction(3, 2), Fraction(0)),))
+    assert halves.steps([4, 2]) == [((4,), 6), ((4,), 6)]
+    odd = AffineMachine(state_dim=1, input_dim=1, update=((Fraction(1, 2), Fraction(1), Fraction(0)),),
+                        readout=((Fraction(1), Fraction(1, 2)),))
+    with pytest.raises(ValueError, match="left the integers"):
+        odd.run([2])
+
+
+def test_an_affine_machine_stops_when_its_state_leaves_64_bits():
+    doubling = AffineMachine(state_dim=1, input_dim=1, update=((Fraction(2), Fraction(1), Fraction(0)),),
+                             readout=((Fraction(1), Fraction(0)),))
+    with pytest.raises(ValueError, match="64-bit"):
+        doubling.run([1] * 70)
