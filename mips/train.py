@@ -5,11 +5,11 @@ The candidates wait in order (every depth pair of a hidden size before the next 
 the bank's slots as slots come free, `TrainConfig.seeds` slots (seeds) each. A candidate leaves
 its slots when one of its seeds is perfect on the held-out data (then polished), when its errors
 stop going down (a plateau), at the step limit, or when a larger candidate became perfect first
-and it is still far from perfect after `catch_up` times the steps that one needed. The search
-yields a perfect candidate once every candidate before it in order has left: the result is the
-one a search that trained them one after another would find, without waiting for each failure in
-turn (measured: a failed candidate is most of a search's cost, and perfect ones get there within
-about 1,500 steps).
+and it has had the steps that one needed while far from perfect (`catch_up` times as many when
+close). The search yields a perfect candidate once every candidate before it in order has left:
+the result is the one a search that trained them one after another would find, without waiting
+for each failure in turn (measured: a failed candidate is most of a search's cost, and perfect
+ones get there within about 1,500 steps).
 """
 
 from __future__ import annotations
@@ -60,9 +60,10 @@ class TrainConfig:
     # A candidate has reached a plateau when its best seed's held-out errors have not
     # fallen by 3% (PROGRESS) for this many steps (0: never).
     patience: int = 1000
-    # A candidate still training and far from perfect when a larger one became perfect after
-    # s steps leaves once it has had catch_up * s steps (and at least min_steps).
-    catch_up: float = 1.0
+    # A candidate still training when a larger one became perfect after s steps leaves once
+    # it has had s steps (and at least min_steps) if it is far from perfect then, catch_up * s
+    # if it is close.
+    catch_up: float = 2.0
     min_steps: int = 500
     quick_check: int = 256  # held-out sequences checked first at each check (and per slice)
     # Every hidden size up to this trains padded to it, with the extra units masked off
@@ -358,7 +359,6 @@ class _Tier:
         self.perfect_at: dict[int, int] = {}  # order -> steps to perfect, of candidates not yet reported
         groups = config.slots // config.seeds
         self.free = [np.arange(g * config.seeds, (g + 1) * config.seeds) for g in range(groups)]
-        self.last_depths: dict[int, tuple[int, int]] = {}  # by a group's first slot
         self.next_order = members[0][0]
         self._full: np.ndarray | None = None
         self.last_order = members[-1][0]
@@ -384,25 +384,13 @@ class _Tier:
             self._step()
 
     def _admit(self) -> None:
-        """Give each free group of slots the first waiting candidate of the depths it trained
-        last, else the first waiting one. So the group of the quickest candidates (a linear f
-        leaves early) runs ahead through the sizes, and a perfect network it finds bounds the
-        others' steps sooner (`catch_up`; measured on a sum of the last 7 inputs: the first
-        perfect network after 13 s rather than 67 s). Candidates after the smallest one known
-        to be perfect are not needed for the next result."""
+        # Candidates after the smallest one known to be perfect are not needed for the next result.
         limit = min(self.perfect_at, default=float("inf"))
-        for same_depths in (True, False):
-            for slots in list(self.free):
-                for k, (order, arch) in enumerate(list(self.waiting)):
-                    if order >= limit:
-                        break
-                    if not same_depths or (arch.f_depth, arch.g_depth) == self.last_depths.get(int(slots[0])):
-                        del self.waiting[k]
-                        self.free = [s for s in self.free if s is not slots]
-                        self.last_depths[int(slots[0])] = (arch.f_depth, arch.g_depth)
-                        self.bank.place(arch, slots, self.rng)
-                        self.running.append(_Candidate(order, arch, slots, time.perf_counter()))
-                        break
+        while self.free and self.waiting and self.waiting[0][0] < limit:
+            order, arch = self.waiting.popleft()
+            slots = self.free.pop(0)
+            self.bank.place(arch, slots, self.rng)
+            self.running.append(_Candidate(order, arch, slots, time.perf_counter()))
 
     def _step(self) -> None:
         config = self.config
@@ -446,12 +434,12 @@ class _Tier:
             if c.lowest is None or rate < PROGRESS * c.lowest:
                 c.lowest, c.improved_at = rate, c.steps
             larger = [s for order, s in self.perfect_at.items() if order > c.order]
-            # Only a candidate far from perfect (more than FOCUS_BELOW wrong) is given up for a
-            # larger perfect one (measured on a sum of the last 7 inputs: the sizes too small sat
-            # at 30% wrong to the end of a twice-as-long catch-up); a close one trains on, so
-            # that the smaller network is not lost when a larger one got there first.
-            far = rate > FOCUS_BELOW
-            if far and larger and c.steps >= max(config.min_steps, config.catch_up * min(larger)):
+            # A candidate far from perfect (more than FOCUS_BELOW wrong) when it has had the steps
+            # the larger one needed leaves then (measured on a sum of the last 7 inputs: the
+            # sizes too small sat at 30% wrong to the end of a twice-as-long catch-up); a close
+            # one gets catch_up times those steps.
+            allowed = min(larger, default=0) * (1 if rate > FOCUS_BELOW else config.catch_up)
+            if larger and c.steps >= max(config.min_steps, allowed):
                 self._finish(c, "caught up", None)
             elif config.patience and c.steps - c.improved_at >= config.patience:
                 self._finish(c, "plateau", None)
