@@ -1,7 +1,8 @@
 """Div_5: synthesized by mips from a trained recurrent network.
 
-Network: hidden 3, f depth 2, g depth 1, width 16 (seed 0, trained seed 1).
+Network: hidden 3, f depth 2, g depth 1, width 16 (seed 0, trained seed 6).
 Route: 10-state machine (size 30), reproduces the held-out outputs.
+Read from the simplified network (relu units, basis, rounding: see report.json).
 
 VERIFIED: 10000/10000 fresh random sequences of length 10, 1000/1000 fresh random sequences of length 50
 """
