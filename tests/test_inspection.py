@@ -97,7 +97,7 @@ def run_folder(tmp_path_factory):
     config = PipelineConfig(
         data=DataConfig(train_sequences=512, heldout_sequences=256),
         train=TrainConfig(seeds=4, max_steps=1000, polish_steps=100),
-        search=SearchConfig(max_hidden=1),
+        search=SearchConfig(max_hidden=1, wide_width=0),
         extract_sequences=256,
         coordinates=CoordinateConfig(enabled=False),  # the state machine stays a table here
     )

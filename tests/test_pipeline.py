@@ -28,7 +28,7 @@ SMALL = PipelineConfig(
     seed=0,
     data=DataConfig(train_sequences=2048, heldout_sequences=512),
     train=TrainConfig(seeds=4, max_steps=1500, polish_steps=500),
-    search=SearchConfig(max_hidden=2),
+    search=SearchConfig(max_hidden=2, wide_width=0),
     verify=VerifyConfig(sequences=2000, long_sequences=200),
     extract_sequences=1024,
 )
@@ -149,7 +149,7 @@ def test_a_perfect_network_is_reported_even_when_no_structure_is_extracted(monke
                             LatticeResult(np.zeros(1), None, None, np.inf, "disabled"), trace))
     monkeypatch.setattr(pipeline, "extract_lattice",
                         lambda trace, config, seed, nudges: LatticeResult(np.zeros(1), None, None, np.inf, "disabled"))
-    config = replace(SMALL, search=SearchConfig(max_hidden=1, depths=((1, 1), (1, 2))))
+    config = replace(SMALL, search=SearchConfig(max_hidden=1, depths=((1, 1), (1, 2)), wide_width=0))
     result = synthesize(tasks.get("Bitwise_Not"), config)
     assert not result.verdict.verified
     assert "no structure reproduced the held-out outputs in 2 perfect network(s)" in result.verdict.summary()

@@ -43,6 +43,34 @@ def test_hidden_sizes_are_every_size_to_8_then_half_again(most, sizes):
     assert SearchConfig(max_hidden=most).hidden_sizes() == sizes
 
 
+def test_candidates_are_narrow_up_to_8_then_every_size_again_wide():
+    search = SearchConfig(max_hidden=12)
+    candidates = search.candidates()
+    narrow = [a for a in candidates if a.width == search.width]
+    wide = [a for a in candidates if a.width == search.wide_width]
+    assert candidates == narrow + wide  # every narrow candidate first
+    assert narrow == [Arch(n, f, g, 16) for n in range(1, 9) for f, g in search.depths]
+    assert wide == [Arch(n, 2, 2, 128) for n in [1, 2, 3, 4, 5, 6, 7, 8, 12]]
+
+
+def test_no_wide_width_means_narrow_candidates_only():
+    assert SearchConfig(max_hidden=12, wide_width=0).candidates() == [
+        Arch(n, f, g, 16) for n in range(1, 9) for f, g in SearchConfig().depths]
+    assert {a.hidden for a in SearchConfig(max_hidden=3).candidates()} == {1, 2, 3}
+
+
+def test_a_wide_candidate_trains_in_its_own_bank_after_the_narrow_ones_fail():
+    _, data, encoding = _setup("Parity_All")  # a linear f cannot keep a parity; f of depth 2 can
+    search = SearchConfig(max_hidden=1, depths=((1, 1),), wide_width=32, wide_depths=((2, 1),))
+    config = TrainConfig(seeds=4, slots=8, patience=300, polish_steps=0)
+    result = next(perfect_networks(encoding, data, search, config, key=jax.random.key(0)))
+    narrow, wide = result.attempts
+    assert narrow.arch == Arch(1, 1, 1, 16) and not narrow.perfect
+    assert wide.arch == Arch(1, 2, 1, 32) and wide.perfect
+    assert result.network.arch == wide.arch
+    assert [p.shape for p in jax.tree.leaves(result.network.params["f"]["Dense_0"])] == [(32,), (4, 32)]  # bias; (hidden 1 + 3 features) x 32
+
+
 @pytest.mark.parametrize("f_depth, g_depth, hidden", [(1, 1, 3), (2, 2, 3), (2, 1, 1), (1, 2, 8), (3, 2, 2)])
 def test_a_bank_network_is_the_flax_network_it_becomes(f_depth, g_depth, hidden):
     _, data, encoding = _setup("Sum_Last2")
@@ -90,7 +118,7 @@ def test_a_bank_refuses_a_network_that_does_not_fit():
 
 def test_search_past_its_deadline_trains_nothing_and_reports_it():
     _, data, encoding = _setup("Sum_Last3")
-    result = next(perfect_networks(encoding, data, SearchConfig(max_hidden=2), TrainConfig(seeds=2, slots=4),
+    result = next(perfect_networks(encoding, data, SearchConfig(max_hidden=2, wide_width=0), TrainConfig(seeds=2, slots=4),
                                    key=jax.random.key(0), deadline=time.monotonic() - 1))
     assert result.network is None and result.out_of_time and result.attempts == ()
 
@@ -99,7 +127,7 @@ def test_search_stopped_by_its_deadline_says_which_candidate_it_stopped():
     _, data, encoding = _setup("Sum_Last3")  # hidden size 1 cannot hold three inputs
     config = TrainConfig(seeds=2, slots=4, eval_every=50, polish_steps=0, patience=0, max_steps=10**6)
     deadline = time.monotonic() + 2.0
-    result = next(perfect_networks(encoding, data, SearchConfig(max_hidden=1, depths=((1, 1),)), config,
+    result = next(perfect_networks(encoding, data, SearchConfig(max_hidden=1, depths=((1, 1),), wide_width=0), config,
                                    key=jax.random.key(0), deadline=deadline))
     assert result.network is None and result.out_of_time
     assert [a.outcome for a in result.attempts] == ["time budget"]
@@ -108,7 +136,7 @@ def test_search_stopped_by_its_deadline_says_which_candidate_it_stopped():
 
 def test_search_after_an_architecture_skips_it_and_the_smaller_ones():
     _, data, encoding = _setup("Bitwise_Not")
-    search = SearchConfig(max_hidden=2, depths=((1, 1), (2, 2)))
+    search = SearchConfig(max_hidden=2, depths=((1, 1), (2, 2)), wide_width=0)
     candidates = search.candidates()
     config = TrainConfig(seeds=2, slots=4, max_steps=100, eval_every=50, polish_steps=0)
     results = perfect_networks(encoding, data, search, config, key=jax.random.key(0), after=candidates[1])
@@ -119,7 +147,7 @@ def test_search_after_an_architecture_skips_it_and_the_smaller_ones():
 def test_an_architecture_that_stops_improving_is_abandoned_early():
     _, data, encoding = _setup("Sum_Last3")  # hidden size 1 cannot hold three inputs
     config = TrainConfig(seeds=2, slots=2, max_steps=4000, eval_every=50, patience=200, polish_steps=0)
-    result = next(perfect_networks(encoding, data, SearchConfig(max_hidden=1, depths=((1, 1),)), config,
+    result = next(perfect_networks(encoding, data, SearchConfig(max_hidden=1, depths=((1, 1),), wide_width=0), config,
                                    key=jax.random.key(0)))
     (attempt,) = result.attempts
     assert attempt.plateau and attempt.outcome == "plateau" and not attempt.perfect and not attempt.out_of_time
@@ -128,7 +156,7 @@ def test_an_architecture_that_stops_improving_is_abandoned_early():
 
 def test_a_smaller_candidate_is_given_up_once_a_larger_one_is_perfect_and_it_has_caught_up():
     _, data, encoding = _setup("Parity_All")  # a linear f cannot keep a parity; f of depth 2 can
-    search = SearchConfig(max_hidden=1, depths=((1, 1), (2, 1)))
+    search = SearchConfig(max_hidden=1, depths=((1, 1), (2, 1)), wide_width=0)
     config = TrainConfig(seeds=4, slots=8, patience=0, min_steps=300, polish_steps=0)
     result = next(perfect_networks(encoding, data, search, config, key=jax.random.key(0)))
     linear, deep = result.attempts
@@ -141,7 +169,7 @@ def test_a_smaller_candidate_is_given_up_once_a_larger_one_is_perfect_and_it_has
 
 def test_the_same_seed_trains_the_same_network():
     _, data, encoding = _setup("Parity_All")
-    search = SearchConfig(max_hidden=1, depths=((2, 1),))
+    search = SearchConfig(max_hidden=1, depths=((2, 1),), wide_width=0)
     config = TrainConfig(seeds=2, slots=2, polish_steps=100)
     first, second = (next(perfect_networks(encoding, data, search, config, key=jax.random.key(3)))
                      for _ in range(2))
@@ -153,7 +181,7 @@ def test_the_same_seed_trains_the_same_network():
 QUICK = PipelineConfig(
     data=TINY_DATA,
     train=TrainConfig(seeds=2, slots=2, max_steps=600, polish_steps=100),
-    search=SearchConfig(max_hidden=1, depths=((1, 1),)),
+    search=SearchConfig(max_hidden=1, depths=((1, 1),), wide_width=0),
     extract_sequences=256,
 )
 
