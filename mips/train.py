@@ -87,6 +87,23 @@ class TrainConfig:
             raise ValueError("TrainConfig: learning_rate > 0 and 0 < final_rate_factor <= 1")
 
 
+def reason_to_leave(steps: int, rate: float, improved_at: int, larger: list[int], config: TrainConfig) -> str | None:
+    """Why a candidate that is not perfect leaves the bank after `steps` steps, or None if it
+    trains on. `rate` is its best seed's share of wrong held-out outputs, `improved_at` the step
+    of its last progress, `larger` the steps after which each larger candidate became perfect."""
+    close = rate <= FOCUS_BELOW
+    # A candidate far from perfect when it has had the steps the larger one needed leaves then
+    # (measured on a sum of the last 7 inputs: the sizes too small sat at 30% wrong to the end
+    # of a twice-as-long catch-up); a close one gets catch_up times those steps.
+    if larger and steps >= max(config.min_steps, min(larger) * (config.catch_up if close else 1)):
+        return "caught up"
+    if config.patience and steps - improved_at >= config.patience:
+        return "plateau"
+    if steps >= config.max_steps * (config.close_extension if close else 1):
+        return "step limit"
+    return None
+
+
 @dataclass(frozen=True, kw_only=True)
 class SearchConfig:
     """The candidates, in the order the search wants them: every hidden size up to
@@ -464,17 +481,9 @@ class _Tier:
             if c.lowest is None or rate < PROGRESS * c.lowest:
                 c.lowest, c.improved_at = rate, c.steps
             larger = [s for order, s in self.perfect_at.items() if order > c.order]
-            # A candidate far from perfect (more than FOCUS_BELOW wrong) when it has had the steps
-            # the larger one needed leaves then (measured on a sum of the last 7 inputs: the
-            # sizes too small sat at 30% wrong to the end of a twice-as-long catch-up); a close
-            # one gets catch_up times those steps.
-            allowed = min(larger, default=0) * (1 if rate > FOCUS_BELOW else config.catch_up)
-            if larger and c.steps >= max(config.min_steps, allowed):
-                self._finish(c, "caught up", None)
-            elif config.patience and c.steps - c.improved_at >= config.patience:
-                self._finish(c, "plateau", None)
-            elif c.steps >= config.max_steps * (config.close_extension if rate <= FOCUS_BELOW else 1):
-                self._finish(c, "step limit", None)
+            reason = reason_to_leave(c.steps, rate, c.improved_at, larger, config)
+            if reason:
+                self._finish(c, reason, None)
 
     def _refocus(self, quick: np.ndarray) -> None:
         """Point the candidates that are close (best seed at most FOCUS_BELOW wrong) at the

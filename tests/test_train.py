@@ -16,7 +16,7 @@ from mips.model import Arch, Network, choose_encoding, forward, loss
 from mips.pipeline import PipelineConfig, synthesize
 from mips.runs import save_run, saved_search
 from mips.task import define_task
-from mips.train import SearchConfig, TrainConfig, padded_size, perfect_networks
+from mips.train import SearchConfig, TrainConfig, padded_size, perfect_networks, reason_to_leave
 
 TINY_DATA = DataConfig(train_sequences=512, heldout_sequences=256)
 
@@ -165,6 +165,43 @@ def test_a_smaller_candidate_is_given_up_once_a_larger_one_is_perfect_and_it_has
     assert linear.outcome == "caught up" and not linear.perfect
     # far from perfect (a linear f cannot keep a parity): as many steps as the perfect one needed
     assert linear.steps == max(config.min_steps, deep.steps)  # checks come every 100 steps
+
+
+RULES = TrainConfig(max_steps=4000, patience=1000, min_steps=500, catch_up=2.0, close_extension=2.0)
+
+
+@pytest.mark.parametrize("steps, rate, expected", [
+    (4000, 0.2, "step limit"),  # far from perfect: the step limit
+    (4000, 0.001, None),  # close (at most 1% wrong): trains on past it
+    (7900, 0.001, None),
+    (8000, 0.001, "step limit"),  # up to close_extension times the limit
+    (3900, 0.2, None),
+])
+def test_a_close_candidate_trains_past_the_step_limit_up_to_the_extension(steps, rate, expected):
+    assert reason_to_leave(steps, rate, improved_at=steps - 100, larger=[], config=RULES) == expected
+
+
+def test_a_close_candidate_still_leaves_on_a_plateau():
+    assert reason_to_leave(5000, 0.001, improved_at=4000, larger=[], config=RULES) == "plateau"
+    assert reason_to_leave(5000, 0.001, improved_at=4100, larger=[], config=RULES) is None
+
+
+@pytest.mark.parametrize("larger, steps, rate, expected", [
+    ([700], 600, 0.2, None),
+    ([700], 700, 0.2, "caught up"),  # far from perfect: the steps the larger one needed
+    ([700], 1300, 0.001, None),  # close: catch_up (2) times those steps
+    ([700], 1400, 0.001, "caught up"),
+    ([300], 400, 0.2, None),  # and never fewer than min_steps
+    ([300], 500, 0.2, "caught up"),
+    ([900, 700], 700, 0.2, "caught up"),  # the quickest larger one counts
+])
+def test_a_smaller_candidate_leaves_after_the_steps_a_larger_perfect_one_needed(larger, steps, rate, expected):
+    assert reason_to_leave(steps, rate, improved_at=steps, larger=larger, config=RULES) == expected
+
+
+def test_extension_of_one_stops_close_candidates_at_the_limit():
+    config = replace(RULES, close_extension=1.0)
+    assert reason_to_leave(4000, 0.001, improved_at=3900, larger=[], config=config) == "step limit"
 
 
 def test_the_same_seed_trains_the_same_network():
