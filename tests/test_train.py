@@ -181,9 +181,14 @@ def test_a_close_candidate_trains_past_the_step_limit_up_to_the_extension(steps,
     assert reason_to_leave(steps, rate, improved_at=steps - 100, larger=[], config=RULES) == expected
 
 
-def test_a_close_candidate_still_leaves_on_a_plateau():
-    assert reason_to_leave(5000, 0.001, improved_at=4000, larger=[], config=RULES) == "plateau"
-    assert reason_to_leave(5000, 0.001, improved_at=4100, larger=[], config=RULES) is None
+@pytest.mark.parametrize("rate, since_progress, expected", [
+    (0.2, 900, None),
+    (0.2, 1000, "plateau"),  # far from perfect: the patience
+    (0.001, 1900, None),  # close: close_extension times the patience
+    (0.001, 2000, "plateau"),
+])
+def test_a_candidate_leaves_on_a_plateau_and_a_close_one_is_given_longer(rate, since_progress, expected):
+    assert reason_to_leave(3000, rate, improved_at=3000 - since_progress, larger=[], config=RULES) == expected
 
 
 @pytest.mark.parametrize("larger, steps, rate, expected", [
