@@ -188,9 +188,12 @@ def synthesize(
         if search.network is None:
             reason = f"no network up to hidden size {config.search.max_hidden} got every held-out output right"
             if search.out_of_time:
-                largest = max((a.arch.hidden for a in search.attempts), default=0)
-                reason = (f"the network search reached its time budget of {config.time_budget:g}s "
-                          f"(at hidden size {largest}) before any network got every held-out output right")
+                # The attempt the budget stopped (the last one) says where the search was: a
+                # wide candidate comes after narrow ones of larger hidden sizes.
+                at = search.attempts[-1].arch if search.attempts else None
+                where = f" (at hidden size {at.hidden}, MLP width {at.width})" if at else ""
+                reason = (f"the network search reached its time budget of {config.time_budget:g}s"
+                          f"{where} before any network got every held-out output right")
             if tries == 1:
                 return finish(_failed(task, config, search, None, None, (), reason, seconds))
             # Report the first perfect network and what was extracted from it, with

@@ -16,7 +16,7 @@ from mips.model import Arch, Network, choose_encoding, forward, loss
 from mips.pipeline import PipelineConfig, synthesize
 from mips.runs import save_run, saved_search
 from mips.task import define_task
-from mips.train import SearchConfig, TrainConfig, padded_size, perfect_networks, reason_to_leave
+from mips.train import SearchConfig, TrainConfig, learning_rate, padded_size, perfect_networks, reason_to_leave
 
 TINY_DATA = DataConfig(train_sequences=512, heldout_sequences=256)
 
@@ -56,7 +56,29 @@ def test_candidates_are_narrow_up_to_8_then_every_size_again_wide():
 def test_no_wide_width_means_narrow_candidates_only():
     assert SearchConfig(max_hidden=12, wide_width=0).candidates() == [
         Arch(n, f, g, 16) for n in range(1, 9) for f, g in SearchConfig().depths]
-    assert {a.hidden for a in SearchConfig(max_hidden=3).candidates()} == {1, 2, 3}
+
+
+def test_max_hidden_caps_the_narrow_and_the_wide_candidates():
+    candidates = SearchConfig(max_hidden=3).candidates()
+    assert {(a.hidden, a.width) for a in candidates} == {(n, w) for n in (1, 2, 3) for w in (16, 128)}
+
+
+def test_a_wide_width_equal_to_the_narrow_one_is_refused():
+    with pytest.raises(ValueError, match="wide_width"):
+        SearchConfig(width=16, wide_width=16)
+
+
+@pytest.mark.parametrize("steps, perfect_at, expected", [
+    (0, None, 1e-2),
+    (2000, None, 1e-3),  # halfway to max_steps: halfway (in log) to the final rate
+    (4000, None, 1e-4),
+    (8000, None, 1e-4),  # a close candidate's extra steps stay at the final rate
+    (3000, 2000, 1e-4),  # polishing: a tenth of the rate when it became perfect
+    (9000, 6000, 1e-5),  # ...and no lower than a tenth of the final rate
+])
+def test_the_rate_decays_to_the_final_rate_and_stays_there(steps, perfect_at, expected):
+    config = TrainConfig(learning_rate=1e-2, final_rate_factor=1e-2, max_steps=4000)
+    assert learning_rate(steps, perfect_at, config) == pytest.approx(expected)
 
 
 def test_a_wide_candidate_trains_in_its_own_bank_after_the_narrow_ones_fail():
