@@ -243,6 +243,10 @@ def _refit(points: np.ndarray, basis: np.ndarray) -> tuple[np.ndarray, np.ndarra
         design = np.concatenate([rounded, np.ones((len(rounded), 1))], axis=1)
         if np.linalg.matrix_rank(design) == m + 1:
             solution, *_ = np.linalg.lstsq(design, points[near], rcond=None)
+            # A fit whose basis vectors fall onto fewer dimensions (states that are not a
+            # lattice, rounded to one) spans no lattice: keep the last basis that did.
+            if np.linalg.matrix_rank(solution[:m]) < m:
+                return shift, basis
             basis, shift = solution[:m], solution[m]
         if radius >= largest + 1:
             return shift, basis

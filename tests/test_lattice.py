@@ -283,3 +283,24 @@ def test_one_point_gives_a_constant_machine():
 def test_lattice_config_validates(kwargs):
     with pytest.raises(ValueError):
         LatticeConfig(**kwargs)
+
+
+def test_a_refit_that_would_collapse_the_basis_keeps_the_last_full_one():
+    # States on the line x + y = 1, whose rounded coordinates still span the plane: the
+    # least-squares basis through them is singular (this crashed a benchmark run with
+    # "Singular matrix"); the refit keeps the basis it had.
+    from mips.lattice import _refit
+
+    points = np.array([(0, 1), (1, 0), (0.4, 0.6), (0.6, 0.4), (0.5, 0.5), (3, -2)], float)
+    shift, basis = _refit(points, np.eye(2))
+    np.testing.assert_array_equal(basis, np.eye(2))
+    np.testing.assert_array_equal(shift, np.zeros(2))
+
+
+def test_states_in_a_cloud_are_reported_as_no_lattice():
+    rng = np.random.default_rng(0)
+    hidden = rng.normal(size=(64, 11, 3))
+    trace = Trace(rng.integers(0, 2, size=(64, 10, 1)), hidden, np.zeros((64, 10, 1), np.int64))
+    result = extract_lattice(trace)
+    assert result.basis is None and result.states is None
+    assert "lattice" in result.reason or "candidate" in result.reason
