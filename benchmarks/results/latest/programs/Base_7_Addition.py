@@ -1,6 +1,6 @@
 """Base_7_Addition: synthesized by mips from a trained recurrent network.
 
-Network: hidden 3, f depth 2, g depth 1, width 16 (seed 0, trained seed 7).
+Network: hidden 3, f depth 2, g depth 1, width 16 (seed 0, trained seed 3).
 Route: 14-state machine written as formulas on 2 integer coordinate(s) (size 17), reproduces the held-out outputs.
 Read from the simplified network (basis, rounding: see report.json).
 

@@ -1,8 +1,8 @@
 """Div_3: synthesized by mips from a trained recurrent network.
 
-Network: hidden 1, f depth 2, g depth 1, width 16 (seed 0, trained seed 0).
+Network: hidden 2, f depth 2, g depth 2, width 16 (seed 0, trained seed 0).
 Route: 6-state machine (size 18), reproduces the held-out outputs.
-Read from the simplified network (relu units, basis: see report.json).
+Read from the simplified network (relu units, basis, rounding: see report.json).
 
 VERIFIED: 10000/10000 fresh random sequences of length 10, 1000/1000 fresh random sequences of length 50
 """
