@@ -129,9 +129,10 @@ class SearchConfig:
     per chunk of 32 networks, `benchmarks/`), and most tasks are learnt by narrow networks
     (measured on six tasks searched at width 128 throughout: five took 1.4 to 3.3 times as
     long). Wide MLPs learn what narrow ones do not: a perfect-square test was perfect at hidden
-    3 (narrow: 12); a palindrome check, not trained at width 16 up to hidden 32, was perfect at
-    hidden 8 (and at 6 in a trial); a running sum modulo 15 with a carry (16 input values), at
-    ~10% wrong up to hidden 32 at width 16, got to 9 wrong outputs of 20,480 at hidden 4."""
+    3 in a benchmark run (narrow: 12); a palindrome check, not trained at width 16 up to hidden
+    32, was perfect at hidden 8 in one trial and 6 in another; a running sum modulo 15 with a
+    carry (16 input values), at ~10% wrong up to hidden 32 at width 16, trained at hidden 4 in
+    a benchmark run and stopped at 9 to 21 wrong outputs of 20,480 in others."""
 
     max_hidden: int = 32
     depths: tuple[tuple[int, int], ...] = ((1, 1), (1, 2), (2, 1), (2, 2))  # (f, g) per hidden size
