@@ -47,11 +47,9 @@ FOCUS_SIZE = 64
 class TrainConfig:
     seeds: int = 8  # networks per candidate, from different initial weights
     slots: int = 32  # networks trained side by side in one compiled call (a multiple of seeds)
-    # Small batches: on a CPU a step costs time nearly in proportion to the batch, and these
-    # tiny networks reach perfection in about as few steps with 16 sequences as with 256.
-    # Measured (benchmarks/README.md): a chunk costs 0.6-0.67 of batch 32's; over 15 searches
-    # 1,260 s against 1,789 s, the same hidden size for 11, smaller for 3, larger for 1.
-    batch: int = 16
+    # Small batches: on a CPU a step costs time in proportion to the batch, and these
+    # tiny networks reach perfection in as few steps with 32 sequences as with 256.
+    batch: int = 32
     max_steps: int = 4000
     eval_every: int = 100  # steps per compiled chunk; held-out accuracy is checked after each
     learning_rate: float = 1e-2
