@@ -20,7 +20,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from mips.fsm import FsmResult, machine_from_labels, nearest_index
+from mips.arrays import distinct_rows, nearest_index
+from mips.fsm import FsmResult, machine_from_labels
 from mips.lattice import LatticeConfig, LatticeResult, extract_lattice
 from mips.model import Network
 from mips.trace import Trace, spread, unique_rows
@@ -56,7 +57,7 @@ def probe_inputs(trace: Trace, config: BehaviourConfig, seed: int = 0) -> np.nda
     two states told apart by one input are told apart. There are `config.probes` of them,
     or one per symbol when there are more symbols."""
     length = min(config.probe_length, trace.steps)
-    symbols = np.unique(trace.inputs.reshape(-1, trace.inputs.shape[-1]), axis=0)
+    symbols = distinct_rows(trace.inputs.reshape(-1, trace.inputs.shape[-1]))
     first = symbols if len(symbols) <= config.max_first_symbols else symbols[:0]
     count = max(config.probes, len(first))
     rng = np.random.default_rng(seed)
@@ -154,7 +155,7 @@ def _unseen_transitions(network, trace, labels, unique, label, rows, weight, pro
     and the state it reaches is put in the group whose signature it has (or, if none
     has exactly that signature, the one that differs in fewest places with the same
     output now); a group's output is the network's output in that state."""
-    symbols, symbol_index = np.unique(trace.inputs.reshape(-1, trace.inputs.shape[-1]), axis=0,
+    symbols, symbol_index = distinct_rows(trace.inputs.reshape(-1, trace.inputs.shape[-1]),
                                       return_inverse=True)
     seen = set(zip(labels[:, :-1].reshape(-1).tolist(), symbol_index.reshape(-1).tolist()))
     outputs = trace.outputs.shape[-1]
@@ -187,7 +188,7 @@ def _rare_groups_joined(rows: np.ndarray, weight: np.ndarray, outputs: int, rare
     joined to the common group whose signature differs from it in the fewest places
     (with the same output now). A network perfect on held-out data can still slip on
     a few probe continuations; such slips make rare groups of their own."""
-    _, group = np.unique(rows, axis=0, return_inverse=True)
+    _, group = distinct_rows(rows, return_inverse=True)
     group = group.reshape(-1)
     sizes = np.bincount(group, weights=weight)
     # Rare: a small share of all states, and far smaller than a typical group (a machine

@@ -18,6 +18,7 @@ import numpy as np
 import sympy
 from sympy.logic import SOPform
 
+from mips.arrays import distinct_rows
 from mips.trace import is_function
 
 _OPS = (("&", np.bitwise_and), ("|", np.bitwise_or), ("^", np.bitwise_xor))
@@ -75,7 +76,7 @@ def find_boolean(columns: dict[str, np.ndarray], target: np.ndarray, *, max_size
         return None
     if not names:
         return str(int(target[0]))
-    table = np.unique(np.stack([np.asarray(columns[n], np.int64) for n in names] + [target], axis=1), axis=0)
+    table = distinct_rows(np.stack([np.asarray(columns[n], np.int64) for n in names] + [target], axis=1))
     rows, goal = table[:, :-1], table[:, -1]
     full = _pack(np.ones((1, len(table)), dtype=np.int64))
     goal_mask = _pack(goal[None])

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from mips.arrays import distinct_rows
 from mips.counters import machine_counters
 from mips.machines import FormulaMachine, StateMachine, compile_formula, input_names, state_names, without_error
 from mips.rules import RuleConfig, find_rule
@@ -255,7 +256,7 @@ def _congruent(coords: np.ndarray, product: _Product, machine: StateMachine, sta
     coordinates on every input? The start is left out when its coordinates are still to
     be chosen (`skip_start`), and its output when it never emits."""
     nodes = np.arange(1 if skip_start else 0, len(product.state))
-    _, group = np.unique(coords, axis=0, return_inverse=True)
+    _, group = distinct_rows(coords, return_inverse=True)
     group = group.reshape(-1)
     outputs = np.array(machine.outputs)[product.state]
     emitting = nodes[1:] if start_free and not skip_start and len(nodes) and nodes[0] == 0 else nodes

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import sympy
 
+from mips.arrays import distinct_rows
 from mips.lattice import LatticeResult
 from mips.machines import StateMachine, as_tuple
 from mips.trace import Trace
@@ -65,7 +66,7 @@ def machine_counters(machine: StateMachine, max_counters: int = 3, *, max_symbol
             elif not np.array_equal(paths[target], counts):
                 constraints.append(counts - paths[target])
     if constraints:
-        basis = sympy.Matrix(np.unique(np.array(constraints), axis=0).tolist()).nullspace()
+        basis = sympy.Matrix(distinct_rows(np.array(constraints)).tolist()).nullspace()
     else:
         basis = [sympy.eye(symbols)[:, i] for i in range(symbols)]
     if not basis:

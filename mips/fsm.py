@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mips.arrays import distinct_rows, nearest_index
 from mips.machines import StateMachine
 from mips.trace import Trace, is_function, spread, unique_rows
 
@@ -113,8 +114,8 @@ def machine_from_labels(states: np.ndarray, trace: Trace, how: str, points: int,
 
 def _alphabets(trace: Trace):
     """The input symbols and output values seen, and each step's index into them ([N, T])."""
-    symbols, symbol_index = np.unique(trace.inputs.reshape(-1, trace.inputs.shape[-1]), axis=0, return_inverse=True)
-    out_values, out_index = np.unique(trace.outputs.reshape(-1, trace.outputs.shape[-1]), axis=0, return_inverse=True)
+    symbols, symbol_index = distinct_rows(trace.inputs.reshape(-1, trace.inputs.shape[-1]), return_inverse=True)
+    out_values, out_index = distinct_rows(trace.outputs.reshape(-1, trace.outputs.shape[-1]), return_inverse=True)
     shape = (trace.sequences, trace.steps)
     return symbols, symbol_index.reshape(shape), out_values, out_index.reshape(shape)
 
@@ -122,7 +123,7 @@ def _alphabets(trace: Trace):
 def _majority(keys: np.ndarray, values: np.ndarray, size: int) -> tuple[np.ndarray, int]:
     """For each key in range(size), its most frequent value (-1 for a key never seen),
     and how many occurrences disagree with their key's choice."""
-    pairs, counts = np.unique(np.stack([keys.reshape(-1), values.reshape(-1)], axis=1), axis=0, return_counts=True)
+    pairs, counts = distinct_rows(np.stack([keys.reshape(-1), values.reshape(-1)], axis=1), return_counts=True)
     # Sorted by key then value: for each key, the pair with the largest count wins
     # (ties: the smallest value).
     order = np.lexsort((-counts, pairs[:, 0]))
@@ -131,17 +132,6 @@ def _majority(keys: np.ndarray, values: np.ndarray, size: int) -> tuple[np.ndarr
     chosen = np.full(size, -1, dtype=np.int64)
     chosen[pairs[first, 0]] = pairs[first, 1]
     return chosen, int(counts.sum() - counts[first].sum())
-
-
-def nearest_index(points: np.ndarray, centres: np.ndarray) -> np.ndarray:
-    """For every point, the index of the nearest centre (in blocks of about 4M distances)."""
-    out = np.empty(len(points), dtype=np.int64)
-    chunk = max(1, (1 << 22) // max(1, len(centres) * points.shape[1]))
-    for start in range(0, len(points), chunk):
-        block = points[start:start + chunk]
-        distance = ((block[:, None, :] - centres[None, :, :]) ** 2).sum(-1)
-        out[start:start + chunk] = np.argmin(distance, axis=1)
-    return out
 
 
 def _single_linkage_cuts(points: np.ndarray, max_clusters: int):

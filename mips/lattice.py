@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mips.arrays import distinct_rows
 from mips.trace import Trace, spread, unique_rows
 
 
@@ -144,7 +145,7 @@ def _most_frequent_independent(vectors: np.ndarray, rank: int) -> np.ndarray | N
     vectors, keys = vectors[moved], keys[moved]
     if not len(keys):
         return None
-    _, group, counts = np.unique(keys, axis=0, return_inverse=True, return_counts=True)
+    _, group, counts = distinct_rows(keys, return_inverse=True, return_counts=True)
     group = group.reshape(-1)
     means = np.zeros((len(counts), vectors.shape[1]))
     np.add.at(means, group, vectors)

@@ -15,6 +15,7 @@ from fractions import Fraction
 import numpy as np
 import sympy
 
+from mips.arrays import distinct_rows
 from mips.lattice import LatticeResult
 from mips.machines import (
     AffineMachine,
@@ -55,9 +56,9 @@ def fit_exact_affine(keys: np.ndarray, values: np.ndarray, max_denominator: int)
     constant), or None with the reason."""
     keys = keys.astype(np.int64)
     values = values.astype(np.int64)
-    table = np.unique(np.concatenate([keys, values], axis=1), axis=0)
+    table = distinct_rows(np.concatenate([keys, values], axis=1))
     keys, values = table[:, : keys.shape[1]], table[:, keys.shape[1]:]
-    if len(np.unique(keys, axis=0)) != len(keys):
+    if len(distinct_rows(keys)) != len(keys):
         return None, "not a function of the state and input: the same key leads to different values"
     design = np.concatenate([keys, np.ones((len(keys), 1), dtype=np.int64)], axis=1)
     solution, *_ = np.linalg.lstsq(design.astype(np.float64), values.astype(np.float64), rcond=None)
@@ -190,9 +191,9 @@ def _formula(columns: dict[str, np.ndarray], target: np.ndarray, config: Regress
 def _formula_initial_state(update: tuple[str, ...], states: np.ndarray, inputs: np.ndarray, names: list[str]):
     """A start state s_0 (0, or a state seen) from which every sequence's first step gives its s_1."""
     rules = [compile_formula(t, names) for t in update]
-    firsts = np.unique(np.concatenate([states[:, 0], inputs[:, 0]], axis=1), axis=0)
+    firsts = distinct_rows(np.concatenate([states[:, 0], inputs[:, 0]], axis=1))
     m = states.shape[-1]
-    seen, counts = np.unique(states.reshape(-1, m), axis=0, return_counts=True)
+    seen, counts = distinct_rows(states.reshape(-1, m), return_counts=True)
     candidates = [np.zeros(m, dtype=np.int64)] + list(seen[np.argsort(-counts)][:64])
     for s0 in candidates:
         start = tuple(int(v) for v in s0)
@@ -207,7 +208,7 @@ def _fit_with_input_table(previous, inputs, current, all_inputs, config: Regress
 
     For inputs with few values (a counter of even numbers). The first symbol's
     entry is folded into c, so that the fit has no redundant column."""
-    symbols = np.unique(all_inputs, axis=0)
+    symbols = distinct_rows(all_inputs)
     if len(symbols) > config.max_table_symbols:
         return None
     index = np.array([np.flatnonzero((symbols == x).all(axis=1))[0] for x in inputs])

@@ -16,6 +16,7 @@ from fractions import Fraction
 
 import numpy as np
 
+from mips.arrays import distinct_rows
 from mips.boolean import find_boolean, relevant
 from mips.machines import affine_formula, compile_formula, formula_size, tidy, without_error
 from mips.symbolic import SymbolicConfig, behaviours, find_formula, with_offset
@@ -41,7 +42,7 @@ def find_rule(columns: dict[str, np.ndarray], target: np.ndarray, config: RuleCo
         return None
     shown = tidy(rule)  # the same value by construction; checked all the same, it is cheap
     names = list(columns)
-    rows = np.unique(np.stack([np.asarray(columns[n], np.int64) for n in names] + [target], axis=1), axis=0)
+    rows = distinct_rows(np.stack([np.asarray(columns[n], np.int64) for n in names] + [target], axis=1))
     compiled = compile_formula(shown, names)
     return shown if without_error(lambda: all(compiled(*map(int, r[:-1])) == r[-1] for r in rows)) else rule
 
@@ -71,7 +72,7 @@ def integer_affine(columns: dict[str, np.ndarray], target: np.ndarray) -> str | 
     """target = sum(a_i * column_i) + c with integer a_i and c on every row, as Python, or None."""
     names = list(columns)
     keys = np.stack([columns[n] for n in names], axis=1) if names else np.zeros((len(target), 0), np.int64)
-    table = np.unique(np.concatenate([keys, target[:, None]], axis=1), axis=0)
+    table = distinct_rows(np.concatenate([keys, target[:, None]], axis=1))
     design = np.concatenate([table[:, :-1], np.ones((len(table), 1), np.int64)], axis=1)
     solution, *_ = np.linalg.lstsq(design.astype(float), table[:, -1].astype(float), rcond=None)
     coefficients = np.round(solution).astype(np.int64)
@@ -108,7 +109,7 @@ def find_conditional(columns: dict[str, np.ndarray], target: np.ndarray,
     still open is taken (the guard must select only rows the branch gets right), until
     one branch is right on all the rest."""
     names = list(columns)
-    table = np.unique(np.stack([columns[n] for n in names] + [target], axis=1), axis=0)
+    table = distinct_rows(np.stack([columns[n] for n in names] + [target], axis=1))
     if len(table) > config.max_rows:
         return None
     rows = dict(zip(names, table[:, :-1].T))
@@ -173,7 +174,7 @@ def _branches(operands, rows: dict[str, np.ndarray], goal: np.ndarray) -> tuple[
     if not right:
         return [], np.zeros((0, len(goal)), dtype=bool)
     right = np.array(right)
-    _, first = np.unique(right, axis=0, return_index=True)  # one branch per set of rows
+    _, first = distinct_rows(right, return_index=True)  # one branch per set of rows
     order = sorted(first, key=lambda i: formula_size(texts[i]))
     keep, seen = [], set()
     for i in order:

@@ -17,6 +17,7 @@ from typing import Iterator
 
 import numpy as np
 
+from mips.arrays import distinct_rows
 from mips.machines import compile_formula, without_error
 
 
@@ -62,7 +63,7 @@ def find_formula(columns: dict[str, np.ndarray], target: np.ndarray,
     beside `config.constants` (a modulus read off the data, say)."""
     names = list(columns)
     table = np.stack([np.asarray(columns[n], dtype=np.int64) for n in names] + [np.asarray(target, np.int64)], 1)
-    table = np.unique(table, axis=0)
+    table = distinct_rows(table)
     if len(table) > config.sample_rows:
         table = table[np.random.default_rng(seed).choice(len(table), config.sample_rows, replace=False)]
     goal = table[:, -1]
@@ -183,7 +184,7 @@ def _check(text: str, offset: int, columns: dict[str, np.ndarray], target: np.nd
     """`text + offset` if it gives the target on every row (exact integer arithmetic)."""
     formula = with_offset(text, offset)
     rule = compile_formula(formula, list(columns))
-    rows = np.unique(np.stack(list(columns.values()) + [target], axis=1), axis=0)
+    rows = distinct_rows(np.stack(list(columns.values()) + [target], axis=1))
     if without_error(lambda: all(rule(*map(int, row[:-1])) == row[-1] for row in rows)):
         return formula
     return None

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mips.arrays import distinct_rows
 
 @dataclass(frozen=True)
 class Trace:
@@ -31,7 +32,7 @@ def unique_rows(points: np.ndarray, tolerance: float) -> tuple[np.ndarray, np.nd
 
     Returns the representatives and, for every point, the index of its representative."""
     keys = np.round(points / tolerance).astype(np.int64) if tolerance > 0 else points
-    _, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
+    _, first, inverse = distinct_rows(keys, return_index=True, return_inverse=True)
     return points[first], inverse.reshape(-1)
 
 
@@ -41,9 +42,9 @@ def is_function(keys: np.ndarray, values: np.ndarray) -> bool:
     if not len(keys):
         return True
     if keys.shape[1] == 0:
-        return len(np.unique(values, axis=0)) == 1
-    pairs = np.unique(np.concatenate([keys, values], axis=1), axis=0)
-    return len(pairs) == len(np.unique(pairs[:, :keys.shape[1]], axis=0))
+        return len(distinct_rows(values)) == 1
+    pairs = distinct_rows(np.concatenate([keys, values], axis=1))
+    return len(pairs) == len(distinct_rows(pairs[:, :keys.shape[1]]))
 
 
 def spread(points: np.ndarray) -> float:

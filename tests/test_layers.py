@@ -10,7 +10,7 @@ MIPS = Path(__file__).resolve().parents[1] / "mips"
 # Each module and the layer it sits in; a module may import only from its own layer or lower ones.
 LAYERS = {
     "errors": 0, "usercode": 0, "task": 0, "datafile": 0, "folders": 0, "provenance": 0, "jsonread": 0,
-    "jaxsetup": 0,
+    "jaxsetup": 0, "arrays": 0,
     "data": 1, "trace": 1, "machines": 1, "model": 2, "bank": 2,
     "train": 3, "simplify": 3,
     "fsm": 4, "lattice": 4, "behaviour": 4, "counters": 4,
