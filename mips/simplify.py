@@ -214,10 +214,23 @@ def _prune_relu(network: Network, judge: _Judge, states: np.ndarray):
     for part, depth in (("f", network.arch.f_depth), ("g", network.arch.g_depth)):
         for layer in range(depth - 1):
             total += network.arch.width
-            for unit in _relu_order(network, part, layer, states):
-                trial = _without_relu(network, part, layer, unit)
+            pending = _relu_order(network, part, layer, states)
+            # Least used first, in blocks that double while they can go and halve when they cannot
+            # (a unit that cannot go alone stays): a judged trial that keeps the network perfect
+            # is the costly one, and one at a time a wide MLP took 250 trials (29 s of a
+            # benchmark task, 101 of 256 units switched off).
+            block = 1
+            while pending:
+                group = pending[:block]
+                trial = network
+                for unit in group:
+                    trial = _without_relu(trial, part, layer, unit)
                 if judge.perfect(trial):
-                    network, switched = trial, switched + 1
+                    network, switched, pending, block = trial, switched + len(group), pending[len(group):], 2 * block
+                elif len(group) > 1:
+                    block = len(group) // 2
+                else:
+                    pending = pending[1:]
     if total == 0:
         return None, "f and g are linear: no relu units"
     if not switched:

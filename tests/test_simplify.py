@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from mips import simplify as simplify_module
 from mips.data import Sequences, TaskData
 from mips.model import Arch, Encoding, Head, Network
 from mips.simplify import (
@@ -117,3 +118,33 @@ def test_weights_close_to_simple_values_are_rounded():
 def test_simple_values_are_integers_and_small_fractions(value, expected):
     found = simple_value(value)
     assert (found is None) if expected is None else found == pytest.approx(expected)
+
+
+def _relu_readout(network: Network, idle: int) -> Network:
+    """The delay line read out through a hidden layer of 2 + `idle` relu units: relu(v) - relu(-v)
+    (the second is never active either, the output being at least 0), and units whose bias keeps
+    them off on every input, with outgoing weights that would change the output if they fired."""
+    readout = network.params["g"]["Dense_0"]["kernel"][:, 0]
+    n, width = network.arch.hidden, 2 + idle
+    into = np.zeros((n, width))
+    into[:, 0], into[:, 1] = readout, -readout
+    bias = np.r_[0.0, 0.0, np.full(idle, -100.0)]
+    out = np.r_[1.0, -1.0, np.full(idle, 5.0)][:, None]
+    g = {"Dense_0": _layer(into, bias), "Dense_1": _layer(out, np.zeros(1))}
+    return Network(Arch(n, 1, 2, width), ENCODING, {"f": network.params["f"], "g": g})
+
+
+def test_relu_units_are_switched_off_in_growing_blocks(monkeypatch):
+    data = delay_data()
+    network = _relu_readout(delay_line(), idle=6)
+    assert np.array_equal(predict(network, data.heldout.inputs), data.heldout.outputs)
+    trials = []
+    original = simplify_module._Judge.perfect
+    monkeypatch.setattr(simplify_module._Judge, "perfect", lambda self, n: trials.append(n) or original(self, n))
+    result = simplify(network, data, SimplifyConfig(units=False, basis=False, rounding=False))
+    assert result.kept == ("relu units",)
+    assert result.steps[0]["detail"] == "7 of 8 relu units switched off (weights zero)"
+    assert len(trials) == 4  # blocks of 1, 2 and 4 idle units, then the one that carries the output
+    kernel = result.network.params["g"]["Dense_1"]["kernel"][:, 0]
+    assert kernel.tolist() == [1.0] + [0.0] * 7
+    assert np.array_equal(result.network.run(data.heldout.inputs)[1], data.heldout.outputs)
