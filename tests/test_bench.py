@@ -136,6 +136,7 @@ def test_workers_get_the_search_budget_and_a_shared_compilation_cache(tmp_path, 
             seen["command"], seen["env"], seen["kwargs"] = command, env, kwargs
 
     monkeypatch.setattr(bench.subprocess, "Popen", FakePopen)
+    monkeypatch.setattr(bench, "FORK_WORKERS", False)
     monkeypatch.delenv("MIPS_COMPILE_CACHE", raising=False)
     monkeypatch.delenv("MIPS_BENCH_PARENT", raising=False)
     (tmp_path / "logs").mkdir()
@@ -147,6 +148,88 @@ def test_workers_get_the_search_budget_and_a_shared_compilation_cache(tmp_path, 
     assert seen["kwargs"]["start_new_session"] is True
     assert seen["env"]["MIPS_BENCH_PARENT"] == str(os.getpid())
     assert seen["kwargs"]["pass_fds"] == (7,)  # the worker holds the folder's lock too
+
+
+def test_forked_workers_get_the_same_command_and_environment(tmp_path, monkeypatch):
+    seen = {}
+    monkeypatch.setattr(bench, "FORK_WORKERS", True)
+    monkeypatch.setattr(bench._Forked, "start", classmethod(lambda cls, argv, env, log: seen.update(argv=argv, env=env,
+                                                                                                   log=log)))
+    monkeypatch.delenv("MIPS_COMPILE_CACHE", raising=False)
+    bench._start(Job("X", "X"), tmp_path, BenchConfig(task_timeout=200.0), lock=7)
+    assert seen["argv"][:2] == ["synthesize", "X"] and seen["argv"][seen["argv"].index("--time-budget") + 1] == "150.0"
+    assert seen["env"]["MIPS_COMPILE_CACHE"] == str((tmp_path / "jax-cache").resolve())
+    assert seen["env"]["MIPS_BENCH_PARENT"] == str(os.getpid())
+    assert seen["log"] == tmp_path / "logs" / "X.log"
+
+
+needs_fork = pytest.mark.skipif(not hasattr(os, "fork"), reason="forked workers need os.fork")
+
+
+@needs_fork
+def test_a_forked_worker_runs_the_command_into_its_log(tmp_path):
+    log = tmp_path / "worker.log"
+    worker = bench._Forked.start(["tasks"], {}, log)
+    assert worker.wait() == 0 and worker.poll() == 0
+    assert "Parity_All" in log.read_text()
+
+
+@needs_fork
+def test_a_forked_worker_is_a_session_of_its_own_with_no_input(tmp_path, monkeypatch):
+    def fake_main(argv):
+        print(f"argv={argv} own-session={os.getsid(0) == os.getpid()} input={sys.stdin.read()!r} "
+              f"variable={os.environ.get('MIPS_TEST_VARIABLE')}")
+        print("to stderr", file=sys.stderr)
+        return 5
+
+    monkeypatch.setattr(cli, "main", fake_main)
+    log = tmp_path / "worker.log"
+    worker = bench._Forked.start(["synthesize", "X"], {"MIPS_TEST_VARIABLE": "yes"}, log)
+    assert worker.wait() == 5
+    assert log.read_text().splitlines() == ["argv=['synthesize', 'X'] own-session=True input='' variable=yes",
+                                            "to stderr"]
+    assert "MIPS_TEST_VARIABLE" not in os.environ  # the bench's own environment is left alone
+
+
+@needs_fork
+@pytest.mark.parametrize("raised, code", [(SystemExit(4), 4), (SystemExit("message"), 1), (KeyboardInterrupt(), 130),
+                                          (RuntimeError("bug"), 3)])
+def test_a_forked_worker_that_raises_exits_with_a_code(raised, code, tmp_path, monkeypatch):
+    def fake_main(argv):
+        raise raised
+
+    monkeypatch.setattr(cli, "main", fake_main)
+    worker = bench._Forked.start(["synthesize", "X"], {}, tmp_path / "worker.log")
+    assert worker.wait() == code
+    if code == 3:
+        assert "RuntimeError: bug" in (tmp_path / "worker.log").read_text()
+
+
+@needs_fork
+def test_stopping_a_forked_worker_stops_what_it_started(tmp_path, monkeypatch):
+    read_end, write_end = os.pipe()
+
+    def fake_main(argv):
+        subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"], pass_fds=(write_end,))
+        os.write(write_end, b"ready\n")
+        time.sleep(120)
+        return 0
+
+    monkeypatch.setattr(cli, "main", fake_main)
+    worker = bench._Forked.start(["synthesize", "X"], {}, tmp_path / "worker.log")
+    os.close(write_end)  # now only the worker and its child hold it
+    stream = os.fdopen(read_end, "rb", buffering=0)
+    try:
+        assert stream.readline() == b"ready\n"
+        bench._stop(worker)
+        assert worker.returncode == -signal.SIGKILL
+        assert _closed_within(stream, 30), "the forked worker's child went on running"
+    finally:
+        try:
+            os.killpg(worker.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        stream.close()
 
 
 def test_suites_resolve(suite):
@@ -237,6 +320,7 @@ def fake_workers(monkeypatch):
         return SimpleNamespace(returncode=code, poll=lambda: code, wait=lambda: code)
 
     monkeypatch.setattr(bench.subprocess, "Popen", popen)
+    monkeypatch.setattr(bench, "FORK_WORKERS", False)
     yield outcomes, started
 
 
