@@ -229,6 +229,7 @@ class _Candidate:
     arch: Arch
     slots: np.ndarray
     started: float
+    rng: np.random.Generator  # its own draws (initial weights, focus)
     steps: int = 0
     lowest: float | None = None  # best seed's lowest error rate so far
     improved_at: int = 0
@@ -272,14 +273,18 @@ class _Bank:
         self.sharding = jaxsetup.slot_sharding(config.slots)
         self.keys = jax.device_put(self.keys, self.sharding)
 
-    def place(self, arch: Arch, slots: np.ndarray, rng: np.random.Generator) -> None:
-        """Fresh networks of `arch` in `slots`, with fresh optimizer states."""
+    def place(self, arch: Arch, slots: np.ndarray, rng: np.random.Generator, key: jax.Array) -> None:
+        """Fresh networks of `arch` in `slots` (weights drawn from `rng`), with fresh optimizer
+        states and data keys (split from `key`)."""
         for i, slot in enumerate(slots):
             params, spec = bank.init_network(arch, self.shape, rng=rng)
             _set(self.params, slot, params)
             _set(self.spec, slot, spec)
         self.opt_state = jax.tree.map(lambda a: _zeroed(a, slots), self.opt_state)
         self.focus[slots] = -1
+        keys = np.array(jax.random.key_data(self.keys))
+        keys[slots] = np.asarray(jax.random.key_data(jax.random.split(key, len(slots))))
+        self.keys = jax.device_put(jax.random.wrap_key_data(keys), self.sharding)
 
     def _sharded(self, tree):
         return jax.tree.map(lambda a: jax.device_put(a, self.sharding), tree)
@@ -393,7 +398,7 @@ def perfect_networks(
     candidates = search.candidates()
     first = candidates.index(after) + 1 if after in candidates else 0
     ordered = list(enumerate(candidates))[first:]
-    rng = np.random.default_rng(np.asarray(jax.random.key_data(key)).ravel().tolist())
+    words = np.asarray(jax.random.key_data(key)).ravel().tolist()
     reported: list[Attempt] = []
     tiers: dict[tuple[int, int], list[tuple[int, Arch]]] = {}
     for order, arch in ordered:  # one bank per padded size and width, in the candidates' order
@@ -407,7 +412,7 @@ def perfect_networks(
         if width != search.width:
             tier_key = jax.random.fold_in(tier_key, width)
         search_bank = _Bank(shape, encoding, data, config, tier_key)
-        tier = _Tier(search_bank, members, config, rng, progress)
+        tier = _Tier(search_bank, members, config, key, words, progress)
         for attempt, network in tier.results(deadline):
             reported.append(attempt)
             if attempt.out_of_time:
@@ -421,8 +426,9 @@ def perfect_networks(
 class _Tier:
     """The candidates of one bank shape, scheduled over its slots."""
 
-    def __init__(self, search_bank: _Bank, members, config: TrainConfig, rng, progress: Progress):
-        self.bank, self.config, self.rng, self.progress = search_bank, config, rng, progress
+    def __init__(self, search_bank: _Bank, members, config: TrainConfig, key: jax.Array, words: list[int],
+                 progress: Progress):
+        self.bank, self.config, self.key, self.words, self.progress = search_bank, config, key, words, progress
         self.waiting = deque(members)
         self.running: list[_Candidate] = []
         self.done: dict[int, tuple[Attempt, Network | None]] = {}
@@ -459,8 +465,12 @@ class _Tier:
         while self.free and self.waiting and self.waiting[0][0] < limit:
             order, arch = self.waiting.popleft()
             slots = self.free.pop(0)
-            self.bank.place(arch, slots, self.rng)
-            self.running.append(_Candidate(order, arch, slots, time.perf_counter()))
+            # A candidate's initial weights, data and focus draws depend on the seed and its
+            # place in the order alone, not on which candidates trained before it or beside
+            # it: a change to when candidates leave changes no other candidate's training.
+            rng = np.random.default_rng(self.words + [order])
+            self.bank.place(arch, slots, rng, jax.random.fold_in(self.key, order))
+            self.running.append(_Candidate(order, arch, slots, time.perf_counter(), rng))
 
     def _step(self) -> None:
         config = self.config
@@ -519,7 +529,7 @@ class _Tier:
             for slot in c.slots:
                 found = np.flatnonzero(wrong[slot])
                 if len(found):
-                    self.bank.focus[slot] = self.rng.choice(found, FOCUS_SIZE)
+                    self.bank.focus[slot] = c.rng.choice(found, FOCUS_SIZE)
 
     def _full_errors(self) -> np.ndarray:
         """Wrong held-out outputs per slot after this step's training (computed once a step)."""

@@ -281,3 +281,19 @@ def test_a_saved_network_is_reused_only_for_the_same_task_and_training(tmp_path)
     retrained = synthesize(edited, QUICK, reuse=candidate)
     assert not retrained.reused_network  # ...but the data does not
     assert retrained.data_fingerprint != first.data_fingerprint
+
+
+def test_a_candidates_training_does_not_depend_on_what_trained_before_it():
+    """Its weights, data and focus come from the seed and its place in the order: searched from
+    the start or with the first candidate skipped, the second trains to the same network."""
+    _, data, encoding = _setup("Parity_All")
+    search = SearchConfig(max_hidden=1, depths=((1, 1), (2, 1)), wide_width=0)
+    config = TrainConfig(seeds=2, slots=4, polish_steps=100, min_steps=100)
+    whole = next(perfect_networks(encoding, data, search, config, key=jax.random.key(5)))
+    skipped = next(perfect_networks(encoding, data, search, config, key=jax.random.key(5), after=Arch(1, 1, 1, 16)))
+    assert [a.arch for a in whole.attempts] == [Arch(1, 1, 1, 16), Arch(1, 2, 1, 16)]
+    assert [a.arch for a in skipped.attempts] == [Arch(1, 2, 1, 16)]
+    assert whole.attempts[1].steps == skipped.attempts[0].steps
+    assert whole.attempts[1].seed_index == skipped.attempts[0].seed_index
+    for a, b in zip(jax.tree.leaves(whole.network.params), jax.tree.leaves(skipped.network.params)):
+        np.testing.assert_array_equal(a, b)
