@@ -40,6 +40,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterator
 
+from mips import jaxsetup
 from mips.errors import OutputError
 from mips.folders import (
     BENCH_MARKER,
@@ -51,6 +52,7 @@ from mips.folders import (
 )
 
 Progress = Callable[[str], None]
+Worker = Callable[[list[str]], int]  # the command line's entry point: arguments -> exit code
 
 # The worker reads the bench's pid from here (see `exit_when_orphaned`).
 PARENT_VARIABLE = "MIPS_BENCH_PARENT"
@@ -88,14 +90,17 @@ class BenchConfig:
 
 
 def run_suite(jobs: list[Job], out: Path, config: BenchConfig, *, progress: Progress = print,
-              anchors: dict[str, dict[str, str]] | None = None, command: list[str] | None = None) -> list[dict]:
-    """Run every job without a reusable record; return all records in suite order.
+              anchors: dict[str, dict[str, str]] | None = None, command: list[str] | None = None,
+              worker: Worker | None = None) -> list[dict]:
+    """Run every job without a reusable record; return all records in suite order. `worker`
+    is the command line's entry point (`mips.cli.main`): given, the workers are forked from
+    this process on Linux (see `FORK_WORKERS`); else each is a new `python -m mips` process.
 
     Raises OutputError, before any worker starts, when `out` is not a bench folder of
     ours or another bench is running in it."""
     with bench_folder(out) as lock:
         progress(f"mips bench: {len(jobs)} task(s), {config.jobs} at a time, results in {out}")
-        return _run(jobs, out, config, progress, anchors or {}, command, lock)
+        return _run(jobs, out, config, progress, anchors or {}, command, lock, worker)
 
 
 @contextmanager
@@ -147,14 +152,15 @@ def _locked(out: Path) -> Iterator[int | None]:
 
 
 def _run(jobs: list[Job], out: Path, config: BenchConfig, progress: Progress, anchors: dict[str, dict[str, str]],
-         command: list[str] | None, lock: int | None) -> list[dict]:
+         command: list[str] | None, lock: int | None, worker: Worker | None) -> list[dict]:
     pending = [job for job in jobs if not _reusable(out, job, config, progress)]
     skipped = len(jobs) - len(pending)
     if skipped:
         progress(f"{skipped} task(s) already done in {out}, skipping them")
     _check_run_folders(out, pending)
     origin = _write_provenance(out, jobs, config, command)  # only once nothing can refuse the run
-    preload()
+    if worker is not None:
+        preload()
     started = time.monotonic()
     running: dict[str, tuple[Job, subprocess.Popen | _Forked, float]] = {}
     last_report = 0.0
@@ -162,7 +168,7 @@ def _run(jobs: list[Job], out: Path, config: BenchConfig, progress: Progress, an
         while pending or running:
             while pending and len(running) < config.jobs:
                 job = pending.pop(0)
-                running[job.name] = (job, _start(job, out, config, lock), time.monotonic())
+                running[job.name] = (job, _start(job, out, config, lock, worker), time.monotonic())
             for name, (job, process, since) in list(running.items()):
                 elapsed = time.monotonic() - since
                 if process.poll() is None and elapsed <= config.task_timeout:
@@ -248,7 +254,8 @@ def _check_run_folders(out: Path, pending: list[Job]) -> None:
                           "move them out, then run again")
 
 
-def _start(job: Job, out: Path, config: BenchConfig, lock: int | None = None) -> subprocess.Popen | _Forked:
+def _start(job: Job, out: Path, config: BenchConfig, lock: int | None = None,
+           worker: Worker | None = None) -> subprocess.Popen | _Forked:
     # A previous attempt's run folder must not be mistaken for this one's result.
     discard_run_folder(out / "runs" / job.name)
     command = [
@@ -261,8 +268,8 @@ def _start(job: Job, out: Path, config: BenchConfig, lock: int | None = None) ->
     env = {**os.environ, PARENT_VARIABLE: str(os.getpid())}
     env.setdefault("MIPS_COMPILE_CACHE", str((out / "jax-cache").resolve()))
     log_path = out / "logs" / f"{job.name}.log"
-    if FORK_WORKERS:
-        return _Forked.start(command[3:], env, log_path)
+    if worker is not None and can_fork():
+        return _Forked.start(worker, command[3:], env, log_path)
     with open(log_path, "w") as log:  # the child keeps its own handle
         # Its own process group, so that stopping it stops whatever it started as well.
         return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
@@ -275,10 +282,17 @@ def _start(job: Job, out: Path, config: BenchConfig, lock: int | None = None) ->
 FORK_WORKERS = sys.platform.startswith("linux") and hasattr(os, "fork")
 
 
+def can_fork() -> bool:
+    """Whether a worker may be forked from this process: on Linux, while JAX has not started
+    here (its threads would not be in the child, which could hang; the bench itself never starts
+    it, but a program that calls `run_suite` may have)."""
+    return FORK_WORKERS and not jaxsetup.started()
+
+
 def preload() -> None:
     """Import, in the bench, what a worker's `synthesize` imports. JAX is imported, never
     started: a backend started before a fork would not work in the child."""
-    if FORK_WORKERS:
+    if can_fork():
         import mips.pipeline  # noqa: F401
         import mips.report  # noqa: F401
         import mips.runs  # noqa: F401
@@ -293,7 +307,7 @@ class _Forked:
         self.pid, self.returncode = pid, None
 
     @classmethod
-    def start(cls, argv: list[str], env: dict[str, str], log_path: Path) -> "_Forked":
+    def start(cls, worker: Worker, argv: list[str], env: dict[str, str], log_path: Path) -> "_Forked":
         sys.stdout.flush()  # what the bench has buffered must not be written twice
         sys.stderr.flush()
         log = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
@@ -314,9 +328,7 @@ class _Forked:
             sys.stdout = open(1, "w", buffering=1, closefd=False)
             sys.stderr = open(2, "w", buffering=1, closefd=False)
             os.environ.update(env)
-            from mips import cli
-
-            code = cli.main(argv)
+            code = worker(argv)
         except SystemExit as exc:
             code = exc.code if isinstance(exc.code, int) else 1
         except KeyboardInterrupt:

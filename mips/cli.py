@@ -183,7 +183,7 @@ def cmd_bench(args) -> int:
     config = BenchConfig(jobs=args.jobs or os.cpu_count() or 1, seed=args.seed,
                          task_timeout=args.task_timeout, max_hidden=args.max_hidden)
     out = Path(args.out) if args.out else Path("runs") / f"bench-{label}"
-    records = run_suite(jobs, out, config, anchors=tasks.anchors(), command=sys.argv,
+    records = run_suite(jobs, out, config, anchors=tasks.anchors(), command=sys.argv, worker=main,
                         progress=lambda m: print(m, file=sys.stderr, flush=True))
     solved = sum(r["solved"] for r in records)
     print(f"solved {solved} of {len(records)}; summary in {out / 'summary.md'}")

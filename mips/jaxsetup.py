@@ -37,6 +37,19 @@ def prepare() -> None:
     os.environ["XLA_FLAGS"] = f"{flags} {_DEVICE_FLAG}={HOST_DEVICES}".strip()
 
 
+def started() -> bool:
+    """Whether JAX has started its backends (devices, threads) in this process; True when this
+    JAX does not say."""
+    if "jax" not in sys.modules:
+        return False
+    try:
+        from jax._src import xla_bridge
+
+        return bool(xla_bridge.backends_are_initialized())
+    except (ImportError, AttributeError):
+        return True
+
+
 def slot_sharding(slots: int):
     """How the bank's slots are laid out: split over HOST_DEVICES CPU devices (when there are
     that many and they divide the slots), else on one device (a GPU, say)."""

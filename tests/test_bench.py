@@ -152,11 +152,12 @@ def test_workers_get_the_search_budget_and_a_shared_compilation_cache(tmp_path, 
 
 def test_forked_workers_get_the_same_command_and_environment(tmp_path, monkeypatch):
     seen = {}
-    monkeypatch.setattr(bench, "FORK_WORKERS", True)
-    monkeypatch.setattr(bench._Forked, "start", classmethod(lambda cls, argv, env, log: seen.update(argv=argv, env=env,
-                                                                                                   log=log)))
+    monkeypatch.setattr(bench, "can_fork", lambda: True)
+    monkeypatch.setattr(bench._Forked, "start", classmethod(lambda cls, worker, argv, env, log: seen.update(
+        worker=worker, argv=argv, env=env, log=log)))
     monkeypatch.delenv("MIPS_COMPILE_CACHE", raising=False)
-    bench._start(Job("X", "X"), tmp_path, BenchConfig(task_timeout=200.0), lock=7)
+    bench._start(Job("X", "X"), tmp_path, BenchConfig(task_timeout=200.0), lock=7, worker=main)
+    assert seen["worker"] is main
     assert seen["argv"][:2] == ["synthesize", "X"] and seen["argv"][seen["argv"].index("--time-budget") + 1] == "150.0"
     assert seen["env"]["MIPS_COMPILE_CACHE"] == str((tmp_path / "jax-cache").resolve())
     assert seen["env"]["MIPS_BENCH_PARENT"] == str(os.getpid())
@@ -164,27 +165,48 @@ def test_forked_workers_get_the_same_command_and_environment(tmp_path, monkeypat
 
 
 needs_fork = pytest.mark.skipif(not hasattr(os, "fork"), reason="forked workers need os.fork")
+# These workers never use JAX, which earlier tests in this process may have started.
+quiet_fork = pytest.mark.filterwarnings("ignore:os.fork:RuntimeWarning")
+
+
+def test_workers_are_forked_only_while_jax_has_not_started():
+    script = ("import mips.bench as b, mips.pipeline, jax; before = b.can_fork(); jax.devices(); "
+              "print(before, b.can_fork())")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.stdout.split() == [str(bench.FORK_WORKERS), "False"], done.stderr[-2000:]
+
+
+def test_a_bench_where_jax_has_started_starts_new_processes(tmp_path, monkeypatch):
+    import jax
+
+    jax.devices()
+    started = []
+    monkeypatch.setattr(bench.subprocess, "Popen", lambda command, **kwargs: started.append(command))
+    (tmp_path / "logs").mkdir()
+    bench._start(Job("X", "X"), tmp_path, BenchConfig(), worker=main)
+    assert started and started[0][1:4] == ["-m", "mips", "synthesize"]
 
 
 @needs_fork
+@quiet_fork
 def test_a_forked_worker_runs_the_command_into_its_log(tmp_path):
     log = tmp_path / "worker.log"
-    worker = bench._Forked.start(["tasks"], {}, log)
+    worker = bench._Forked.start(main, ["tasks"], {}, log)
     assert worker.wait() == 0 and worker.poll() == 0
     assert "Parity_All" in log.read_text()
 
 
 @needs_fork
-def test_a_forked_worker_is_a_session_of_its_own_with_no_input(tmp_path, monkeypatch):
+@quiet_fork
+def test_a_forked_worker_is_a_session_of_its_own_with_no_input(tmp_path):
     def fake_main(argv):
         print(f"argv={argv} own-session={os.getsid(0) == os.getpid()} input={sys.stdin.read()!r} "
               f"variable={os.environ.get('MIPS_TEST_VARIABLE')}")
         print("to stderr", file=sys.stderr)
         return 5
 
-    monkeypatch.setattr(cli, "main", fake_main)
     log = tmp_path / "worker.log"
-    worker = bench._Forked.start(["synthesize", "X"], {"MIPS_TEST_VARIABLE": "yes"}, log)
+    worker = bench._Forked.start(fake_main, ["synthesize", "X"], {"MIPS_TEST_VARIABLE": "yes"}, log)
     assert worker.wait() == 5
     assert log.read_text().splitlines() == ["argv=['synthesize', 'X'] own-session=True input='' variable=yes",
                                             "to stderr"]
@@ -192,21 +214,22 @@ def test_a_forked_worker_is_a_session_of_its_own_with_no_input(tmp_path, monkeyp
 
 
 @needs_fork
+@quiet_fork
 @pytest.mark.parametrize("raised, code", [(SystemExit(4), 4), (SystemExit("message"), 1), (KeyboardInterrupt(), 130),
                                           (RuntimeError("bug"), 3)])
-def test_a_forked_worker_that_raises_exits_with_a_code(raised, code, tmp_path, monkeypatch):
+def test_a_forked_worker_that_raises_exits_with_a_code(raised, code, tmp_path):
     def fake_main(argv):
         raise raised
 
-    monkeypatch.setattr(cli, "main", fake_main)
-    worker = bench._Forked.start(["synthesize", "X"], {}, tmp_path / "worker.log")
+    worker = bench._Forked.start(fake_main, ["synthesize", "X"], {}, tmp_path / "worker.log")
     assert worker.wait() == code
     if code == 3:
         assert "RuntimeError: bug" in (tmp_path / "worker.log").read_text()
 
 
 @needs_fork
-def test_stopping_a_forked_worker_stops_what_it_started(tmp_path, monkeypatch):
+@quiet_fork
+def test_stopping_a_forked_worker_stops_what_it_started(tmp_path):
     read_end, write_end = os.pipe()
 
     def fake_main(argv):
@@ -215,8 +238,7 @@ def test_stopping_a_forked_worker_stops_what_it_started(tmp_path, monkeypatch):
         time.sleep(120)
         return 0
 
-    monkeypatch.setattr(cli, "main", fake_main)
-    worker = bench._Forked.start(["synthesize", "X"], {}, tmp_path / "worker.log")
+    worker = bench._Forked.start(fake_main, ["synthesize", "X"], {}, tmp_path / "worker.log")
     os.close(write_end)  # now only the worker and its child hold it
     stream = os.fdopen(read_end, "rb", buffering=0)
     try:
