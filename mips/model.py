@@ -188,14 +188,15 @@ class Network:
 
         `initial` ([N, n]) starts each sequence from that hidden state instead of 0."""
         count = len(inputs)
-        features = jnp.asarray(_padded(self.encoding.features(inputs)))
-        start = None if initial is None else jnp.asarray(_padded(np.asarray(initial, np.float32)))
+        # device_put, not jnp.asarray: the latter compiles a little program for every new shape.
+        features = jax.device_put(_padded(self.encoding.features(inputs)))
+        start = None if initial is None else jax.device_put(_padded(np.asarray(initial, np.float32)))
         hidden, predictions = _run_jit(self.params, self.arch, self.encoding, features, start)
         return np.asarray(hidden, dtype=np.float64)[:count], np.asarray(predictions, dtype=np.int64)[:count]
 
     def readout(self, hidden: np.ndarray) -> np.ndarray:
         """Hidden states [N, n] -> the network's predictions for them [N, O] (int64)."""
-        padded = jnp.asarray(_padded(np.asarray(hidden, np.float32)))
+        padded = jax.device_put(_padded(np.asarray(hidden, np.float32)))
         return np.asarray(_readout_jit(self.params, self.arch, self.encoding, padded))[:len(hidden)]
 
 

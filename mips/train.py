@@ -247,54 +247,57 @@ class _Bank:
     def __init__(self, shape: BankShape, encoding: Encoding, data: TaskData, config: TrainConfig, key: jax.Array):
         self.shape, self.encoding, self.config = shape, encoding, config
         self.chunk, self.errors = _compiled(shape, encoding, config.batch, config.eval_every)
-        self.train_x = jnp.asarray(encoding.features(data.train.inputs))
-        self.train_y = jnp.asarray(data.train.outputs)
+        # Arrays go to the device with device_put, numpy arrays are sliced in numpy, keys stay
+        # numbers until the compiled chunk: every eager JAX operation compiles a little program
+        # of its own (measured: 34 of them, 0.3-0.4 s, before a small task's first step).
+        train_x = encoding.features(data.train.inputs)
+        self.train_x, self.train_y = jax.device_put(train_x), jax.device_put(data.train.outputs)
         held_x, held_y = encoding.features(data.heldout.inputs), data.heldout.outputs
         size = min(config.quick_check, len(held_y))
         # The held-out set in slices of one size (the last one filled up with repeats, which
         # are not counted), so that checking all of it compiles nothing new.
         count = -(-len(held_y) // size)
         index = np.arange(count * size) % len(held_y)
-        self.slices = [(jnp.asarray(held_x[index[i * size:(i + 1) * size]]),
-                        jnp.asarray(held_y[index[i * size:(i + 1) * size]]),
+        self.slices = [(jax.device_put(held_x[index[i * size:(i + 1) * size]]),
+                        jax.device_put(held_y[index[i * size:(i + 1) * size]]),
                         min(size, len(held_y) - i * size)) for i in range(count)]
         self.outputs_checked = held_y.size
         blank = bank.init_network(Arch(1, 1, 1, shape.width), shape, rng=np.random.default_rng(0))
         stack = lambda tree: jax.tree.map(lambda a: np.repeat(a[None], config.slots, axis=0), tree)
         self.params, self.spec = stack(blank[0]), stack(blank[1])
         self.spec["mask"][:] = 0  # an empty slot computes nothing that matters
-        self.opt_state = jax.tree.map(np.asarray, jax.vmap(optax.scale_by_adam().init)(self.params))
-        self.keys = jax.random.split(key, config.slots)
+        adam_state = jax.eval_shape(jax.vmap(optax.scale_by_adam().init), self.params)  # all zeros
+        self.opt_state = jax.tree.map(lambda a: np.zeros(a.shape, a.dtype), adam_state)
+        # Each slot's data key as its raw numbers (`place` draws them; an empty slot's do not matter).
+        self.keys = np.zeros((config.slots, *np.shape(jax.random.key_data(key))), np.uint32)
         self.rates = np.zeros(config.slots, np.float32)
         self.focus = np.full((config.slots, FOCUS_SIZE), -1, np.int32)
         pool = min(FOCUS_POOL, len(data.train))
-        self.pool = [(self.train_x[i:i + size], self.train_y[i:i + size])
+        self.pool = [(jax.device_put(train_x[i:i + size]), jax.device_put(data.train.outputs[i:i + size]))
                      for i in range(0, pool - size + 1, size)] if pool >= size else []
         self.sharding = jaxsetup.slot_sharding(config.slots)
-        self.keys = jax.device_put(self.keys, self.sharding)
 
-    def place(self, arch: Arch, slots: np.ndarray, rng: np.random.Generator, key: jax.Array) -> None:
-        """Fresh networks of `arch` in `slots` (weights drawn from `rng`), with fresh optimizer
-        states and data keys (split from `key`)."""
+    def place(self, arch: Arch, slots: np.ndarray, rng: np.random.Generator) -> None:
+        """Fresh networks of `arch` in `slots`, with fresh optimizer states and data keys, all
+        drawn from `rng`."""
         for i, slot in enumerate(slots):
             params, spec = bank.init_network(arch, self.shape, rng=rng)
             _set(self.params, slot, params)
             _set(self.spec, slot, spec)
         self.opt_state = jax.tree.map(lambda a: _zeroed(a, slots), self.opt_state)
         self.focus[slots] = -1
-        keys = np.array(jax.random.key_data(self.keys))
-        keys[slots] = np.asarray(jax.random.key_data(jax.random.split(key, len(slots))))
-        self.keys = jax.device_put(jax.random.wrap_key_data(keys), self.sharding)
+        self.keys[slots] = rng.integers(0, 2**32, size=(len(slots), *self.keys.shape[1:]), dtype=np.uint32)
 
     def _sharded(self, tree):
         return jax.tree.map(lambda a: jax.device_put(a, self.sharding), tree)
 
     def train(self) -> None:
-        params, opt_state, self.keys = self.chunk(
-            self._sharded(self.params), self._sharded(self.opt_state), self.keys, self._sharded(self.spec),
-            self._sharded(self.rates), self._sharded(self.focus), self.train_x, self.train_y)
+        params, opt_state, keys = self.chunk(
+            self._sharded(self.params), self._sharded(self.opt_state), self._sharded(self.keys),
+            self._sharded(self.spec), self._sharded(self.rates), self._sharded(self.focus), self.train_x, self.train_y)
         self.params = jax.tree.map(np.array, params)
         self.opt_state = jax.tree.map(np.array, opt_state)
+        self.keys = np.array(keys)
 
     def quick_errors(self) -> np.ndarray:
         """Wrong outputs per slot on the first slice of the held-out data."""
@@ -363,12 +366,13 @@ def _compiled(shape: BankShape, encoding: Encoding, batch: int, steps: int):
         updates, opt_state = adam.update(grads, opt_state, params)
         return jax.tree.map(lambda p, u: p - rate * u, params, updates), opt_state, data_key
 
-    def net_chunk(params, opt_state, data_key, spec, rate, focus, train_x, train_y):
+    def net_chunk(params, opt_state, key_data, spec, rate, focus, train_x, train_y):
         def body(carry, _):
             return one_step(*carry, spec, rate, focus, train_x, train_y), None
 
-        carry, _ = jax.lax.scan(body, (params, opt_state, data_key), None, length=steps)
-        return carry
+        start = (params, opt_state, jax.random.wrap_key_data(key_data))
+        (params, opt_state, data_key), _ = jax.lax.scan(body, start, None, length=steps)
+        return params, opt_state, jax.random.key_data(data_key)
 
     def net_errors(params, spec, x, y):
         return jnp.sum(decode(bank.forward(params, spec, x)[1], encoding) != y, axis=(1, 2))
@@ -408,11 +412,8 @@ def perfect_networks(
             yield SearchResult(None, tuple(reported), out_of_time=True)
             return
         shape = BankShape.for_archs([a for _, a in members], padded, encoding)
-        tier_key = jax.random.fold_in(key, padded)
-        if width != search.width:
-            tier_key = jax.random.fold_in(tier_key, width)
-        search_bank = _Bank(shape, encoding, data, config, tier_key)
-        tier = _Tier(search_bank, members, config, key, words, progress)
+        search_bank = _Bank(shape, encoding, data, config, key)
+        tier = _Tier(search_bank, members, config, words, progress)
         for attempt, network in tier.results(deadline):
             reported.append(attempt)
             if attempt.out_of_time:
@@ -426,9 +427,8 @@ def perfect_networks(
 class _Tier:
     """The candidates of one bank shape, scheduled over its slots."""
 
-    def __init__(self, search_bank: _Bank, members, config: TrainConfig, key: jax.Array, words: list[int],
-                 progress: Progress):
-        self.bank, self.config, self.key, self.words, self.progress = search_bank, config, key, words, progress
+    def __init__(self, search_bank: _Bank, members, config: TrainConfig, words: list[int], progress: Progress):
+        self.bank, self.config, self.words, self.progress = search_bank, config, words, progress
         self.waiting = deque(members)
         self.running: list[_Candidate] = []
         self.done: dict[int, tuple[Attempt, Network | None]] = {}
@@ -469,7 +469,7 @@ class _Tier:
             # place in the order alone, not on which candidates trained before it or beside
             # it: a change to when candidates leave changes no other candidate's training.
             rng = np.random.default_rng(self.words + [order])
-            self.bank.place(arch, slots, rng, jax.random.fold_in(self.key, order))
+            self.bank.place(arch, slots, rng)
             self.running.append(_Candidate(order, arch, slots, time.perf_counter(), rng))
 
     def _step(self) -> None:
