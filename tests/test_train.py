@@ -189,7 +189,7 @@ def test_a_smaller_candidate_is_given_up_once_a_larger_one_is_perfect_and_it_has
     assert linear.steps == max(config.min_steps, deep.steps)  # checks come every 100 steps
 
 
-RULES = TrainConfig(max_steps=4000, patience=700, close_patience=2000, min_steps=500, catch_up=2.0,
+RULES = TrainConfig(max_steps=4000, patience=1000, close_patience=2000, min_steps=500, catch_up=2.0,
                     close_extension=2.0)
 
 
@@ -205,8 +205,8 @@ def test_a_close_candidate_trains_past_the_step_limit_up_to_the_extension(steps,
 
 
 @pytest.mark.parametrize("rate, since_progress, expected", [
-    (0.2, 600, None),
-    (0.2, 700, "plateau"),  # far from perfect: the patience
+    (0.2, 900, None),
+    (0.2, 1000, "plateau"),  # far from perfect: the patience
     (0.001, 1900, None),  # close: the close patience
     (0.001, 2000, "plateau"),
 ])
