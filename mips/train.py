@@ -204,6 +204,23 @@ class Attempt:
 
 
 @dataclass(frozen=True)
+class Check:
+    """One candidate at one held-out check (`perfect_networks(observe=...)`): each seed's wrong
+    outputs on the quick slice and, when they were counted this step, on all held-out data.
+    A candidate's training depends on the seed and its place in the order alone, so these
+    records let other leaving rules be replayed offline (benchmarks/replay_search.py)."""
+
+    order: int
+    arch: Arch
+    steps: int
+    quick: tuple[int, ...]
+    quick_outputs: int
+    full: tuple[int, ...] | None
+    outputs: int
+    polishing: bool  # it became perfect at an earlier check
+
+
+@dataclass(frozen=True)
 class SearchResult:
     network: Network | None  # the smallest perfect network, or None
     attempts: tuple[Attempt, ...] = field(default_factory=tuple)
@@ -395,12 +412,14 @@ def perfect_networks(
     deadline: float | None = None,
     after: Arch | None = None,
     progress: Progress = lambda message: None,
+    observe: Callable[[Check], None] | None = None,
 ) -> Iterator[SearchResult]:
     """Architectures smallest first; yield each network that is perfect on held-out data
     (with every attempt before it), so that a caller can go on past one it cannot use.
     Yields a result without a network at the end when the candidates run out or the
     `deadline` (a `time.monotonic()` value) passes. With `after`, the candidates up
-    to and including that architecture are skipped (they were trained before)."""
+    to and including that architecture are skipped (they were trained before). `observe`
+    is given every candidate's `Check` after every step."""
     candidates = search.candidates()
     first = candidates.index(after) + 1 if after in candidates else 0
     ordered = list(enumerate(candidates))[first:]
@@ -415,7 +434,7 @@ def perfect_networks(
             return
         shape = BankShape.for_archs([a for _, a in members], padded, encoding)
         search_bank = _Bank(shape, encoding, data, config, key)
-        tier = _Tier(search_bank, members, config, words, progress)
+        tier = _Tier(search_bank, members, config, words, progress, observe)
         for attempt, network in tier.results(deadline):
             reported.append(attempt)
             if attempt.out_of_time:
@@ -429,8 +448,9 @@ def perfect_networks(
 class _Tier:
     """The candidates of one bank shape, scheduled over its slots."""
 
-    def __init__(self, search_bank: _Bank, members, config: TrainConfig, words: list[int], progress: Progress):
-        self.bank, self.config, self.words, self.progress = search_bank, config, words, progress
+    def __init__(self, search_bank: _Bank, members, config: TrainConfig, words: list[int], progress: Progress,
+                 observe: Callable[[Check], None] | None = None):
+        self.bank, self.config, self.words, self.progress, self.observe = search_bank, config, words, progress, observe
         self.waiting = deque(members)
         self.running: list[_Candidate] = []
         self.done: dict[int, tuple[Attempt, Network | None]] = {}
@@ -482,6 +502,7 @@ class _Tier:
         quick = self.bank.quick_errors()
         self._full = None
         self._refocus(quick)
+        checked = list(self.running)
         for c in list(self.running):
             c.steps += config.eval_every
             if c.perfect_at is not None:
@@ -515,6 +536,12 @@ class _Tier:
             reason = reason_to_leave(c.steps, rate, c.improved_at, larger, config)
             if reason:
                 self._finish(c, reason, None)
+        if self.observe is not None:
+            for c in checked:
+                full = None if self._full is None else tuple(int(e) for e in self._full[c.slots])
+                self.observe(Check(c.order, c.arch, c.steps, tuple(int(e) for e in quick[c.slots]),
+                                   self.bank.quick_outputs, full, self.bank.outputs_checked,
+                                   c.perfect_at is not None and c.perfect_at < c.steps))
 
     def _refocus(self, quick: np.ndarray) -> None:
         """Point the candidates that are close (best seed at most FOCUS_BELOW wrong) at the

@@ -2,7 +2,7 @@
 the time budget, determinism, and reuse of a saved network."""
 
 import time
-from dataclasses import replace
+from dataclasses import asdict, replace
 
 import jax
 import jax.numpy as jnp
@@ -297,3 +297,32 @@ def test_a_candidates_training_does_not_depend_on_what_trained_before_it():
     assert whole.attempts[1].seed_index == skipped.attempts[0].seed_index
     for a, b in zip(jax.tree.leaves(whole.network.params), jax.tree.leaves(skipped.network.params)):
         np.testing.assert_array_equal(a, b)
+
+
+def test_every_check_is_observed_and_replaying_the_checks_finds_the_same_network():
+    """`observe` sees each candidate's checks; replayed with the search's own rules
+    (benchmarks/replay_search.py), they give the network the search itself found."""
+    import importlib.util
+    from pathlib import Path
+
+    from mips.train import Check
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "replay_search.py"
+    spec = importlib.util.spec_from_file_location("replay_search", path)
+    replay_search = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(replay_search)
+    _, data, encoding = _setup("Parity_All")
+    search, config = SearchConfig(max_hidden=1, wide_width=0), TrainConfig(catch_up=1e9)
+    checks: list[Check] = []
+    lenient = next(perfect_networks(encoding, data, search, config, key=jax.random.key(0), observe=checks.append))
+    for order in {c.order for c in checks}:
+        mine = [c for c in checks if c.order == order]
+        assert [c.steps for c in mine] == [100 * (i + 1) for i in range(len(mine))]
+        assert all(len(c.quick) == config.seeds and c.quick_outputs > 0 for c in mine)
+        polishing = [c.polishing for c in mine]
+        assert polishing == sorted(polishing)  # once perfect, polished to the end
+    row = {"checks": [{**asdict(c), "arch": asdict(c.arch)} for c in checks]}
+    searched = next(perfect_networks(encoding, data, search, TrainConfig(), key=jax.random.key(0)))
+    found, chunks, steps, unknown = replay_search.replay(row, TrainConfig())
+    assert found == tuple(asdict(searched.network.arch).values()) == tuple(asdict(lenient.network.arch).values())
+    assert unknown == 0 and chunks >= steps // 100 // 4
