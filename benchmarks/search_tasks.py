@@ -1,6 +1,6 @@
 """The network search alone, task by task: was a perfect network found, its size, the time.
 
-    python benchmarks/search_tasks.py --out FILE.json TASK...
+    python benchmarks/search_tasks.py --out FILE.json [--budget S] TASK...
 
 TASK is a built-in name or a task file. Only `mips.train.perfect_networks` (with its default
 SearchConfig and TrainConfig), `mips.data` and `mips.model.choose_encoding` are used, which
@@ -29,28 +29,31 @@ from mips.task import load_task_file  # noqa: E402
 from mips.train import SearchConfig, TrainConfig, perfect_networks  # noqa: E402
 
 
-def measure(spec: str) -> dict:
+def measure(spec: str, budget: float | None = None) -> dict:
     task = load_task_file(Path(spec)) if spec.endswith(".py") else tasks.get(spec)
     data = make_task_data(task, DataConfig(), seed=0)
     encoding = choose_encoding(data.train, task.input_values)
     started = time.perf_counter()
-    result = next(perfect_networks(encoding, data, SearchConfig(), TrainConfig(), key=jax.random.key(0)))
+    deadline = None if budget is None else time.monotonic() + budget
+    result = next(perfect_networks(encoding, data, SearchConfig(), TrainConfig(), key=jax.random.key(0),
+                                   deadline=deadline))
     seconds = time.perf_counter() - started
     winner = result.winner
     return {"task": task.name, "perfect": winner is not None, "hidden": winner.arch.hidden if winner else None,
             "arch": [winner.arch.hidden, winner.arch.f_depth, winner.arch.g_depth] if winner else None,
-            "attempts": len(result.attempts), "seconds": round(seconds, 1),
+            "attempts": len(result.attempts), "seconds": round(seconds, 1), "out_of_time": result.out_of_time,
             "best_errors": min((a.errors for a in result.attempts), default=None)}
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", required=True)
+    parser.add_argument("--budget", type=float, help="seconds per search, as `synthesize --time-budget` (default: none)")
     parser.add_argument("tasks", nargs="+")
     args = parser.parse_args()
     rows = []
     for spec in args.tasks:
-        rows.append(measure(spec))
+        rows.append(measure(spec, args.budget))
         print(json.dumps(rows[-1]), flush=True)
     meta = {"python": platform.python_version(), "jax": jax.__version__, "machine": platform.machine(),
             "cores": os.cpu_count()}
