@@ -149,6 +149,18 @@ def _split_heads(raw: jax.Array, encoding: Encoding):
         start += head.width
 
 
+def _huber(residual: jax.Array) -> jax.Array:
+    """Squared below one unit of the integer output, linear above: every output still wrong by
+    a unit or more pulls with the same force, however far off it is. Measured against the
+    Cauchy loss 0.5 * log1p(r^2) used before, whose pull fades as 1/r (so a few far-off outputs
+    stayed wrong): a running maximum over 0..99, searched up to hidden size 2, went from no
+    perfect network (best: 228 wrong outputs of 20,480) to perfect at hidden size 1; 14 other
+    tasks with integer outputs found the same networks, 13 in as many or fewer steps (a running
+    sum 1,800 -> 800, a two-output physics task 3,000 -> 2,000), one in more (100 -> 200)."""
+    magnitude = jnp.abs(residual)
+    return jnp.where(magnitude < 1, 0.5 * residual**2, magnitude - 0.5)
+
+
 def loss(raw: jax.Array, targets: jax.Array, encoding: Encoding) -> jax.Array:
     """Mean loss over heads; targets are int [B, T, O]."""
     total = 0.0
@@ -159,8 +171,7 @@ def loss(raw: jax.Array, targets: jax.Array, encoding: Encoding) -> jax.Array:
             logp = jax.nn.log_softmax(part, axis=-1)
             total += -jnp.mean(jnp.take_along_axis(logp, index[..., None], axis=-1))
         else:
-            residual = part[..., 0] * head.scale - y
-            total += jnp.mean(0.5 * jnp.log1p(residual**2))
+            total += jnp.mean(_huber(part[..., 0] * head.scale - y))
     return total / len(encoding.heads)
 
 

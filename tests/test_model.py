@@ -30,3 +30,21 @@ def test_counts_of_sequences_share_compilations():
     for count in range(17, 33):  # all padded to 32
         network.run(inputs[:count])
     assert model._run_jit._cache_size() == before + 1
+
+
+def test_a_regression_output_pulls_as_hard_when_far_off_as_when_one_unit_off():
+    import jax
+    import jax.numpy as jnp
+
+    encoding = model.Encoding(input_dim=1, input_values=tuple(range(100)), input_scale=99.0, one_hot=False,
+                              heads=(model.Head("regression", scale=99.0),))
+    targets = jnp.array([[[50]]])
+
+    def pull(off_by: float) -> float:
+        raw = jnp.array([[[(50 + off_by) / 99.0]]])
+        return float(jax.grad(lambda r: model.loss(r, targets, encoding))(raw)[0, 0, 0])
+
+    assert abs(pull(0)) < 1e-3 * pull(1.0)  # float32 rounding of 50 / 99 * 99
+    assert 0 < pull(0.5) < pull(1.0)  # squared near the target: the pull shrinks as it closes
+    assert np.isclose(pull(1.5), pull(40)) and np.isclose(pull(40), -pull(-40))  # never fades
+    assert np.isclose(float(model.loss(jnp.array([[[60 / 99.0]]]), targets, encoding)), 10 - 0.5)
