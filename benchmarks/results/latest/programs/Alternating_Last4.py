@@ -1,6 +1,6 @@
 """Alternating_Last4: synthesized by mips from a trained recurrent network.
 
-Network: hidden 1, f depth 2, g depth 2, width 16 (seed 0, trained seed 0).
+Network: hidden 1, f depth 2, g depth 2, width 16 (seed 0, trained seed 3).
 Route: 8-state machine written as formulas on 4 integer coordinate(s) (size 19), reproduces the held-out outputs.
 Read from the simplified network (relu units, rounding: see report.json).
 

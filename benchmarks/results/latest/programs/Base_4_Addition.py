@@ -1,8 +1,8 @@
 """Base_4_Addition: synthesized by mips from a trained recurrent network.
 
-Network: hidden 1, f depth 2, g depth 2, width 16 (seed 0, trained seed 1).
-Route: 9-state machine written as formulas on 2 integer coordinate(s) (size 17), reproduces the held-out outputs.
-Read from the simplified network (relu units, rounding: see report.json).
+Network: hidden 1, f depth 2, g depth 2, width 16 (seed 0, trained seed 7).
+Route: 8-state machine written as formulas on 2 integer coordinate(s) (size 17), reproduces the held-out outputs.
+Read from the simplified network (rounding: see report.json).
 
 VERIFIED: 10000/10000 fresh random sequences of length 10, 1000/1000 fresh random sequences of length 50
 """

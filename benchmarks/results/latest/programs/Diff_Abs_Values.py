@@ -1,6 +1,6 @@
 """Diff_Abs_Values: synthesized by mips from a trained recurrent network.
 
-Network: hidden 2, f depth 1, g depth 2, width 16 (seed 0, trained seed 2).
+Network: hidden 2, f depth 1, g depth 2, width 16 (seed 0, trained seed 4).
 Route: 2-dimensional integer state with symbolic formulas (size 11), reproduces the held-out outputs.
 Read from the simplified network (relu units, basis, rounding: see report.json).
 

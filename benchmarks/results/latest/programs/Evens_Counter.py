@@ -1,8 +1,8 @@
 """Evens_Counter: synthesized by mips from a trained recurrent network.
 
-Network: hidden 1, f depth 1, g depth 1, width 16 (seed 0, trained seed 3).
+Network: hidden 1, f depth 1, g depth 1, width 16 (seed 0, trained seed 4).
 Route: 1-dimensional integer lattice (size 9), reproduces the held-out outputs.
-Read from the simplified network (rounding: see report.json).
+Read from the simplified network (basis, rounding: see report.json).
 
 VERIFIED: 10000/10000 fresh random sequences of length 10, 1000/1000 fresh random sequences of length 50
 """

@@ -1,6 +1,6 @@
 """Majority_0_1: synthesized by mips from a trained recurrent network.
 
-Network: hidden 1, f depth 1, g depth 1, width 16 (seed 0, trained seed 2).
+Network: hidden 1, f depth 1, g depth 1, width 16 (seed 0, trained seed 1).
 Route: 1-dimensional integer state with symbolic formulas (size 12), reproduces the held-out outputs.
 Read from the simplified network (basis, rounding: see report.json).
 

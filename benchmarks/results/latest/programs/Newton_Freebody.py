@@ -1,6 +1,6 @@
 """Newton_Freebody: synthesized by mips from a trained recurrent network.
 
-Network: hidden 2, f depth 1, g depth 1, width 16 (seed 0, trained seed 5).
+Network: hidden 2, f depth 1, g depth 1, width 16 (seed 0, trained seed 2).
 Route: 2-dimensional integer lattice (size 8), reproduces the held-out outputs.
 Read from the simplified network (basis, rounding: see report.json).
 

@@ -1,6 +1,6 @@
 """Newton_Gravity: synthesized by mips from a trained recurrent network.
 
-Network: hidden 2, f depth 1, g depth 1, width 16 (seed 0, trained seed 0).
+Network: hidden 2, f depth 1, g depth 1, width 16 (seed 0, trained seed 2).
 Route: 2-dimensional integer lattice (size 9), reproduces the held-out outputs.
 Read from the simplified network (basis, rounding: see report.json).
 

@@ -1,6 +1,6 @@
 """Perfect_Square_Detector: synthesized by mips from a trained recurrent network.
 
-Network: hidden 3, f depth 2, g depth 2, width 16 (seed 0, trained seed 7).
+Network: hidden 5, f depth 2, g depth 2, width 16 (seed 0, trained seed 2).
 Route: 2-state machine written as formulas on 1 integer coordinate(s) (size 10), reproduces the held-out outputs.
 Read from the simplified network (relu units, basis, rounding: see report.json).
 
