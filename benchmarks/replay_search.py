@@ -1,6 +1,6 @@
 """Record the network search's checks, then replay its scheduler on them under other rules.
 
-    python benchmarks/replay_search.py record --out FILE.jsonl [--budget S] TASK...
+    python benchmarks/replay_search.py record --out FILE.jsonl [--budget S] [--batch B] TASK...
     python benchmarks/replay_search.py replay FILE.jsonl [--patience N] [--close-patience N]
                                        [--min-steps N] [--catch-up X] [--polish-steps N] [--seeds K]
 
@@ -35,8 +35,10 @@ from mips.task import load_task_file
 from mips.train import PROGRESS, SearchConfig, TrainConfig, perfect_networks, reason_to_leave
 
 
-def record(specs: list[str], out: Path, budget: float, patience: int) -> None:
+def record(specs: list[str], out: Path, budget: float, patience: int, batch: int | None = None) -> None:
     lenient = TrainConfig(patience=patience, catch_up=1e9)  # no candidate leaves for a larger one
+    if batch is not None:
+        lenient = replace(lenient, batch=batch)
     for spec in specs:
         task = load_task_file(Path(spec)) if spec.endswith(".py") else tasks.get(spec)
         data = make_task_data(task, DataConfig(), seed=0)
@@ -46,6 +48,7 @@ def record(specs: list[str], out: Path, budget: float, patience: int) -> None:
         result = next(perfect_networks(encoding, data, SearchConfig(), lenient, key=jax.random.key(0),
                                        deadline=time.monotonic() + budget, observe=checks.append))
         row = {"task": task.name, "seconds": round(time.perf_counter() - started, 1), "recorded_patience": patience,
+               "batch": lenient.batch,
                "winner": asdict(result.winner.arch) if result.winner else None,
                "checks": [{**asdict(c), "arch": asdict(c.arch)} for c in checks]}
         with out.open("a") as f:
@@ -117,6 +120,7 @@ def main() -> int:
     rec.add_argument("--out", required=True)
     rec.add_argument("--budget", type=float, default=225.0, help="seconds per task's search (default 225)")
     rec.add_argument("--patience", type=int, default=TrainConfig().patience)
+    rec.add_argument("--batch", type=int, help="sequences per training step (default: TrainConfig's)")
     rec.add_argument("tasks", nargs="+")
     rep = commands.add_parser("replay")
     rep.add_argument("file")
@@ -128,7 +132,7 @@ def main() -> int:
     rep.add_argument("--seeds", type=int, help="replay with the first K seeds of each candidate (32 // K side by side)")
     args = parser.parse_args()
     if args.command == "record":
-        record(args.tasks, Path(args.out), args.budget, args.patience)
+        record(args.tasks, Path(args.out), args.budget, args.patience, args.batch)
         return 0
     rows = [json.loads(line) for line in open(args.file)]
     default = TrainConfig()

@@ -30,9 +30,11 @@ MIN_COMPILE_SECONDS = 0.0
 
 def prepare() -> None:
     """Ask for HOST_DEVICES CPU devices, if JAX has not started and the user's XLA_FLAGS do not
-    say otherwise."""
+    say otherwise. JAX reads XLA_FLAGS when it starts its backends, not when it is imported, so
+    a program that imported jax before mips gets the same devices as the command line (the
+    benchmark scripts did not, and measured a bank on one device)."""
     flags = os.environ.get("XLA_FLAGS", "")
-    if "jax" in sys.modules or _DEVICE_FLAG in flags:
+    if started() or _DEVICE_FLAG in flags:
         return
     os.environ["XLA_FLAGS"] = f"{flags} {_DEVICE_FLAG}={HOST_DEVICES}".strip()
 
