@@ -326,3 +326,20 @@ def test_every_check_is_observed_and_replaying_the_checks_finds_the_same_network
     found, chunks, steps, unknown = replay_search.replay(row, TrainConfig())
     assert found == tuple(asdict(searched.network.arch).values()) == tuple(asdict(lenient.network.arch).values())
     assert unknown == 0 and chunks >= steps // 100 // 4
+
+
+def test_a_close_candidate_is_focused_on_wrong_sequences_anywhere_in_the_training_set():
+    """The focus pool is the whole training set (up to FOCUS_POOL), not its first part: a
+    candidate's few wrong training sequences may lie anywhere."""
+    from mips import train
+
+    task = tasks.get("Parity_All")
+    data = make_task_data(task, DataConfig(train_sequences=3072, heldout_sequences=256), seed=0)
+    encoding = choose_encoding(data.train, task.input_values)
+    config = TrainConfig(seeds=2, slots=4)
+    shape = BankShape.for_archs([Arch(1, 1, 1, 16)], 1, encoding)
+    search_bank = train._Bank(shape, encoding, data, config, jax.random.key(0))
+    search_bank.place(Arch(1, 1, 1, 16), np.arange(2), np.random.default_rng(0))
+    wrong = search_bank.wrong_training_sequences()
+    assert wrong.shape == (4, 3072) and train.FOCUS_POOL >= 3072
+    assert wrong[:2, 2048:].any()  # an untrained network is wrong beyond the first 2,048 too
