@@ -1,8 +1,8 @@
 """Alternating_Last3: synthesized by mips from a trained recurrent network.
 
-Network: hidden 1, f depth 1, g depth 2, width 16 (seed 0, trained seed 7).
+Network: hidden 1, f depth 1, g depth 2, width 16 (seed 0, trained seed 2).
 Route: 6-state machine written as formulas on 3 integer coordinate(s) (size 13), reproduces the held-out outputs.
-Read from the simplified network (relu units, rounding: see report.json).
+Read from the simplified network (rounding: see report.json).
 
 VERIFIED: 10000/10000 fresh random sequences of length 10, 1000/1000 fresh random sequences of length 50
 """

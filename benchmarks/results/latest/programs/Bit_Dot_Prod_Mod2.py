@@ -1,6 +1,6 @@
 """Bit_Dot_Prod_Mod2: synthesized by mips from a trained recurrent network.
 
-Network: hidden 1, f depth 2, g depth 1, width 16 (seed 0, trained seed 3).
+Network: hidden 1, f depth 2, g depth 1, width 16 (seed 0, trained seed 0).
 Route: 2-state machine written as formulas on 1 integer coordinate(s) (size 7), reproduces the held-out outputs.
 Read from the simplified network (relu units, basis, rounding: see report.json).
 

@@ -1,6 +1,6 @@
 """Div_3: synthesized by mips from a trained recurrent network.
 
-Network: hidden 2, f depth 2, g depth 2, width 16 (seed 0, trained seed 2).
+Network: hidden 2, f depth 2, g depth 1, width 16 (seed 0, trained seed 6).
 Route: 6-state machine (size 18), reproduces the held-out outputs.
 Read from the simplified network (relu units, basis, rounding: see report.json).
 

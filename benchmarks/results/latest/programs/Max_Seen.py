@@ -2,7 +2,7 @@
 
 Network: hidden 1, f depth 2, g depth 2, width 16 (seed 0, trained seed 1).
 Route: 101-state machine (size 10201), reproduces the held-out outputs.
-Read from the simplified network (relu units: see report.json).
+Read from the simplified network (relu units, rounding: see report.json).
 
 VERIFIED: 10000/10000 fresh random sequences of length 10, 1000/1000 fresh random sequences of length 50
 """

@@ -1,8 +1,8 @@
 """Min_Seen: synthesized by mips from a trained recurrent network.
 
-Network: hidden 2, f depth 2, g depth 2, width 16 (seed 0, trained seed 5).
+Network: hidden 2, f depth 2, g depth 1, width 16 (seed 0, trained seed 5).
 Route: 10-state machine written as formulas on 1 integer coordinate(s) (size 6), reproduces the held-out outputs.
-Read from the simplified network (relu units, basis, rounding: see report.json).
+Read from the simplified network (basis, rounding: see report.json).
 
 VERIFIED: 10000/10000 fresh random sequences of length 10, 1000/1000 fresh random sequences of length 50
 """
