@@ -538,11 +538,12 @@ def summary_markdown(records: list[dict], anchors: dict[str, dict[str, str]], *,
         f"Trained to 100% held-out accuracy: {len(trained)} of {len(records)}. "
         f"Extracted machine alone reproduces the held-out outputs: {len(matched)} of {len(records)}.",
     ]
-    if anchors:
-        known = [r for r in records if r["task"] in anchors]
+    known = [r for r in records if r["task"] in anchors]
+    if known:  # task files of one's own have no original results to stand beside
         sized = [r for r in trained if anchors.get(r["task"], {}).get("mips_hidden_size", "").isdigit()]
         no_larger = sum(r["hidden_size"] <= int(anchors[r["task"]]["mips_hidden_size"]) for r in sized)
-        lines.append(f"Hidden size no larger than the original search's: {no_larger} of {len(records)}.")
+        of = f"{len(known)}" + ("" if len(known) == len(records) else " benchmark tasks")
+        lines.append(f"Hidden size no larger than the original search's: {no_larger} of {of}.")
         lines.append("")
         lines.append(
             f"On the same tasks: original MIPS {sum(anchors[r['task']]['mips_solved'] == '1' for r in known)}, "

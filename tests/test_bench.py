@@ -128,6 +128,15 @@ def test_summary_counts_a_larger_hidden_size_against_the_anchor():
     assert "Extracted machine alone reproduces the held-out outputs: 0 of 1." in text
 
 
+def test_summary_of_task_files_alone_claims_no_comparison_with_the_original():
+    own = {"task": "My_Counter", "solved": True, "wall_seconds": 3.0, "reason": "", "hidden_size": 1,
+           "machine": {"kind": "lattice", "form": "formula", "size": 3, "matches_heldout": True}}
+    text = summary_markdown([own], tasks.anchors(), wall=3.0)
+    assert "original search's" not in text and "On the same tasks" not in text
+    mixed = summary_markdown([own, {**own, "task": "Sum_All"}], tasks.anchors(), wall=3.0)
+    assert "Hidden size no larger than the original search's: 1 of 1 benchmark tasks." in mixed
+
+
 def test_workers_get_the_search_budget_and_a_shared_compilation_cache(tmp_path, monkeypatch):
     seen = {}
 
