@@ -10,7 +10,7 @@ candidates trained before or beside it), so its checks, recorded once under leni
 `record` runs the default search of each task (a built-in name or a task file) with those
 lenient rules and writes every candidate's checks. `replay` runs the search's own scheduler
 (four candidates of eight seeds side by side, in order, the smallest perfect one first) with
-`mips.train.reason_to_leave` over the records, and prints per rule set the chunks of 100 steps
+`mips.network.train.reason_to_leave` over the records, and prints per rule set the chunks of 100 steps
 the bank trained (what the search's time is made of), the candidate-steps, and the tasks whose
 first perfect candidate changed against the default rules. A candidate whose checks run out
 before the rules let it go (the recording stopped at the first perfect one, or at its budget)
@@ -30,9 +30,9 @@ import jax
 
 from mips import tasks
 from mips.data import DataConfig, make_task_data
-from mips.model import choose_encoding
+from mips.network.model import choose_encoding
 from mips.task import load_task_file
-from mips.train import PROGRESS, SearchConfig, TrainConfig, perfect_networks, reason_to_leave
+from mips.network.train import PROGRESS, SearchConfig, TrainConfig, perfect_networks, reason_to_leave
 
 
 def record(specs: list[str], out: Path, budget: float, patience: int, batch: int | None = None) -> None:

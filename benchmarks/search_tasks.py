@@ -2,8 +2,8 @@
 
     python benchmarks/search_tasks.py --out FILE.json [--budget S] TASK...
 
-TASK is a built-in name or a task file. Only `mips.train.perfect_networks` (with its default
-SearchConfig and TrainConfig), `mips.data` and `mips.model.choose_encoding` are used, which
+TASK is a built-in name or a task file. Only `mips.network.train.perfect_networks` (with its default
+SearchConfig and TrainConfig), `mips.data` and `mips.network.model.choose_encoding` are used, which
 earlier versions have too, so the same script measures a checkout before and after a change
 (run it with that checkout's Python). Compilation counts in the time, as a user sees it;
 JAX's persistent compilation cache is off unless MIPS_COMPILE_CACHE says otherwise.
@@ -24,9 +24,9 @@ import jax  # noqa: E402
 
 from mips import tasks  # noqa: E402
 from mips.data import DataConfig, make_task_data  # noqa: E402
-from mips.model import choose_encoding  # noqa: E402
+from mips.network.model import choose_encoding  # noqa: E402
 from mips.task import load_task_file  # noqa: E402
-from mips.train import SearchConfig, TrainConfig, perfect_networks  # noqa: E402
+from mips.network.train import SearchConfig, TrainConfig, perfect_networks  # noqa: E402
 
 
 def measure(spec: str, budget: float | None = None) -> dict:

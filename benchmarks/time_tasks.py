@@ -20,8 +20,8 @@ from pathlib import Path
 
 from mips import tasks
 from mips.pipeline import PipelineConfig, synthesize
-from mips.report import build_report
-from mips.runs import save_run
+from mips.io.report import build_report
+from mips.io.runs import save_run
 
 
 def main() -> int:

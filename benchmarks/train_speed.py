@@ -24,10 +24,11 @@ os.environ["MIPS_COMPILE_CACHE"] = "off"
 
 import jax  # noqa: E402
 
-from mips import tasks, train  # noqa: E402
+from mips import tasks  # noqa: E402
+from mips.network import train  # noqa: E402
 from mips.data import DataConfig, make_task_data  # noqa: E402
-from mips.model import choose_encoding  # noqa: E402
-from mips.train import SearchConfig, TrainConfig, perfect_networks  # noqa: E402
+from mips.network.model import choose_encoding  # noqa: E402
+from mips.network.train import SearchConfig, TrainConfig, perfect_networks  # noqa: E402
 
 # Representative: a 1-D counter, a lattice of several inputs, a carry automaton, a parity of
 # a window, a long division automaton.

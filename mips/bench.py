@@ -42,7 +42,7 @@ from typing import Callable, Iterator
 
 from mips import jaxsetup
 from mips.errors import OutputError
-from mips.folders import (
+from mips.io.folders import (
     BENCH_MARKER,
     check_bench_target,
     current_umask,
@@ -294,8 +294,8 @@ def preload() -> None:
     started: a backend started before a fork would not work in the child."""
     if can_fork():
         import mips.pipeline  # noqa: F401
-        import mips.report  # noqa: F401
-        import mips.runs  # noqa: F401
+        import mips.io.report  # noqa: F401
+        import mips.io.runs  # noqa: F401
 
 
 class _Forked:
@@ -473,7 +473,7 @@ def _load_records(jobs: list[Job], out: Path, config: BenchConfig) -> list[dict]
 def _write_provenance(out: Path, jobs: list[Job], config: BenchConfig, command: list[str] | None) -> dict:
     """OUT/provenance.json: what made this invocation's results (each record also carries
     its worker's own provenance)."""
-    from mips.provenance import provenance  # versions from package metadata: jax is not imported
+    from mips.io.provenance import provenance  # versions from package metadata: jax is not imported
 
     origin = {**provenance(), "bench": {**asdict(config), "tasks": [job.name for job in jobs]}, "command": command}
     _write_atomic(out / "provenance.json", json.dumps(origin, indent=2) + "\n")

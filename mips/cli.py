@@ -104,7 +104,7 @@ def _stdout_descriptor_to_stderr():
 
 
 def _synthesize_and_save(args):
-    from mips.folders import check_run_target
+    from mips.io.folders import check_run_target
 
     task = resolve_task(args.task, seed=args.seed)
     out_dir = Path(args.out) if args.out else Path("runs") / task.name
@@ -112,9 +112,9 @@ def _synthesize_and_save(args):
     from dataclasses import replace
 
     from mips.pipeline import PipelineConfig, synthesize
-    from mips.report import build_report, summary_lines
-    from mips.runs import save_run, saved_search
-    from mips.train import SearchConfig
+    from mips.io.report import build_report, summary_lines
+    from mips.io.runs import save_run, saved_search
+    from mips.network.train import SearchConfig
 
     config = PipelineConfig(seed=args.seed, search=replace(SearchConfig(), max_hidden=args.max_hidden),
                             time_budget=args.time_budget)
@@ -199,11 +199,11 @@ def cmd_bench(args) -> int:
 
 
 def cmd_inspect(args) -> int:
-    from mips.inspection import (
+    from mips.io.inspection import (
         machine_dot, machine_text, network_text, overview, parse_inputs, plot_states, program_note, render_dot, save_output,
         trace_rows, trace_text,
     )
-    from mips.runs import load_run
+    from mips.io.runs import load_run
 
     run = load_run(args.folder)  # checked: a corrupt or hostile folder is a one-line RunError
     task = run.report["task"]
@@ -260,7 +260,7 @@ def _positive(kind, most: float = math.inf):
 
 
 class SearchDefaults:
-    """The search's defaults, as the help text shows them (`mips.train.SearchConfig`; kept
+    """The search's defaults, as the help text shows them (`mips.network.train.SearchConfig`; kept
     here so that `mips --help` does not import jax)."""
 
     max_hidden = 32
@@ -286,7 +286,7 @@ class _Version(argparse.Action):
 
     def __call__(self, parser, namespace, values, option_string=None):
         from mips import __version__
-        from mips.provenance import checkout_commit
+        from mips.io.provenance import checkout_commit
 
         commit = checkout_commit()
         print(f"mips {__version__}" + (f" (commit {commit})" if commit else ""))

@@ -15,26 +15,26 @@ from typing import Callable, Iterator
 import jax
 import numpy as np
 
-from mips.behaviour import (
+from mips.extract.behaviour import (
     BehaviourConfig,
     extract_fsm_by_behaviour,
     extract_lattice_by_behaviour,
     input_nudges,
 )
-from mips.coordinates import CoordinateConfig, machine_as_formulas
-from mips.counters import counter_lattice
+from mips.regress.coordinates import CoordinateConfig, machine_as_formulas
+from mips.extract.counters import counter_lattice
 from mips.data import DataConfig, TaskData, make_task_data
 from mips.emit import emit_program
-from mips.fsm import FsmConfig, FsmResult, extract_fsm
-from mips.lattice import LatticeConfig, LatticeResult, extract_lattice
+from mips.extract.clusters import FsmConfig, FsmResult, extract_fsm
+from mips.extract.lattice import LatticeConfig, LatticeResult, extract_lattice
 from mips.machines import Machine, from_tuple
-from mips.model import Network, choose_encoding
-from mips.provenance import provenance
-from mips.regress import AffineFit, RegressConfig, fit_lattice_machine
-from mips.simplify import SimplifyConfig, Simplified, simplify
+from mips.network.model import Network, choose_encoding
+from mips.io.provenance import provenance
+from mips.regress.affine import AffineFit, RegressConfig, fit_lattice_machine
+from mips.network.simplify import SimplifyConfig, Simplified, simplify
 from mips.task import Task
-from mips.trace import Trace
-from mips.train import SearchConfig, SearchResult, TrainConfig, perfect_networks
+from mips.network.trace import Trace
+from mips.network.train import SearchConfig, SearchResult, TrainConfig, perfect_networks
 from mips.verify import Verdict, VerifyConfig, verify_program
 
 Progress = Callable[[str], None]

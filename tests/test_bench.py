@@ -17,7 +17,7 @@ from mips import bench, cli, tasks
 from mips.bench import BenchConfig, Job, _record, run_suite, summary_markdown, write_outputs
 from mips.cli import main, resolve_suite
 from mips.errors import OutputError
-from mips.folders import BENCH_MARKER, mark_bench_folder, mark_run_folder
+from mips.io.folders import BENCH_MARKER, mark_bench_folder, mark_run_folder
 
 FLIP = '''
 NAME = "Flip"
@@ -545,7 +545,7 @@ def test_provenance_is_written_and_summarised(tmp_path, fake_workers):
 
 def test_the_bench_parent_does_not_import_jax(suite):
     script = (f"import sys; from mips.cli import resolve_suite; from mips.bench import _write_provenance; "
-              f"resolve_suite(['full']); resolve_suite([{str(suite)!r}]); from mips.provenance import provenance; "
+              f"resolve_suite(['full']); resolve_suite([{str(suite)!r}]); from mips.io.provenance import provenance; "
               f"provenance(); print('jax' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert result.stdout.strip() == "False", result.stderr

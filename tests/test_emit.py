@@ -173,7 +173,7 @@ def test_state_variables_are_named_after_their_rules():
 def test_a_delay_line_with_sign_flips_is_oriented_and_named():
     from fractions import Fraction as F
 
-    from mips.regress import _canonical
+    from mips.regress.affine import _canonical
 
     zero, one = F(0), F(1)
     # s0 <- x, s1 <- s0, s2 <- -s1, s3 <- -s2; output s3 (= x three steps back).

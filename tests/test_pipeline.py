@@ -14,11 +14,11 @@ import mips
 from mips import tasks
 from mips.data import DataConfig
 from mips.pipeline import PipelineConfig, synthesize
-from mips.report import build_report
-from mips.runs import load_run, save_run
+from mips.io.report import build_report
+from mips.io.runs import load_run, save_run
 from mips.datafile import load_data_file
 from mips.task import load_task_file
-from mips.train import SearchConfig, TrainConfig
+from mips.network.train import SearchConfig, TrainConfig
 from mips.verify import VerifyConfig, load_program
 
 DATA = Path(__file__).parent / "data"
@@ -138,8 +138,8 @@ def test_cli_synthesize_writes_a_verified_run(tmp_path):
 def test_a_perfect_network_is_reported_even_when_no_structure_is_extracted(monkeypatch):
 
     import mips.pipeline as pipeline
-    from mips.fsm import FsmResult
-    from mips.lattice import LatticeResult
+    from mips.extract.clusters import FsmResult
+    from mips.extract.lattice import LatticeResult
 
     monkeypatch.setattr(pipeline, "extract_fsm", lambda trace, config, seed: FsmResult(None, 0, 0, "disabled"))
     monkeypatch.setattr(pipeline, "extract_fsm_by_behaviour",

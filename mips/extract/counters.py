@@ -1,0 +1,148 @@
+"""Counters read off a state machine: integer coordinates for its states.
+
+A network may count in a way no lattice in its hidden space shows (a count it
+squashes nonlinearly before reading it out). The state machine read off it then
+has one state per count seen, a chain that ends at the training length, and
+fails on longer sequences. We look for an integer potential: a value phi(state)
+(a vector) and a step c(x) per input symbol with phi(next(s, x)) = phi(s) + c(x)
+on every observed transition. A walk from the start gives each state the counts
+of the symbols along one path to it; two paths to the same state must agree,
+which puts linear constraints on c. Their integer null space is the set of
+counters the machine keeps; a machine that keeps none (a cycle, as in parity)
+has only c = 0. The states' potentials are then lattice coordinates, and the
+regression stage fits the update (s + c(x)) and the readout on them.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+import sympy
+
+from mips.arrays import distinct_rows
+from mips.extract.lattice import LatticeResult
+from mips.machines import StateMachine, as_tuple
+from mips.network.trace import Trace
+
+
+@dataclass(frozen=True)
+class Counters:
+    """The counters a state machine keeps, or why it keeps none."""
+
+    steps: np.ndarray | None  # [r, symbols]: what each input adds to each counter
+    potential: dict  # state -> its r counter values (states reachable from the start)
+    reason: str
+    # Transitions the counters do not follow, all out of states at the edge of what the
+    # data showed (the largest or smallest count seen): a chain that stops where the
+    # data stopped. Empty for counters that every transition follows.
+    exceptions: frozenset = frozenset()
+
+
+def machine_counters(machine: StateMachine, max_counters: int = 3, *, max_symbols: int = 6,
+                     tolerance: float = 0.25) -> Counters:
+    """The counters `machine` keeps: the integer null space of the path constraints.
+
+    When only zero steps satisfy every constraint, a single counter with steps in
+    -2..2 is looked for (inputs with at most `max_symbols` symbols) that every
+    transition follows except at most `tolerance` of them, all out of states with
+    the largest or smallest count: the machine then stops counting only where the
+    data ran out (a state that stands for "this many or more")."""
+    symbols = len(machine.symbols)
+    paths = {machine.initial: np.zeros(symbols, dtype=np.int64)}  # symbol counts along one path
+    constraints = []
+    queue = deque([machine.initial])
+    while queue:
+        state = queue.popleft()
+        for i, target in enumerate(machine.transitions[state]):
+            if target < 0:
+                continue
+            counts = paths[state].copy()
+            counts[i] += 1
+            if target not in paths:
+                paths[target] = counts
+                queue.append(target)
+            elif not np.array_equal(paths[target], counts):
+                constraints.append(counts - paths[target])
+    if constraints:
+        basis = sympy.Matrix(distinct_rows(np.array(constraints)).tolist()).nullspace()
+    else:
+        basis = [sympy.eye(symbols)[:, i] for i in range(symbols)]
+    if not basis:
+        if symbols <= max_symbols:
+            return _counter_with_an_edge(machine, paths, tolerance)
+        return Counters(None, {}, "the state machine keeps no counter (its paths only agree with zero steps)")
+    if len(basis) > max_counters:
+        return Counters(None, {}, f"{len(basis)} independent counters: more than {max_counters}")
+    steps = np.array([[int(v) for v in _integral(b)] for b in basis], dtype=np.int64)  # [r, symbols]
+    potential = {state: steps @ counts for state, counts in paths.items()}
+    return Counters(steps, potential,
+                    f"{len(steps)} counter(s) read off the state machine, steps per input {steps.T.tolist()}")
+
+
+def _counter_with_an_edge(machine: StateMachine, paths: dict, tolerance: float) -> Counters:
+    """The single counter (steps in -2..2) that the most transitions follow, if the others
+    all leave states at the largest or smallest count (see `machine_counters`)."""
+    symbols = len(machine.symbols)
+    states = sorted(paths)
+    counts = np.array([paths[s] for s in states])  # [S, symbols]
+    row = {s: i for i, s in enumerate(states)}
+    edges = np.array([(row[s], a, row[t]) for s in states for a, t in enumerate(machine.transitions[s]) if t >= 0])
+    steps = np.array(list(np.ndindex(*(5,) * symbols)), dtype=np.int64) - 2  # [C, symbols]
+    leading = steps[np.arange(len(steps)), np.argmax(steps != 0, axis=1)]
+    steps = steps[leading > 0]  # one sign of each, and never all zero
+    phi = counts @ steps.T  # [S, C]
+    follows = phi[edges[:, 2]] == phi[edges[:, 0]] + steps.T[edges[:, 1]]  # [E, C]
+    source = phi[edges[:, 0]]
+    at_edge = (source == phi.max(axis=0)) | (source == phi.min(axis=0))
+    allowed = (follows | at_edge).all(axis=0) & ((~follows).sum(axis=0) <= tolerance * len(edges))
+    # A chain, not a small cycle: more states inside it than at its two ends (in a machine of
+    # two or three states every state is at an edge, and a parity is no counter).
+    edge_states = (phi == phi.max(axis=0)) | (phi == phi.min(axis=0))
+    allowed &= (~edge_states).sum(axis=0) >= edge_states.sum(axis=0)
+    if not allowed.any():
+        return Counters(None, {}, "the state machine keeps no counter (its paths only agree with zero steps, "
+                                  "even allowing for the edge of the data)")
+    broken = (~follows).sum(axis=0) + np.abs(steps).sum(axis=1)[None, :] / 100.0  # fewest exceptions, then small
+    best = int(np.argmin(np.where(allowed, broken[0], np.inf)))
+    exceptions = frozenset((states[e[0]], int(e[1])) for e in edges[~follows[:, best]])
+    step = steps[best][None, :]
+    potential = {s: step @ paths[s] for s in states}
+    return Counters(step, potential, f"1 counter read off the state machine, steps per input {step.T.tolist()}, "
+                                     f"followed by every transition but {len(exceptions)} at the edge of the data",
+                    exceptions)
+
+
+def counter_lattice(machine: StateMachine, trace: Trace, max_counters: int = 3) -> LatticeResult:
+    """The counters `machine` keeps, as integer coordinates of the traced states after each step."""
+    nothing = LatticeResult(np.zeros(0), None, None, np.inf, "")
+    counted = machine_counters(machine, max_counters)
+    if counted.steps is None:
+        return _failed(nothing, counted.reason)
+    if counted.exceptions:  # a lattice machine follows its counters everywhere
+        return _failed(nothing, counted.reason + ": not every transition")
+    steps, potential, reason = counted.steps, counted.potential, counted.reason
+    index = {symbol: i for i, symbol in enumerate(machine.symbols)}
+    states = np.zeros((trace.sequences, trace.steps, len(steps)), dtype=np.int64)
+    for n, row in enumerate(trace.inputs):
+        state = machine.initial
+        for t, x in enumerate(row):
+            state = machine.transitions[state][index[as_tuple(tuple(int(v) for v in x))]]
+            if state < 0:  # the majority machine left the path this sequence's labels took
+                return _failed(nothing, "the state machine does not follow every traced sequence")
+            states[n, t] = potential[state]
+    return LatticeResult(np.zeros(0), np.zeros((len(steps), 0)), states, 0.0, reason)
+
+
+def _integral(vector: sympy.Matrix) -> list[int]:
+    """The vector scaled to coprime integers, first nonzero entry positive."""
+    denominators = sympy.ilcm(1, *[sympy.fraction(v)[1] for v in vector])  # ilcm needs two arguments
+    scaled = [int(v * denominators) for v in vector]
+    divisor = int(np.gcd.reduce(np.abs(scaled))) or 1
+    sign = next((1 if v > 0 else -1 for v in scaled if v), 1)
+    return [sign * v // divisor for v in scaled]
+
+
+def _failed(result: LatticeResult, reason: str) -> LatticeResult:
+    return LatticeResult(result.origin, None, None, np.inf, reason)

@@ -1,0 +1,443 @@
+"""What a run extracted, for a person: the machine as a table or formulas, a Graphviz
+drawing of it, and a step-by-step trace of the network, the machine and the program
+side by side.
+
+Everything here reads a saved run folder (`mips.io.runs.load_run`) and never trains. A run
+folder is data: nothing in it is ever run. The trace's program column runs the program that
+mips's own emitter writes for the folder's (checked) machine, not the folder's program.py.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import shutil
+import subprocess
+from fractions import Fraction
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+
+from mips.emit import emit_program
+from mips.errors import OutputError, RunError
+from mips.io.folders import is_run_folder
+from mips.machines import (
+    AffineMachine,
+    FormulaMachine,
+    Machine,
+    StateMachine,
+    Step,
+    as_tuple,
+    from_tuple,
+    state_names,
+)
+from mips.io.runs import INT64, SavedRun, input_values
+from mips.verify import load_program
+
+# What running a checked machine may raise: an input off its alphabet or an unseen transition
+# (KeyError), leaving the integers (ValueError), a formula dividing by zero or overflowing
+# (ArithmeticError), min or max of a single number (TypeError).
+MACHINE_ERRORS = (KeyError, ValueError, ArithmeticError, TypeError)
+
+
+def machine_text(machine: Machine) -> list[str]:
+    """A state machine as its transition/output table; a lattice machine as its integer update."""
+    if isinstance(machine, StateMachine):
+        return _table(machine)
+    if isinstance(machine, FormulaMachine):
+        return _symbolic(machine)
+    return _formulas(machine)
+
+
+def _symbolic(machine: FormulaMachine) -> list[str]:
+    states = state_names(machine.state_dim)
+    rewrites = f" (the {machine.rewrites}-state machine, written as formulas)" if machine.rewrites else ""
+    lines = [f"integer state: {machine.state_dim} coordinate(s), start {tuple(machine.initial)}{rewrites}"]
+    lines += [f"  {name}: {label}" for name, label in zip(states, machine.labels)]
+    lines.append("  after each input:")
+    lines += [f"    {name} <- {rule}" for name, rule in zip(states, machine.update)]
+    for j, rule in enumerate(machine.readout):
+        lines.append(f"  output{'' if len(machine.readout) == 1 else f'[{j}]'} = {rule}")
+    return lines
+
+
+def _table(machine: StateMachine) -> list[str]:
+    symbols = [repr(from_tuple(s)) for s in machine.symbols]
+    rows = [["state", "output"] + [f"on {s}" for s in symbols]]
+    for state, (row, out) in enumerate(zip(machine.transitions, machine.outputs)):
+        name = f"{state}{' (start)' if state == machine.initial else ''}"
+        rows.append([name, repr(from_tuple(out))] + [str(t) if t >= 0 else "never seen" for t in row])
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = [f"state machine: {machine.states} states, {len(symbols)} input symbols"
+             + ("" if machine.complete else "; some transitions were never observed")]
+    lines += ["  " + "  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
+    return lines
+
+
+def _formulas(machine: AffineMachine) -> list[str]:
+    states = [f"s{i}" for i in range(machine.state_dim)]
+    inputs = ["x"] if machine.input_dim == 1 else [f"x{j}" for j in range(machine.input_dim)]
+    lines = [f"integer lattice: {machine.state_dim} state coordinate(s), start {tuple(machine.initial)}",
+             "  after each input:"]
+    table = machine.input_table
+    for i, row in enumerate(machine.update):
+        text = _linear(row, states + inputs)
+        if table:
+            text = ("" if text == "0" else text + " + ") + f"STEP[x][{i}]"
+        lines.append(f"    {states[i]} <- {text}")
+    if table:
+        lines.append("  STEP[x], what reading x adds to the state:")
+        for symbol, row in zip(machine.symbols, table):
+            lines.append(f"    x = {from_tuple(symbol)!r}: {tuple(str(v) for v in row)}")
+    for j, row in enumerate(machine.readout):
+        lines.append(f"  output{'' if len(machine.readout) == 1 else f'[{j}]'} = {_linear(row, states)}")
+    return lines
+
+
+def _linear(row: Sequence[Fraction], names: Sequence[str]) -> str:
+    terms = []
+    for coefficient, name in zip(row, list(names) + [""]):
+        if coefficient == 0:
+            continue
+        magnitude = abs(coefficient)
+        body = str(magnitude) if not name else (name if magnitude == 1 else f"{magnitude}*{name}")
+        terms.append(("-" if coefficient < 0 else "+", body))
+    if not terms:
+        return "0"
+    text = ("-" if terms[0][0] == "-" else "") + terms[0][1]
+    return text + "".join(f" {sign} {body}" for sign, body in terms[1:])
+
+
+def _dot_string(text: str, newline: str = "\\n") -> str:
+    """`text` as a DOT quoted string: backslashes and quotes escaped, each line break written
+    as `newline` (DOT's \\n centres a line, \\l left-aligns it). json.dumps is not DOT's
+    escaping: its \\uXXXX and \\t are shown as they are."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + escaped.replace("\r\n", "\n").replace("\r", "\n").replace("\n", newline) + '"'
+
+
+def machine_dot(machine: Machine, title: str) -> str:
+    """Graphviz DOT: a state machine as a graph of states; a lattice machine as the flow
+    of its coordinates (an edge a -> b labelled c: b's update adds c times a)."""
+    lines = [f"digraph {_dot_string(title)} {{", "  rankdir=LR;", f"  label={_dot_string(title)};"]
+    if isinstance(machine, FormulaMachine):
+        text = _dot_string("\n".join(_symbolic(machine)) + "\n", newline="\\l")
+        lines.append(f"  rules [shape=box, fontname=monospace, label={text}];")
+    elif isinstance(machine, StateMachine):
+        lines += ["  node [shape=circle];", "  start [shape=point];", f"  start -> s{machine.initial};"]
+        for state, out in enumerate(machine.outputs):
+            lines.append(f"  s{state} [label={_dot_string(f'{state}: out {from_tuple(out)!r}')}];")
+        for state, row in enumerate(machine.transitions):
+            targets: dict[int, list[str]] = {}
+            for symbol, target in zip(machine.symbols, row):
+                if target >= 0:
+                    targets.setdefault(target, []).append(repr(from_tuple(symbol)))
+            for target, labels in targets.items():
+                lines.append(f"  s{state} -> s{target} [label={_dot_string(','.join(labels))}];")
+    else:
+        states = [f"s{i}" for i in range(machine.state_dim)]
+        inputs = ["x"] if machine.input_dim == 1 else [f"x{j}" for j in range(machine.input_dim)]
+        lines.append("  node [shape=box];")
+        for name in inputs:
+            lines.append(f"  {name} [shape=ellipse];")
+        for i, name in enumerate(states):
+            constant = machine.update[i][-1]
+            extra = f" (+{constant})" if constant > 0 else f" ({constant})" if constant < 0 else ""
+            lines.append(f"  {name} [label={_dot_string(f'{name} start {machine.initial[i]}{extra}')}];")
+        for i, row in enumerate(machine.update):
+            for source, coefficient in zip(states + inputs, row):
+                if coefficient != 0:
+                    lines.append(f"  {source} -> {states[i]} [label={_dot_string(str(coefficient))}];")
+            if machine.input_table:
+                lines.append(f"  {inputs[0]} -> {states[i]} [label={_dot_string('STEP table')}, style=dashed];")
+        for j, row in enumerate(machine.readout):
+            out = f"y{j}"
+            name = f"output{'' if len(machine.readout) == 1 else j}"
+            lines.append(f"  {out} [shape=ellipse, label={_dot_string(name)}];")
+            for source, coefficient in zip(states, row):
+                if coefficient != 0:
+                    lines.append(f"  {source} -> {out} [label={_dot_string(str(coefficient))}];")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+DOT_MISSING = ("the Graphviz `dot` program is not installed, so the drawing was not rendered; install it "
+               "(apt install graphviz, brew install graphviz or conda install graphviz) and run "
+               "`dot -Tsvg FILE.dot -o FILE.svg`")
+
+
+def render_dot(dot_file: Path, fmt: str = "svg", *, may_replace: bool = True) -> tuple[Path | None, str]:
+    """Render a DOT file with Graphviz when it is installed: (the image, a message). The image
+    goes beside the DOT file; without `may_replace` (a place the user chose for the DOT file),
+    a file already there is not replaced: the user named the DOT file, not the image."""
+    dot = shutil.which("dot")
+    if dot is None:
+        return None, DOT_MISSING
+    image = dot_file.with_suffix(f".{fmt}")
+    if image.is_symlink():  # dot would write through it, to wherever it points
+        return None, f"not rendered: {image} is a symbolic link, which mips does not write through"
+    if image == dot_file or (not may_replace and image.exists()):
+        return None, (f"not rendered: {image} is there already and mips replaces only what it was given; "
+                      f"run `dot -T{fmt} {dot_file} -o FILE.{fmt}`")
+    done = subprocess.run([dot, f"-T{fmt}", str(dot_file), "-o", str(image)], capture_output=True, text=True)
+    if done.returncode != 0:
+        return None, f"dot failed: {' '.join(done.stderr.split())}"
+    return image, f"rendered {image}"
+
+
+def save_output(path: Path, write: Callable[[Path], str], what: str, *, option: str, chosen: bool) -> str:
+    """`write(path)`, which returns what to say. When the file cannot be written: a one-line
+    error for a path the user chose (with `option`); for the default place in the run folder
+    (which may be read-only, or someone else's), a note saying why and how to choose another
+    place, and inspection goes on. A link there is never written through."""
+    if not chosen and path.is_symlink():
+        return (f"{what} skipped: {path} is a symbolic link, which mips does not write through; "
+                f"choose another place with {option} FILE")
+    if not chosen and not is_run_folder(path.parent):  # e.g. a run folder of a mips before the marker
+        return (f"{what} skipped: {path.parent} is not a run folder that mips marked as its own, so nothing is "
+                f"written into it; choose a place with {option} FILE")
+    try:
+        return write(path)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        if chosen:
+            raise OutputError(f"{option} {path}: cannot write it ({reason})") from None
+        return f"{what} skipped: cannot write {path} ({reason}); choose another place with {option} FILE"
+
+
+def parse_inputs(text: str, input_dim: int, allowed: str | None = None) -> list[Step]:
+    """`--trace` inputs: comma-separated integers for one number per step ("1,0,1"), or a
+    JSON list ("[[1, 2], [0, 3]]" for two numbers per step). Every number must fit in 64
+    bits and, when `allowed` (the report's text of the task's input values, "0..9" or
+    "1,3,5") is given, be one of those values."""
+    try:
+        values = json.loads(text) if text.strip().startswith("[") else [int(v) for v in text.split(",") if v.strip()]
+    except (ValueError, RecursionError):  # RecursionError: a JSON list nested too deeply
+        raise RunError(f"--trace {text[:40]!r}: give comma-separated integers or a JSON list of them "
+                       "(of lists of them, for several numbers per step)") from None
+    if not isinstance(values, list) or not values:
+        raise RunError("--trace: no inputs given")
+    domain = input_values(allowed) if allowed is not None else None
+    steps = []
+    for value in values:
+        step = tuple(value) if isinstance(value, list) else (value,)
+        if len(step) != input_dim or not all(type(v) is int for v in step):
+            raise RunError(f"--trace: each step needs {input_dim} integer(s), got {json.dumps(value)[:40]}")
+        for v in step:
+            if not INT64[0] <= v <= INT64[1]:  # the network reads its inputs as int64
+                raise RunError(f"--trace: {str(v)[:40]} does not fit in 64 bits"
+                               + (f" (the task's input values are {allowed})" if allowed is not None else ""))
+            if domain is not None and v not in domain:
+                raise RunError(f"--trace: {v} is not one of the task's input values ({allowed})")
+        steps.append(from_tuple(step))
+    return steps
+
+
+def trace_rows(run: SavedRun, inputs: Sequence[Step]) -> list[dict]:
+    """Step by step: the network's hidden state and output, the machine's state and
+    output, and the output of the program that mips writes for the machine (the folder's
+    program.py is never run; `program_note` says whether it is that program)."""
+    rows = [{"t": t + 1, "input": x} for t, x in enumerate(inputs)]
+    if run.read_network is not None:  # the network the machine was read from
+        array = np.asarray([[as_tuple(x) for x in inputs]], dtype=np.int64)
+        hidden, predictions = run.read_network.run(array)
+        for row, h, y in zip(rows, hidden[0], predictions[0]):
+            row["hidden"] = tuple(round(float(v), 3) for v in h)
+            row["network"] = from_tuple(y)
+    if run.machine is not None:
+        try:
+            for row, (state, out) in zip(rows, run.machine.steps(inputs)):
+                row["state"], row["machine"] = state, out
+        except MACHINE_ERRORS as exc:
+            ours = isinstance(exc, (KeyError, ValueError))  # the machine's own messages say what happened
+            rows[0]["machine_error"] = str(exc) if ours else f"{type(exc).__name__}: {exc}"
+        try:  # mips's own text for a checked machine, so running it runs nothing from the folder
+            for row, out in zip(rows, load_program(emit_program(run.machine, []))(list(inputs))):
+                row["program"] = out
+        except Exception as exc:  # a machine that stops (as above) stops its program too: show how
+            rows[0]["program_error"] = f"{type(exc).__name__}: {exc}"
+    return rows
+
+
+def program_note(run: SavedRun) -> str | None:
+    """One line: whether the folder's program.py is the program mips writes for its machine."""
+    if run.program is None:
+        return None if run.machine is None else ("the run folder has no program.py; the program column is the "
+                                                 "program mips writes for machine.json")
+    if run.machine is None:
+        return "program.py was not run: the run folder has no machine.json to check it against"
+    if same_program(run.program, emit_program(run.machine, [])):
+        return ("program.py is the program mips writes for machine.json (but for its docstring); it was not run: "
+                "the program column runs mips's own copy")
+    return "program.py differs from what the machine gives; it was not run"
+
+
+def same_program(text: str, emitted: str) -> bool:
+    """`text` is the program `emitted` but for its docstring: the code after the docstring
+    is the same, character for character."""
+    code = _after_docstring(text)
+    return code is not None and code == _after_docstring(emitted)
+
+
+def _after_docstring(text: str) -> str | None:
+    """The text after the string literal that it starts with (None when it does not start
+    with one, or is not Python). Parsing runs nothing."""
+    try:
+        first = ast.parse(text).body[0]
+    except (SyntaxError, ValueError, RecursionError, MemoryError, IndexError):
+        return None
+    if not (isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
+            and isinstance(first.value.value, str) and (first.lineno, first.col_offset) == (1, 0)):
+        return None
+    # The parser's positions are in bytes, on lines it breaks at \n, \r\n and \r, as bytes.splitlines does.
+    data = text.encode()
+    end = sum(len(line) for line in data.splitlines(keepends=True)[:first.end_lineno - 1]) + first.end_col_offset
+    return data[end:].decode()
+
+
+def trace_text(rows: list[dict]) -> list[str]:
+    columns = [("t", "t"), ("input", "input"), ("hidden", "network hidden state"), ("network", "network out"),
+               ("state", "machine state"), ("machine", "machine out"), ("program", "program out")]
+    present = [(key, title) for key, title in columns if any(key in row for row in rows)]
+    table = [[title for _, title in present]]
+    table += [[str(row.get(key, "")) for key, _ in present] for row in rows]
+    widths = [max(len(r[i]) for r in table) for i in range(len(present))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in table]
+    for key in ("machine_error", "program_error"):
+        if key in rows[0]:
+            lines.append(f"{key.split('_')[0]} stopped: {rows[0][key]}")
+    return lines
+
+
+def overview(run: SavedRun) -> list[str]:
+    report = run.report
+    lines = [f"run: {run.folder}", f"task: {report['task']['name']} ({report['task']['source']}): "
+             f"{report['task']['rule']}", report["verdict"]]
+    network = report.get("network")
+    if network:
+        arch = network["arch"]
+        lines.append(f"network: hidden size {arch['hidden']}, f depth {arch['f_depth']}, g depth {arch['g_depth']}, "
+                     f"width {arch['width']} (trained seed {network['trained_seed']}, {network['steps']} steps)")
+    else:
+        lines.append("network: none was trained to 100% held-out accuracy")
+    simplified = report.get("simplify")
+    if simplified:
+        for step in simplified.get("steps", []):
+            lines.append(f"simplify: {step['step']}: {'kept' if step['kept'] else 'not kept'} ({step['detail']})")
+        if simplified.get("read"):
+            lines.append(f"the machine was read from the {simplified['read']} network")
+    if report.get("machine"):
+        lines.append(f"machine: {report['machine']['description']}")
+    elif report.get("extraction"):
+        extraction = report["extraction"]
+        behaviour = extraction.get("behaviour")  # absent in runs saved before it existed
+        lines.append(f"machine: none; state machine by clusters: {extraction['fsm']['reason']}; "
+                     + (f"by behaviour: {behaviour['reason']}; " if behaviour else "")
+                     + f"lattice: {extraction['lattice']['reason']}")
+    return lines
+
+
+def network_text(network, title: str) -> list[str]:
+    """A network's weights as readable tables: each layer of f and g, one row per input."""
+    n, encoding = network.arch.hidden, network.encoding
+    units = [f"h{i}" for i in range(n)]
+    per = "" if encoding.input_scale == 1 else f"/{encoding.input_scale:g}"  # the feature is the input scaled
+    features = ([(f"x{j}" if encoding.input_dim > 1 else "x") + per for j in range(encoding.input_dim)]
+                + [f"[{'x' if encoding.input_dim == 1 else f'x{j}'}=={v}]"
+                   for j in range(encoding.input_dim if encoding.one_hot else 0) for v in encoding.input_values])
+    lines = [f"{title}: {network.arch.describe()}"]
+    for part, depth, first_rows, last_cols in (("f", network.arch.f_depth, units + features, units),
+                                                ("g", network.arch.g_depth, units, None)):
+        for i in range(depth):
+            layer = network.params[part][f"Dense_{i}"]
+            kernel, bias = np.asarray(layer["kernel"]), np.asarray(layer["bias"])
+            rows = first_rows if i == 0 else [f"r{k}" for k in range(kernel.shape[0])]
+            cols = (last_cols if i == depth - 1 and last_cols else
+                    [f"r{k}" for k in range(kernel.shape[1])] if i < depth - 1 else [f"out{k}" for k in range(kernel.shape[1])])
+            kind = "relu layer" if i < depth - 1 else "linear"
+            lines.append(f"  {part} layer {i + 1} ({kind}), rows: inputs, columns: {', '.join(cols)}")
+            table = [[name] + [_weight(v) for v in row] for name, row in zip(rows, kernel)]
+            table.append(["bias"] + [_weight(v) for v in bias])
+            widths = [max(len(r[c]) for r in table) for c in range(len(table[0]))]
+            lines += ["    " + "  ".join(cell.rjust(w) for cell, w in zip(row, widths)) for row in table]
+    return lines
+
+
+def _weight(value: float) -> str:
+    if value == 0:
+        return "0"
+    if float(value).is_integer():
+        return str(int(value))
+    fraction = Fraction(float(value)).limit_denominator(12)
+    if abs(float(fraction) - value) < 1e-6:
+        return str(fraction)
+    return f"{value:.3f}"
+
+
+# Sequences in the plot are at most this long (a report may name any training length).
+PLOT_MAX_LENGTH = 1000
+
+
+def plot_states(run: SavedRun, path: Path, *, sequences: int = 200, seed: int = 0) -> str:
+    """Scatter the network's hidden states on random input sequences of the training
+    length, coloured by the state the extracted machine is in at the same step (for a
+    lattice machine: by its first integer coordinate). Hidden spaces of more than two
+    dimensions are shown on their two principal axes; a 1-D one against time."""
+    network = run.read_network  # the network the machine was read from
+    if network is None:
+        raise RunError(f"{run.folder}: no trained network to plot")
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only, no display needed
+    import matplotlib.pyplot as plt
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    ending = path.suffix.lstrip(".").lower()
+    if ending and ending not in FigureCanvasBase.get_supported_filetypes():
+        raise OutputError(f"--plot {path}: cannot write .{ending} files; give a name ending in .png, .svg or .pdf")
+    encoding = network.encoding
+    length = min(run.report["task"]["length"], PLOT_MAX_LENGTH)
+    rng = np.random.default_rng(seed)
+    inputs = rng.choice(np.asarray(encoding.input_values), size=(sequences, length, encoding.input_dim))
+    hidden, _ = network.run(inputs)
+    points = hidden.reshape(-1, hidden.shape[-1])
+    times = np.tile(np.arange(1, length + 1), sequences)
+    if points.shape[1] == 1:
+        xy, labels = np.stack([times, points[:, 0]], axis=1), ("step t", "hidden unit 0")
+    elif points.shape[1] == 2:
+        xy, labels = points, ("hidden unit 0", "hidden unit 1")
+    else:
+        centred = points - points.mean(axis=0)
+        axes = np.linalg.svd(centred, full_matrices=False)[2][:2]
+        xy, labels = centred @ axes.T, ("principal axis 1", "principal axis 2")
+
+    colour, legend, cmap = None, "no machine was extracted", "viridis"
+    if run.machine is not None:
+        try:
+            states = [run.machine.steps([from_tuple(step) for step in sequence]) for sequence in inputs]
+            if isinstance(run.machine, StateMachine):
+                colour = np.asarray([s for seq in states for s, _ in seq])
+                legend, cmap = "colour: the state machine's state", "tab20"
+            elif run.machine.state_dim:
+                colour = np.asarray([s[0] for seq in states for s, _ in seq], dtype=np.float64)
+                legend = "colour: the lattice machine's coordinate s0"
+            else:
+                legend = "the machine has no state"
+        except MACHINE_ERRORS as exc:
+            legend = f"the machine stopped on these inputs ({exc})"
+
+    figure, axis = plt.subplots(figsize=(7, 5.5))
+    scatter = axis.scatter(xy[:, 0], xy[:, 1], c=colour, s=9, cmap=cmap if colour is not None else None)
+    if colour is not None:
+        figure.colorbar(scatter, ax=axis)
+    axis.set_xlabel(labels[0])
+    axis.set_ylabel(labels[1])
+    # parse_math=False: a $ in a task's name is a dollar sign, not TeX for matplotlib to parse
+    axis.set_title(f"{run.report['task']['name']}: hidden states ({legend})", fontsize=9, parse_math=False)
+    figure.tight_layout()
+    try:
+        figure.savefig(path, dpi=110)
+    finally:
+        plt.close(figure)
+    return f"plot of the hidden states: {path}"

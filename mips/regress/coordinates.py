@@ -1,0 +1,323 @@
+"""A state machine written as formulas: integer coordinates for its states, and rules on them.
+
+A table of states says what a machine does but not why. We look for a few
+integer coordinates that name the states by what they mean, and then fit each
+coordinate's update and the output as formulas (`rules.find_rule`). Candidate
+coordinates come from the machine alone:
+
+- the last k inputs (`cur`, `prev`, ...): the machine's states paired with the
+  inputs that led to them (a refinement, so that a machine that looks back a
+  fixed number of steps reads as a window of inputs);
+- what the machine outputs now, and what it would output after one input (or,
+  for inputs of two symbols, after two): the observable parts of a state,
+  as in Myhill-Nerode;
+- the counters it keeps (`counters.machine_counters`): integer potentials that
+  a step changes by a fixed amount per input.
+
+A set of coordinates is usable when it is a congruence: two states (paired with
+their windows) with the same coordinates give the same output and go, on every
+input, to states with the same coordinates. Then every rule is a function, and
+it is fitted on every transition of the machine, so the formulas reproduce the
+machine exactly wherever it is defined; where it is not (a transition the data
+never showed), the formulas say what happens. The smallest usable set is tried
+first; of the sets whose rules were all found, the one with the smallest
+description wins.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections import deque
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from mips.arrays import distinct_rows
+from mips.extract.counters import machine_counters
+from mips.machines import FormulaMachine, StateMachine, compile_formula, input_names, state_names, without_error
+from mips.regress.rules import RuleConfig, find_rule
+from mips.network.trace import is_function
+
+
+@dataclass(frozen=True, kw_only=True)
+class CoordinateConfig:
+    enabled: bool = True  # off: state machines are emitted as tables
+    max_window: int = 4  # most past inputs (per input number) taken as coordinates
+    max_coordinates: int = 5
+    word_symbols: int = 8  # outputs after each of the first this many input symbols are candidates
+    max_features: int = 16  # candidates that are functions of the state, cheapest first
+    max_nodes: int = 20_000  # states paired with windows; more is not a small machine
+    sets_fitted: int = 3  # usable coordinate sets whose rules are all found, compared by size
+    attempts: int = 10  # usable coordinate sets tried at most
+    seconds: float = 20.0  # time for fitting rules (the pipeline: for all the machines of one network)
+    rules: RuleConfig = field(default_factory=RuleConfig)
+
+    def __post_init__(self):
+        if self.max_window < 0 or min(self.max_coordinates, self.sets_fitted, self.attempts, self.max_nodes,
+                                      self.max_features) < 1:
+            raise ValueError("CoordinateConfig: max_window >= 0 and the other limits >= 1")
+        if self.seconds <= 0:
+            raise ValueError("CoordinateConfig.seconds must be positive")
+
+
+@dataclass(frozen=True)
+class Feature:
+    """A candidate coordinate that is a function of the machine's state."""
+
+    label: str  # what it is, for the report: "output", "output after 1", "counter 0"
+    values: tuple[int, ...]  # one per state
+    free_at_start: bool  # the start state never emits, so its value here is ours to choose
+    cost: int  # preference among sets of equal size (smaller first)
+    exceptions: frozenset = frozenset()  # (state, symbol) transitions it does not follow (a counter's edge)
+
+
+@dataclass(frozen=True)
+class FormulaFit:
+    machine: FormulaMachine | None
+    coordinates: tuple[str, ...]  # what each coordinate is
+    reason: str
+    exact: bool = True  # the formulas reproduce every transition of the machine
+
+
+def machine_as_formulas(machine: StateMachine, config: CoordinateConfig = CoordinateConfig()) -> list[FormulaFit]:
+    """The state machine as a `FormulaMachine` on integer coordinates, or why not.
+
+    The first fit is exact on every transition. When a counter is kept with exceptions
+    at the edge of the data (`counters.Counters.exceptions`), a second fit leaves those
+    transitions out, so that its formulas go on counting where the machine stops: a
+    guess past the data, for held-out data and verification to judge."""
+    if not config.enabled:
+        return [FormulaFit(None, (), "not tried (off in the configuration)")]
+    deadline = time.monotonic() + config.seconds
+    emits = {t for row in machine.transitions for t in row if t >= 0}
+    start_free = machine.initial not in emits
+    features = state_features(machine, start_free, config)
+    dims = len(machine.symbols[0]) if machine.symbols else 1
+    pad = tuple(0 if any(s[d] == 0 for s in machine.symbols) else min(s[d] for s in machine.symbols)
+                for d in range(dims))
+    products = {}
+    best: dict[bool, FormulaFit] = {}
+    fitted = attempts = 0
+    smallest = None
+    why = "no set of coordinates is a congruence of the machine"
+    for window, chosen in _candidate_sets(features, dims, config):
+        count = window * dims + len(chosen)
+        if smallest is not None and count > smallest + 1:
+            break  # only sets at most one coordinate larger than the smallest usable one
+        if window not in products:
+            products[window] = _product(machine, window, pad, config.max_nodes)
+        if products[window] is None:
+            continue
+        exceptions = frozenset().union(*(f.exceptions for f in chosen))
+        for leave_out in ([False, True] if exceptions else [False]):
+            product = _without(products[window], exceptions) if leave_out else products[window]
+            coords = np.concatenate([product.window] + [np.array(f.values)[product.state][:, None] for f in chosen],
+                                    axis=1) if count else np.zeros((len(product.state), 0), np.int64)
+            free = [window * dims + i for i, f in enumerate(chosen) if f.free_at_start]
+            if not _congruent(coords, product, machine, start_free, skip_start=bool(free)):
+                continue
+            smallest = count if smallest is None else smallest
+            if time.monotonic() > deadline or attempts >= config.attempts:
+                why = f"rules not all found in the time given ({attempts} coordinate sets tried)"
+                break
+            attempts += 1
+            labels = tuple([_window_label(k, d, dims) for k in range(window) for d in range(dims)]
+                           + [f.label for f in chosen])
+            fit = _fit(machine, product, coords, free, start_free, labels, config.rules)
+            if fit.machine is None:
+                why = fit.reason
+                continue
+            if leave_out:
+                fit = replace(fit, exact=False, reason=f"{fit.reason}, but for {len(exceptions)} left out at the "
+                                                       "edge of the data, where the counter goes on")
+            fitted += 1
+            if leave_out not in best or fit.machine.size < best[leave_out].machine.size:
+                best[leave_out] = fit
+        if fitted >= config.sets_fitted or time.monotonic() > deadline or attempts >= config.attempts:
+            break
+    fits = [best.get(False, FormulaFit(None, (), why))]
+    return fits + ([best[True]] if True in best else [])
+
+
+def _without(product: _Product, exceptions: frozenset) -> _Product:
+    """The product with the transitions in `exceptions` ((state, symbol) pairs) taken out."""
+    nxt = product.next.copy()
+    for state, symbol in exceptions:
+        nxt[product.state == state, symbol] = -1
+    return replace(product, next=nxt)
+
+
+def state_features(machine: StateMachine, start_free: bool, config: CoordinateConfig) -> list[Feature]:
+    """The outputs now and after one (or two) inputs, and the counters: each as a value per state,
+    distinct and not constant."""
+    outputs = np.array(machine.outputs)  # [S, O]
+    transitions = np.array(machine.transitions)  # [S, A]
+    candidates = [Feature(f"the output{_index(j, outputs.shape[1])}", tuple(outputs[:, j].tolist()), start_free, 0)
+                  for j in range(outputs.shape[1])]
+    words = [(a,) for a in range(min(len(machine.symbols), config.word_symbols))]
+    if len(machine.symbols) <= 2:
+        words += list(itertools.product(range(len(machine.symbols)), repeat=2))
+    for word in words:
+        state = np.arange(machine.states)
+        for a in word:
+            state = np.where(state >= 0, transitions[np.maximum(state, 0), a], -1)
+        if (state < 0).any():
+            continue  # not defined from every state
+        name = ", ".join(_symbol(machine, a) for a in word)
+        for j in range(outputs.shape[1]):
+            inputs = "input were" if len(word) == 1 else "inputs were"
+            candidates.append(Feature(f"the output{_index(j, outputs.shape[1])} if the next {inputs} {name}",
+                                      tuple(outputs[state, j].tolist()), False, 1 + len(word)))
+    counted = machine_counters(machine)
+    if counted.steps is not None:
+        for r in range(len(counted.steps)):
+            values = tuple(int(counted.potential[s][r]) if s in counted.potential else 0
+                           for s in range(machine.states))
+            moves = ", ".join(f"{_symbol(machine, a)}: {int(v):+d}" for a, v in enumerate(counted.steps[r]))
+            candidates.append(Feature(f"a counter (per input {moves})", values, False, 1, counted.exceptions))
+    features, seen = [], set()
+    emitting = sorted({t for row in machine.transitions for t in row if t >= 0}) or [machine.initial]
+    for feature in candidates:
+        if len({feature.values[s] for s in emitting}) < 2 or feature.values in seen:
+            continue
+        seen.add(feature.values)
+        features.append(feature)
+    return features
+
+
+def _index(j: int, count: int) -> str:
+    return "" if count == 1 else f" {j}"
+
+
+def _symbol(machine: StateMachine, a: int) -> str:
+    symbol = machine.symbols[a]
+    return repr(symbol[0] if len(symbol) == 1 else symbol)
+
+
+def _window_label(k: int, d: int, dims: int) -> str:
+    which = "the input" if dims == 1 else f"input number {d}"
+    return which if k == 0 else f"{which}, {k} step{'s' if k > 1 else ''} back"
+
+
+def _candidate_sets(features: list[Feature], dims: int, config: CoordinateConfig):
+    """(window length, features) pairs, fewest coordinates first, then fewer features, then
+    cheaper; made one count of coordinates at a time, from the `max_features` cheapest."""
+    features = sorted(features, key=lambda f: f.cost)[:config.max_features]
+    for count in range(config.max_coordinates + 1):
+        sets = []
+        for window in range(min(config.max_window, count // dims) + 1):
+            size = count - window * dims
+            sets += [(size, sum(f.cost for f in chosen), window, chosen)
+                     for chosen in itertools.combinations(features, size)]
+        sets.sort(key=lambda s: s[:3])
+        for *_, window, chosen in sets:
+            yield window, list(chosen)
+
+
+@dataclass(frozen=True)
+class _Product:
+    """The machine's states paired with the last `window` inputs (node 0 is the start)."""
+
+    state: np.ndarray  # [K]
+    window: np.ndarray  # [K, window * D]: the latest input first
+    next: np.ndarray  # [K, A], -1 where the machine has no transition
+
+
+def _product(machine: StateMachine, window: int, pad: tuple[int, ...], max_nodes: int) -> _Product | None:
+    start = (machine.initial, pad * window)
+    index = {start: 0}
+    nodes, edges = [start], []
+    queue = deque([start])
+    while queue:
+        state, past = queue.popleft()
+        row = []
+        for a, target in enumerate(machine.transitions[state]):
+            if target < 0:
+                row.append(-1)
+                continue
+            node = (target, (machine.symbols[a] + past)[:len(past)])
+            if node not in index:
+                if len(nodes) >= max_nodes:
+                    return None
+                index[node] = len(nodes)
+                nodes.append(node)
+                queue.append(node)
+            row.append(index[node])
+        edges.append(row)
+    width = window * len(pad)
+    return _Product(np.array([s for s, _ in nodes]), np.array([p for _, p in nodes], dtype=np.int64).reshape(len(nodes), width),
+                    np.array(edges, dtype=np.int64))
+
+
+def _congruent(coords: np.ndarray, product: _Product, machine: StateMachine, start_free: bool,
+               skip_start: bool) -> bool:
+    """Do nodes with equal coordinates give the same output and go to nodes with equal
+    coordinates on every input? The start is left out when its coordinates are still to
+    be chosen (`skip_start`), and its output when it never emits."""
+    nodes = np.arange(1 if skip_start else 0, len(product.state))
+    _, group = distinct_rows(coords, return_inverse=True)
+    group = group.reshape(-1)
+    outputs = np.array(machine.outputs)[product.state]
+    emitting = nodes[1:] if start_free and not skip_start and len(nodes) and nodes[0] == 0 else nodes
+    if not is_function(group[emitting][:, None], outputs[emitting]):
+        return False
+    nxt = product.next[nodes]
+    target = np.where(nxt >= 0, group[np.maximum(nxt, 0)], -1)
+    symbols = np.broadcast_to(np.arange(nxt.shape[1]), nxt.shape)
+    keys = np.stack([np.repeat(group[nodes], nxt.shape[1]), symbols.reshape(-1)], axis=1)
+    defined = target.reshape(-1) >= 0
+    return is_function(keys[defined], target.reshape(-1)[defined])
+
+
+def _fit(machine: StateMachine, product: _Product, coords: np.ndarray, free: list[int], start_free: bool,
+         labels: tuple[str, ...], config: RuleConfig) -> FormulaFit:
+    """Rules for every coordinate's update and every output, on every transition; then
+    the start's free coordinates (outputs of a start state that never emits)."""
+    m, dims = coords.shape[1], len(machine.symbols[0])
+    s_names, x_names = state_names(m), input_names(dims)
+    symbols = np.array(machine.symbols, dtype=np.int64)
+    first = 1 if free else 0
+    sources, inputs = np.nonzero(product.next[first:] >= 0)
+    sources = sources + first
+    rows = np.concatenate([coords[sources], symbols[inputs]], axis=1)
+    after = coords[product.next[sources, inputs]]
+    columns = dict(zip(s_names + x_names, rows.T))
+    update = []
+    for i in range(m):
+        rule = find_rule(columns, after[:, i], config)
+        if rule is None:
+            return FormulaFit(None, labels, f"no rule found for the update of coordinate {i} ({labels[i]})")
+        update.append(rule)
+    emitting = np.arange(1 if start_free else 0, len(product.state))
+    outputs = np.array(machine.outputs, dtype=np.int64)[product.state[emitting]]
+    readout = []
+    for j in range(outputs.shape[1]):
+        rule = find_rule(dict(zip(s_names, coords[emitting].T)), outputs[:, j], config)
+        if rule is None:
+            return FormulaFit(None, labels, f"no rule found for output {j}")
+        readout.append(rule)
+    start = _start(coords, product, free, update, s_names + x_names, symbols)
+    if start is None:
+        return FormulaFit(None, labels, "no start value makes the first step follow the rules")
+    fitted = FormulaMachine(state_dim=m, input_dim=dims, update=tuple(update), readout=tuple(readout),
+                            initial=start, labels=labels, rewrites=machine.states)
+    return FormulaFit(fitted, labels, f"{m} coordinate(s) ({'; '.join(labels)}), rules exact on every transition")
+
+
+def _start(coords, product: _Product, free: list[int], update: list[str], names: list[str], symbols) -> tuple | None:
+    """The start's coordinates: as they are, with the free ones (0 first, then the values that
+    coordinate takes) chosen so that the rules give the start's transitions."""
+    fixed = coords[0].copy()
+    if not free:
+        return tuple(int(v) for v in fixed)
+    rules = [compile_formula(u, names) for u in update]
+    choices = [sorted(set(coords[1:, i].tolist()) | {0}, key=lambda v: (abs(v), v)) for i in free]
+    moves = [(a, coords[t]) for a, t in enumerate(product.next[0]) if t >= 0]
+    for values in itertools.islice(itertools.product(*choices), 1000):
+        fixed[free] = values
+        start = [int(v) for v in fixed]
+        if without_error(lambda: all([rule(*start, *map(int, symbols[a])) for rule in rules] == list(target)
+                                      for a, target in moves)):
+            return tuple(start)
+    return None

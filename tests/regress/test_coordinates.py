@@ -1,0 +1,142 @@
+"""State machines written as formulas: plant a machine whose meaning is known, and check
+that the coordinates and rules read it back, and that the formulas run exactly as the table."""
+
+from __future__ import annotations
+
+import random
+from collections import deque
+
+import numpy as np
+import pytest
+
+from mips.regress.coordinates import CoordinateConfig, machine_as_formulas
+from mips.extract.clusters import minimize
+from mips.machines import StateMachine, as_tuple, from_tuple
+
+
+def _machine(step, output, start, symbols) -> StateMachine:
+    """The minimized Moore machine of `step(state, x)` and `output(state)` from `start`."""
+    index, order, queue = {start: 0}, [start], deque([start])
+    rows = {}
+    while queue:
+        state = queue.popleft()
+        row = []
+        for x in symbols:
+            target = step(state, from_tuple(x))
+            if target not in index:
+                index[target] = len(order)
+                order.append(target)
+                queue.append(target)
+            row.append(index[target])
+        rows[index[state]] = tuple(row)
+    machine = StateMachine(0, tuple(symbols), tuple(rows[i] for i in range(len(order))),
+                           tuple(as_tuple(output(s)) for s in order))
+    emits = {t for row in machine.transitions for t in row}
+    return minimize(machine, emits)
+
+
+def _same(a, b, symbols, *, sequences=300, length=30, seed=0) -> bool:
+    rng = random.Random(seed)
+    for _ in range(sequences):
+        inputs = [from_tuple(rng.choice(symbols)) for _ in range(length)]
+        if a.run(inputs) != b.run(inputs):
+            return False
+    return True
+
+
+BITS = ((0,), (1,))
+PAIRS = tuple((a, b) for a in range(3) for b in range(3))
+DIGITS = tuple((v,) for v in range(6))
+
+PLANTED = {
+    # name: (machine, rules expected: update, readout), None where any exact rules will do
+    "parity of the last three": (
+        _machine(lambda s, x: (x, s[0], s[1]), lambda s: s[0] ^ s[1] ^ s[2], (0, 0, 0), BITS),
+        (("x", "s0", "s1"), ("s0 ^ s1 ^ s2",))),
+    "sum mod 5": (
+        _machine(lambda s, x: (s + x) % 5, lambda s: s, 0, DIGITS[:5]), (("(s0 + x) % 5",), ("s0",))),
+    "max of the last two": (
+        _machine(lambda s, x: (x, max(x, s[0])), lambda s: s[1], (0, 0), DIGITS), (("x", "s0"), ("max(s0, s1)",))),
+    "base-3 addition": (
+        _machine(lambda s, x: ((s[1] + x[0] + x[1]) % 3, (s[1] + x[0] + x[1]) // 3), lambda s: s[0], (0, 0), PAIRS),
+        None),
+    "minimum so far": (_machine(lambda s, x: min(s, x), lambda s: s, 5, DIGITS), (("min(s0, x)",), ("s0",))),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PLANTED))
+def test_planted_machines_are_read_back_as_formulas(name):
+    machine, expected = PLANTED[name]
+    fits = machine_as_formulas(machine)
+    fit = fits[0]
+    assert fit.machine is not None, fit.reason
+    assert fit.exact and fit.machine.rewrites == machine.states
+    assert len(fit.coordinates) == fit.machine.state_dim
+    assert _same(machine, fit.machine, machine.symbols)
+    if expected is not None:
+        assert (fit.machine.update, fit.machine.readout) == expected
+    assert fit.machine.size < machine.size
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_the_formulas_of_random_machines_run_exactly_as_their_tables(seed):
+    """Whatever the coordinates and rules, wherever a fit is found it is the same machine."""
+    rng = random.Random(seed)
+    states, symbols = rng.randint(2, 6), BITS if seed % 2 else DIGITS[:3]
+    table = [[rng.randrange(states) for _ in symbols] for _ in range(states)]
+    outputs = [rng.randrange(2) for _ in range(states)]
+    machine = _machine(lambda s, x: table[s][symbols.index(as_tuple(x))], lambda s: outputs[s], 0, symbols)
+    for fit in machine_as_formulas(machine, CoordinateConfig(seconds=5.0)):
+        if fit.machine is not None and fit.exact:
+            assert _same(machine, fit.machine, symbols, seed=seed)
+
+
+def test_a_counter_that_stops_where_the_data_stopped_goes_on_counting():
+    """A chain of counts -4..4 whose ends absorb further steps (the data never went further):
+    the exact fit keeps the ends, the second one counts on."""
+    def step(s, x):
+        return max(-4, min(4, s + (1 if x == 1 else -1)))
+
+    machine = _machine(step, lambda s: int(s > 0), 0, BITS)
+    fits = machine_as_formulas(machine)
+    assert fits[0].machine is not None and fits[0].exact and _same(machine, fits[0].machine, BITS)
+    assert len(fits) == 2 and not fits[1].exact
+    guess = fits[1].machine
+    assert guess.run([1] * 20)[-1] == 1 and guess.run([1] * 6 + [0] * 5) == [1] * 6 + [1, 1, 1, 1, 1]
+    long = [1] * 7 + [0] * 7  # a count of 7 needs 7 steps down to reach 0: the table cannot say so
+    assert guess.run(long)[-1] == 0 and guess.run(long)[-2] == 1 and machine.run(long)[-2] == 0
+
+
+def test_a_start_that_never_emits_takes_the_value_that_makes_its_first_step_right():
+    # Outputs the input just read; the start state emits nothing and is never re-entered.
+    machine = StateMachine(0, BITS, ((1, 2), (1, 2), (1, 2)), ((7,), (0,), (1,)))
+    fit = machine_as_formulas(machine)[0]
+    assert fit.machine is not None and fit.machine.run([1, 0, 1]) == [1, 0, 1]
+
+
+def test_off_means_tables():
+    machine, _ = PLANTED["sum mod 5"]
+    fits = machine_as_formulas(machine, CoordinateConfig(enabled=False))
+    assert len(fits) == 1 and fits[0].machine is None and "off" in fits[0].reason
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_exact_formulas_of_a_partial_machine_agree_wherever_the_table_is_defined(seed):
+    rng = random.Random(100 + seed)
+    states = rng.randint(3, 7)
+    transitions = tuple(tuple(rng.randrange(states) if s == 0 or rng.random() < 0.8 else -1 for _ in BITS)
+                        for s in range(states))  # the start goes somewhere on every input
+    machine = StateMachine(0, BITS, transitions, tuple((rng.randrange(3),) for _ in range(states)))
+    fit = machine_as_formulas(machine, CoordinateConfig(seconds=5.0))[0]
+    if fit.machine is None:
+        return
+    compared = 0
+    for _ in range(300):
+        inputs = [rng.randrange(2) for _ in range(12)]
+        try:
+            expected = machine.run(inputs)
+        except KeyError:  # the table stops here; the formulas go on, and nothing says how
+            continue
+        compared += 1
+        assert fit.machine.run(inputs) == expected
+    assert compared
