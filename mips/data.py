@@ -6,6 +6,7 @@ and outputs alike, so one-number steps have a trailing axis of 1.
 
 from __future__ import annotations
 
+import hashlib
 import random
 from dataclasses import dataclass
 
@@ -96,3 +97,12 @@ def make_task_data(task: Task, config: DataConfig, *, seed: int) -> TaskData:
     n_stop = max(1, len(usable) // 5)
     stop, train = usable[:n_stop], usable[n_stop:] or usable
     return TaskData(to_arrays(train, source=task.source), to_arrays(stop, source=task.source), tuple(verify))
+
+
+def data_fingerprint(data: TaskData) -> str:
+    """A hash of the training and held-out arrays: the same data, the same fingerprint."""
+    digest = hashlib.sha256()
+    for array in (data.train.inputs, data.train.outputs, data.heldout.inputs, data.heldout.outputs):
+        digest.update(str(array.shape).encode())
+        digest.update(np.ascontiguousarray(array, dtype=np.int64).tobytes())
+    return digest.hexdigest()[:16]

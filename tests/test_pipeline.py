@@ -137,18 +137,18 @@ def test_cli_synthesize_writes_a_verified_run(tmp_path):
 
 def test_a_perfect_network_is_reported_even_when_no_structure_is_extracted(monkeypatch):
 
-    import mips.pipeline as pipeline
+    import mips.extract as extract
+    import mips.regress as regress
     from mips.extract.clusters import FsmResult
     from mips.extract.lattice import LatticeResult
 
-    monkeypatch.setattr(pipeline, "extract_fsm", lambda trace, config, seed: FsmResult(None, 0, 0, "disabled"))
-    monkeypatch.setattr(pipeline, "extract_fsm_by_behaviour",
+    nothing = LatticeResult(origin=np.zeros(1), basis=None, states=None, error=np.inf, reason="disabled")
+    monkeypatch.setattr(extract, "extract_fsm", lambda trace, config, seed: FsmResult(None, 0, 0, "disabled"))
+    monkeypatch.setattr(extract, "extract_fsm_by_behaviour",
                         lambda network, trace, config, seed: FsmResult(None, 0, 0, "disabled"))
-    monkeypatch.setattr(pipeline, "extract_lattice_by_behaviour",
-                        lambda network, trace, lattice, config, seed: (
-                            LatticeResult(np.zeros(1), None, None, np.inf, "disabled"), trace))
-    monkeypatch.setattr(pipeline, "extract_lattice",
-                        lambda trace, config, seed, nudges: LatticeResult(np.zeros(1), None, None, np.inf, "disabled"))
+    monkeypatch.setattr(extract, "extract_lattice", lambda trace, config, seed, nudges: nothing)
+    monkeypatch.setattr(regress, "extract_lattice_by_behaviour",
+                        lambda network, trace, lattice, config, seed: (nothing, trace))
     config = replace(SMALL, search=SearchConfig(max_hidden=1, depths=((1, 1), (1, 2)), wide_width=0))
     result = synthesize(tasks.get("Bitwise_Not"), config)
     assert not result.verdict.verified
@@ -161,7 +161,7 @@ def test_a_perfect_network_is_reported_even_when_no_structure_is_extracted(monke
 
 def test_the_route_says_what_kind_of_guess_a_machine_is():
     from mips.machines import FormulaMachine
-    from mips.pipeline import Candidate, choose, describe
+    from mips.choose import Candidate, choose, describe
 
     counter = FormulaMachine(1, 1, ("s0 + 2 * x - 1",), ("int(0 < s0)",), rewrites=17)
     guess = Candidate(counter, True, extends=True)
@@ -169,3 +169,15 @@ def test_the_route_says_what_kind_of_guess_a_machine_is():
     assert "counting on past the edge of the data" in describe(guess)
     bigger = Candidate(FormulaMachine(1, 1, ("s0 + 2 * x - 1 if s0 < 9 else s0",), ("int(0 < s0)",)), True)
     assert choose((bigger, guess)) is guess  # the smaller description wins
+
+
+def test_the_readme_stage_table_lists_the_stages_synthesize_runs_in_order():
+    from mips.pipeline import STAGES
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    section = readme[readme.index("## The pipeline"):]
+    rows = [line.split("|")[1].strip() for line in section.splitlines()
+            if line.startswith("| ") and not line.startswith("| stage")]
+    rows = rows[:rows.index("(after) report") + 1]
+    assert rows[0] == "(before) task" and rows[-1] == "(after) report"
+    assert tuple(rows[1:-1]) == STAGES

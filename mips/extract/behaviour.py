@@ -274,7 +274,8 @@ def extract_lattice_by_behaviour(
     # (Cayley-Hamilton), so probes are at least as long as the hidden size.
     length = min(max(config.probe_length, network.arch.hidden), trace.steps - 2)
     if length < 1:
-        return LatticeResult(np.zeros(0), None, None, np.inf, "sequences too short to probe"), trace
+        return LatticeResult(origin=np.zeros(0), basis=None, states=None, error=np.inf,
+                             reason="sequences too short to probe"), trace
     config = replace(config, probe_length=length)
     kept = trace.steps - length  # steps 1..kept: their probes end by step T
     probes = probe_inputs(trace, config, seed)

@@ -41,7 +41,7 @@ class FsmResult:
     # merging states (see `merge_states`), else None.
     merged: StateMachine | None = None
     # The machine as observed, before minimization (majority transitions): what
-    # `counters.counter_lattice` reads counters from.
+    # `counters.counter_states` reads counters from.
     observed: StateMachine | None = None
 
 

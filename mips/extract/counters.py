@@ -22,7 +22,7 @@ import numpy as np
 import sympy
 
 from mips.arrays import distinct_rows
-from mips.extract.lattice import LatticeResult
+from mips.extract.states import IntegerStates
 from mips.machines import StateMachine, as_tuple
 from mips.network.trace import Trace
 
@@ -114,14 +114,13 @@ def _counter_with_an_edge(machine: StateMachine, paths: dict, tolerance: float) 
                     exceptions)
 
 
-def counter_lattice(machine: StateMachine, trace: Trace, max_counters: int = 3) -> LatticeResult:
+def counter_states(machine: StateMachine, trace: Trace, max_counters: int = 3) -> IntegerStates:
     """The counters `machine` keeps, as integer coordinates of the traced states after each step."""
-    nothing = LatticeResult(np.zeros(0), None, None, np.inf, "")
     counted = machine_counters(machine, max_counters)
     if counted.steps is None:
-        return _failed(nothing, counted.reason)
-    if counted.exceptions:  # a lattice machine follows its counters everywhere
-        return _failed(nothing, counted.reason + ": not every transition")
+        return IntegerStates(None, counted.reason)
+    if counted.exceptions:  # an affine machine follows its counters everywhere
+        return IntegerStates(None, counted.reason + ": not every transition")
     steps, potential, reason = counted.steps, counted.potential, counted.reason
     index = {symbol: i for i, symbol in enumerate(machine.symbols)}
     states = np.zeros((trace.sequences, trace.steps, len(steps)), dtype=np.int64)
@@ -130,9 +129,9 @@ def counter_lattice(machine: StateMachine, trace: Trace, max_counters: int = 3) 
         for t, x in enumerate(row):
             state = machine.transitions[state][index[as_tuple(tuple(int(v) for v in x))]]
             if state < 0:  # the majority machine left the path this sequence's labels took
-                return _failed(nothing, "the state machine does not follow every traced sequence")
+                return IntegerStates(None, "the state machine does not follow every traced sequence")
             states[n, t] = potential[state]
-    return LatticeResult(np.zeros(0), np.zeros((len(steps), 0)), states, 0.0, reason)
+    return IntegerStates(states, reason)
 
 
 def _integral(vector: sympy.Matrix) -> list[int]:
@@ -143,6 +142,3 @@ def _integral(vector: sympy.Matrix) -> list[int]:
     sign = next((1 if v > 0 else -1 for v in scaled if v), 1)
     return [sign * v // divisor for v in scaled]
 
-
-def _failed(result: LatticeResult, reason: str) -> LatticeResult:
-    return LatticeResult(result.origin, None, None, np.inf, reason)

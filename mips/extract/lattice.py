@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mips.arrays import distinct_rows
+from mips.extract.states import IntegerStates
 from mips.network.trace import Trace, spread, unique_rows
 
 
@@ -33,23 +34,18 @@ class LatticeConfig:
             raise ValueError("LatticeConfig: 0 < integrality < 0.5, max_denominator >= 1, neighbours >= 1")
 
 
-@dataclass(frozen=True)
-class LatticeResult:
-    """Integer coordinates of the hidden states after each step (t = 1..T).
+@dataclass(frozen=True, kw_only=True)
+class LatticeResult(IntegerStates):
+    """Integer coordinates of the hidden states after each step (t = 1..T), and the lattice
+    in hidden space they are coordinates in.
 
     The initial state h_0 is left out on purpose: a network's h_0 need not lie on
     the lattice its other states form (a bias shifts them all); the regression
     stage finds the integer state that plays its part."""
 
     origin: np.ndarray  # [n]: a hidden state that is the lattice point 0
-    basis: np.ndarray | None  # [m, n]: rows are the basis vectors in hidden space
-    states: np.ndarray | None  # int64 [N, T, m]: integer coordinates of h_1..h_T
+    basis: np.ndarray | None  # [m, n]: rows are the basis vectors in hidden space (None with no states)
     error: float  # largest distance of a state from its lattice point, in lattice units
-    reason: str
-
-    @property
-    def found(self) -> bool:
-        return self.basis is not None
 
     def coordinates(self, hidden: np.ndarray) -> np.ndarray:
         """Real lattice coordinates of hidden states [..., n] -> [..., m]."""
@@ -71,7 +67,8 @@ def extract_lattice(
     rank = int(np.sum(singular > config.rank_tolerance * max(singular[0], 1e-12)))
     if rank == 0:
         states = np.zeros(after_steps.shape[:2] + (0,), dtype=np.int64)
-        return LatticeResult(origin, np.zeros((0, points.shape[1])), states, 0.0, "all hidden states are one point")
+        return LatticeResult(origin=origin, basis=np.zeros((0, points.shape[1])), states=states, error=0.0,
+                             reason="all hidden states are one point")
     projection = right[:rank]  # [m, n]
     projected = unique @ projection.T
     best_error, failure = np.inf, "no candidate vectors"
@@ -95,10 +92,10 @@ def extract_lattice(
                 origin_here = origin_here + zero @ full_basis
             states = np.round(coords).astype(np.int64).reshape(after_steps.shape[:2] + (rank,))
             reason = f"{rank}-dimensional lattice, states within {error:.3f} of lattice points{how}"
-            return LatticeResult(origin_here, full_basis, states, error, reason)
+            return LatticeResult(origin=origin_here, basis=full_basis, states=states, error=error, reason=reason)
         best_error = min(best_error, error)
         failure = f"states up to {best_error:.2f} lattice units away from the nearest lattice point"
-    return LatticeResult(origin, None, None, float(best_error), failure)
+    return LatticeResult(origin=origin, basis=None, states=None, error=float(best_error), reason=failure)
 
 
 def _zero_on_lattice(origin, projection, shift, basis, integrality) -> np.ndarray | None:

@@ -6,7 +6,8 @@ from dataclasses import asdict
 
 import numpy as np
 
-from mips.pipeline import RunResult, describe
+from mips.choose import describe
+from mips.results import RunResult
 from mips.network.simplify import recurrent_weights_simple
 
 FORMAT_VERSION = 1

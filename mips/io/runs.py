@@ -27,7 +27,8 @@ from mips.io.folders import check_run_target, current_umask, discard_run_folder,
 from mips.io.jsonread import json_field, json_int, json_ints, json_kind, json_list, json_object, json_text
 from mips.machines import Machine, StateMachine, machine_from_json
 from mips.network.model import Arch, Encoding, Head, Network
-from mips.pipeline import PipelineConfig, RunResult, SavedSearch
+from mips.pipeline import PipelineConfig
+from mips.results import RunResult, SavedSearch
 from mips.io.report import FORMAT_VERSION, build_report
 from mips.task import INT_LIMIT, Task
 from mips.network.train import Attempt, SearchResult

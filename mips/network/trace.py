@@ -50,3 +50,11 @@ def is_function(keys: np.ndarray, values: np.ndarray) -> bool:
 def spread(points: np.ndarray) -> float:
     """The size of the point cloud: the largest coordinate range (at least a tiny floor)."""
     return float(max(np.ptp(points, axis=0).max(initial=0.0), 1e-12))
+
+
+def trace_network(network, inputs: np.ndarray) -> Trace:
+    """Run `network` (a `model.Network`) on `inputs` and record its hidden states, h_0 (zeros)
+    included, and its own outputs."""
+    hidden, outputs = network.run(inputs)
+    initial = np.zeros_like(hidden[:, :1])
+    return Trace(inputs, np.concatenate([initial, hidden], axis=1), outputs)

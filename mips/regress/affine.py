@@ -16,7 +16,7 @@ import numpy as np
 import sympy
 
 from mips.arrays import distinct_rows
-from mips.extract.lattice import LatticeResult
+from mips.extract.states import IntegerStates
 from mips.machines import (
     AffineMachine,
     FormulaMachine,
@@ -73,15 +73,15 @@ def fit_exact_affine(keys: np.ndarray, values: np.ndarray, max_denominator: int)
     return tuple(rows), f"exact on {len(keys)} distinct cases"
 
 
-def fit_lattice_machine(lattice: LatticeResult, trace: Trace, config: RegressConfig = RegressConfig()) -> AffineFit:
+def fit_affine_machine(integer: IntegerStates, trace: Trace, config: RegressConfig = RegressConfig()) -> AffineFit:
     """The affine update s_t = A s_(t-1) + B x_t + c and readout y_t = V s_t + w on lattice states.
 
     The update is fitted on steps 2..T; the initial state is then an integer s_0
     that makes step 1 follow the same rule. The result is put in canonical
     coordinates (see `_canonical`)."""
-    if lattice.states is None:
+    if integer.states is None:
         return AffineFit(None, "no lattice")
-    states = lattice.states  # [N, T, m] for h_1..h_T
+    states = integer.states  # [N, T, m] for h_1..h_T
     m, d, o = states.shape[-1], trace.inputs.shape[-1], trace.outputs.shape[-1]
     rows = states.shape[0] * states.shape[1]
     readout, readout_reason = fit_exact_affine(states.reshape(rows, m), trace.outputs.reshape(rows, o),

@@ -20,7 +20,7 @@ from mips.extract.behaviour import BehaviourConfig, extract_fsm_by_behaviour, in
 from mips.extract.lattice import extract_lattice
 from mips.machines import StateMachine
 from mips.network.model import Arch, Encoding, Head, Network
-from mips.regress.affine import RegressConfig, fit_lattice_machine
+from mips.regress.affine import RegressConfig, fit_affine_machine
 from mips.network.trace import Trace
 
 LENGTH = 10
@@ -115,7 +115,7 @@ def test_nudges_recover_a_sparse_delay_line_lattice(k, seed):
     nudges = input_nudges(network, inputs, seed=seed)
     lattice = extract_lattice(trace, nudges=nudges)
     assert lattice.found and lattice.basis.shape[0] == k and "nudges" in lattice.reason, lattice.reason
-    fit = fit_lattice_machine(lattice, trace, RegressConfig())
+    fit = fit_affine_machine(lattice, trace, RegressConfig())
     assert fit.machine is not None, fit.reason
     for row in rng.integers(0, 100, size=(30, 10 * k)):
         want = [sum(row[max(0, t - k + 1):t + 1]) for t in range(len(row))]
@@ -171,7 +171,7 @@ def test_the_lattice_in_what_the_network_will_say_sees_a_delay_longer_than_the_d
     trace = _trace(network, inputs)
     lattice, observed = extract_lattice_by_behaviour(network, trace, config=BehaviourConfig(probes=8), seed=0)
     assert lattice.found and lattice.basis.shape[0] == 7, lattice.reason
-    fit = fit_lattice_machine(lattice, observed, RegressConfig())
+    fit = fit_affine_machine(lattice, observed, RegressConfig())
     assert fit.machine is not None, fit.reason
     row = [int(v) for v in rng.integers(0, 100, size=60)]
     assert fit.machine.run(row) == [sum(row[max(0, t - 6):t + 1]) for t in range(len(row))]

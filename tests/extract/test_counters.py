@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from mips.extract.counters import counter_lattice, machine_counters
+from mips.extract.counters import counter_states, machine_counters
 from mips.machines import StateMachine
-from mips.regress.affine import fit_lattice_machine
+from mips.regress.affine import fit_affine_machine
 from mips.network.trace import Trace
 
 LENGTH = 10
@@ -37,10 +37,10 @@ def _chain(up: int, down: int) -> StateMachine:
 def test_a_chain_becomes_a_counter_that_runs_past_the_training_length():
     inputs = np.random.default_rng(0).integers(0, 2, size=(300, LENGTH))
     difference = np.cumsum(2 * inputs - 1, axis=1)
-    result = counter_lattice(_chain(1, -1), _trace(inputs, (difference > 0).astype(np.int64)))
+    result = counter_states(_chain(1, -1), _trace(inputs, (difference > 0).astype(np.int64)))
     assert result.found and result.states.shape == (300, LENGTH, 1), result.reason
     assert np.array_equal(np.abs(result.states[..., 0]), np.abs(difference))
-    fit = fit_lattice_machine(result, _trace(inputs, (difference > 0).astype(np.int64)))
+    fit = fit_affine_machine(result, _trace(inputs, (difference > 0).astype(np.int64)))
     assert fit.machine is not None, fit.reason
     for row in np.random.default_rng(1).integers(0, 2, size=(50, 8 * LENGTH)):
         want = (np.cumsum(2 * row - 1) > 0).astype(int).tolist()
@@ -53,14 +53,14 @@ def test_time_is_a_counter_too():
     clock = StateMachine(initial=0, symbols=((0,), (1,)),
                          transitions=tuple((t + 1, t + 1) if t < LENGTH else (-1, -1) for t in range(LENGTH + 1)),
                          outputs=tuple(((t + 1) % 2,) for t in range(LENGTH + 1)))
-    result = counter_lattice(clock, _trace(inputs, (steps + 1) % 2))
+    result = counter_states(clock, _trace(inputs, (steps + 1) % 2))
     assert result.found and np.array_equal(np.abs(result.states[..., 0]), steps), result.reason
 
 
 def test_a_cycle_keeps_no_counter():
     parity = StateMachine(initial=0, symbols=((0,), (1,)), transitions=((0, 1), (1, 0)), outputs=((0,), (1,)))
     inputs = np.random.default_rng(3).integers(0, 2, size=(50, LENGTH))
-    result = counter_lattice(parity, _trace(inputs, np.cumsum(inputs, axis=1) % 2))
+    result = counter_states(parity, _trace(inputs, np.cumsum(inputs, axis=1) % 2))
     assert not result.found and "keeps no counter" in result.reason
 
 
@@ -78,7 +78,7 @@ def test_two_counters_are_found_when_the_machine_keeps_two():
                         outputs=tuple((int(a > b),) for a, b in cells))
     inputs = np.random.default_rng(4).integers(0, 3, size=(200, LENGTH))
     ones, twos = np.cumsum(inputs == 1, axis=1), np.cumsum(inputs == 2, axis=1)
-    result = counter_lattice(grid, _trace(inputs, (ones > twos).astype(np.int64)))
+    result = counter_states(grid, _trace(inputs, (ones > twos).astype(np.int64)))
     assert result.found and result.states.shape[-1] == 2, result.reason
 
 

@@ -17,7 +17,7 @@ import pytest
 
 from mips.extract.lattice import LatticeConfig, extract_lattice
 from mips.machines import AffineMachine
-from mips.regress.affine import fit_lattice_machine
+from mips.regress.affine import fit_affine_machine
 from mips.network.trace import Trace
 
 # Noise, as a fraction of the shortest basis vector, used by the plant-and-recover tests.
@@ -132,7 +132,7 @@ def recover(planted: Planted, rng: np.random.Generator):
     assert lattice.found, lattice.reason
     assert lattice.basis.shape == (planted.structure.state_dim, planted.trace.hidden.shape[-1])
     assert lattice.states.shape == planted.states.shape
-    fit = fit_lattice_machine(lattice, planted.trace)
+    fit = fit_affine_machine(lattice, planted.trace)
     assert fit.machine is not None, f"lattice: {lattice.reason}; regression: {fit.reason}"
     assert fit.machine.state_dim == planted.structure.state_dim
     assert_reproduces(fit.machine, planted.structure, rng)
@@ -249,7 +249,7 @@ def test_random_continuous_states_are_not_a_lattice(hidden):
     assert not lattice.found
     assert lattice.basis is None and lattice.states is None
     assert isinstance(lattice.reason, str) and lattice.reason
-    fit = fit_lattice_machine(lattice, trace)
+    fit = fit_affine_machine(lattice, trace)
     assert fit.machine is None and fit.reason == "no lattice"
 
 
@@ -270,7 +270,7 @@ def test_one_point_is_a_zero_dimensional_lattice():
 
 def test_one_point_gives_a_constant_machine():
     trace = constant_trace()
-    fit = fit_lattice_machine(extract_lattice(trace), trace)
+    fit = fit_affine_machine(extract_lattice(trace), trace)
     assert fit.machine is not None, fit.reason
     assert fit.machine.run([1, 2, 3]) == [3, 3, 3]
 

@@ -15,7 +15,7 @@ from mips.regress.coordinates import machine_as_formulas
 from mips.data import Sequences, TaskData
 from mips.emit import emit_program
 from mips.machines import FormulaMachine, StateMachine, compile_formula, machine_from_json, tidy
-from mips.pipeline import _matches
+from mips.choose import reproduces_heldout as _matches
 from mips.regress.rules import find_rule
 from mips.verify import load_program
 

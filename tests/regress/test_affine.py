@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 from mips.extract.lattice import LatticeResult
+from mips.extract.states import IntegerStates
 from mips.machines import AffineMachine, FormulaMachine
-from mips.regress.affine import RegressConfig, fit_exact_affine, fit_lattice_machine
+from mips.regress.affine import RegressConfig, fit_exact_affine, fit_affine_machine
 from mips.network.trace import Trace
 
 F = Fraction
@@ -106,14 +107,14 @@ def test_affine_in_most_places_but_not_all_is_refused():
 
 
 # ---------------------------------------------------------------------------
-# fit_lattice_machine on injected lattice states
+# fit_affine_machine on injected lattice states
 # ---------------------------------------------------------------------------
 
 
 def injected(states: np.ndarray, inputs: np.ndarray, outputs: np.ndarray) -> tuple[LatticeResult, Trace]:
     """A lattice result whose integer states are given; the hidden states are not looked at."""
     n, t, m = states.shape
-    lattice = LatticeResult(np.zeros(m), np.eye(m), states.astype(np.int64), 0.0, "injected")
+    lattice = LatticeResult(origin=np.zeros(m), basis=np.eye(m), states=states.astype(np.int64), error=0.0, reason="injected")
     hidden = np.zeros((n, t + 1, m))
     return lattice, Trace(inputs.astype(np.int64), hidden, outputs.astype(np.int64))
 
@@ -136,7 +137,7 @@ def test_counter_with_shifted_coordinates_starts_at_zero():
     sums = np.cumsum(inputs, axis=1)
     # The lattice numbers the states from an arbitrary origin: coordinate = 40 - sum.
     lattice, trace = injected(40 - sums, inputs, sums)
-    fit = fit_lattice_machine(lattice, trace)
+    fit = fit_affine_machine(lattice, trace)
     assert fit.machine is not None, fit.reason
     fresh = rng.integers(0, 10, size=(20, 40)).tolist()
     for xs in fresh:
@@ -148,7 +149,7 @@ def test_delay_line_with_singular_update():
     inputs = rng.integers(0, 100, size=(80, 8, 1))
     states = run_recurrence(inputs, lambda s, x: (x[0], s[0]), (0, 0))
     lattice, trace = injected(states + np.array([3, -5]), inputs, states[:, :, 1:])
-    fit = fit_lattice_machine(lattice, trace)
+    fit = fit_affine_machine(lattice, trace)
     assert fit.machine is not None, fit.reason
     for xs in rng.integers(0, 100, size=(20, 30)).tolist():
         assert fit.machine.run(xs) == [0] + xs[:-1]
@@ -160,7 +161,7 @@ def test_two_outputs_per_step():
     states = run_recurrence(inputs, lambda s, x: (s[0] + x[0], s[1] + s[0] + x[0]), (0, 0))  # (v, p)
     outputs = np.stack([states[..., 1], states[..., 0] - states[..., 1]], axis=-1)
     lattice, trace = injected(states, inputs, outputs)
-    fit = fit_lattice_machine(lattice, trace)
+    fit = fit_affine_machine(lattice, trace)
     assert fit.machine is not None, fit.reason
     for xs in rng.integers(-3, 4, size=(10, 40)).tolist():
         v = np.cumsum(xs)
@@ -171,14 +172,14 @@ def test_two_outputs_per_step():
 def test_constant_output_needs_no_state():
     inputs = np.random.default_rng(3).integers(0, 5, size=(10, 6, 1))
     lattice, trace = injected(np.zeros((10, 6, 0), dtype=np.int64), inputs, np.full((10, 6, 1), 4))
-    fit = fit_lattice_machine(lattice, trace)
+    fit = fit_affine_machine(lattice, trace)
     assert fit.machine == AffineMachine(state_dim=0, input_dim=1, update=(), readout=((F(4),),))
     assert fit.machine.run([1, 2]) == [4, 4]
 
 
 def test_no_lattice_gives_no_machine():
     trace = Trace(np.zeros((2, 3, 1), dtype=np.int64), np.zeros((2, 4, 2)), np.zeros((2, 3, 1), dtype=np.int64))
-    fit = fit_lattice_machine(LatticeResult(np.zeros(2), None, None, 1.0, "not found"), trace)
+    fit = fit_affine_machine(IntegerStates(None, "not found"), trace)
     assert fit.machine is None
     assert fit.reason == "no lattice"
 
@@ -186,7 +187,7 @@ def test_no_lattice_gives_no_machine():
 def test_length_one_sequences_cannot_show_an_update():
     inputs = np.arange(10).reshape(10, 1, 1)
     lattice, trace = injected(inputs.copy(), inputs, inputs.copy())
-    fit = fit_lattice_machine(lattice, trace)
+    fit = fit_affine_machine(lattice, trace)
     assert fit.machine is None
     assert "too short" in fit.reason
 
@@ -195,7 +196,7 @@ def test_readout_that_is_not_affine_gets_a_formula():
     inputs = np.random.default_rng(4).integers(0, 10, size=(40, 6, 1))
     sums = np.cumsum(inputs, axis=1)
     lattice, trace = injected(sums, inputs, sums % 2)
-    fit = fit_lattice_machine(lattice, trace)
+    fit = fit_affine_machine(lattice, trace)
     assert isinstance(fit.machine, FormulaMachine), fit.reason
     assert fit.reason.startswith("readout:") and "symbolic regression" in fit.reason
     for row in np.random.default_rng(40).integers(0, 10, size=(20, 30)):
@@ -206,7 +207,7 @@ def test_update_that_is_not_affine_gets_a_formula():
     inputs = np.random.default_rng(5).integers(0, 4, size=(40, 6, 1))
     states = run_recurrence(inputs, lambda s, x: (s[0] * x[0] + 1,), (0,))
     lattice, trace = injected(states, inputs, states)
-    fit = fit_lattice_machine(lattice, trace)
+    fit = fit_affine_machine(lattice, trace)
     assert isinstance(fit.machine, FormulaMachine), fit.reason
     assert fit.reason.startswith("state update:")
     for row in np.random.default_rng(50).integers(0, 4, size=(20, 12)):
@@ -222,7 +223,7 @@ def test_a_rule_with_no_small_formula_is_reported():
     sums = np.cumsum(inputs, axis=1)
     scramble = np.random.default_rng(7).integers(0, 1000, size=sums.max() + 1)
     lattice, trace = injected(sums, inputs, scramble[sums])
-    fit = fit_lattice_machine(lattice, trace)
+    fit = fit_affine_machine(lattice, trace)
     assert fit.machine is None
     assert fit.reason.startswith("readout:") and "no rule found for output 0" in fit.reason
 
@@ -234,7 +235,7 @@ def test_first_step_off_the_rule_has_no_initial_state():
     states = sums.copy()
     states[::2] += 1  # half of the sequences start from a different state: no single s_0
     lattice, trace = injected(states, inputs, states)
-    fit = fit_lattice_machine(lattice, trace)
+    fit = fit_affine_machine(lattice, trace)
     assert fit.machine is None
     assert "initial state" in fit.reason
 
@@ -263,7 +264,7 @@ def test_initial_state_of_singular_update_in_skewed_coordinates(transform, offse
     states = run_recurrence(inputs, lambda s, x: (x[0], s[0]), (0, 0))
     coordinates = states @ np.array(transform).T + np.array(offset)
     lattice, trace = injected(coordinates, inputs, states[:, :, 1:])
-    fit = fit_lattice_machine(lattice, trace)
+    fit = fit_affine_machine(lattice, trace)
     assert fit.machine is not None, fit.reason
     for xs in rng.integers(0, 100, size=(10, 30)).tolist():
         assert fit.machine.run(xs) == [0] + xs[:-1]
@@ -284,7 +285,7 @@ def test_sum_of_last_two_comes_out_in_canonical_coordinates(transform, offset):
     states = run_recurrence(inputs, lambda s, x: (x[0] + s[1], x[0]), (0, 0))  # (sum of last 2, last)
     coordinates = states @ np.array(transform).T + np.array(offset)
     lattice, trace = injected(coordinates, inputs, states[:, :, :1])
-    machine = fit_lattice_machine(lattice, trace).machine
+    machine = fit_affine_machine(lattice, trace).machine
     assert machine is not None
     assert machine.initial == (0, 0)
     assert all(row[-1] == 0 for row in machine.update + machine.readout), machine
@@ -299,7 +300,7 @@ def test_running_sum_in_offset_coordinates_starts_at_zero_with_no_constants():
     inputs = rng.integers(0, 100, size=(60, 8, 1))
     states = run_recurrence(inputs, lambda s, x: (s[0] + x[0],), (0,))
     lattice, trace = injected(7 - states, inputs, states)
-    machine = fit_lattice_machine(lattice, trace).machine
+    machine = fit_affine_machine(lattice, trace).machine
     assert machine is not None
     assert machine.initial == (0,)
     assert all(row[-1] == 0 for row in machine.update + machine.readout), machine
@@ -315,7 +316,7 @@ def test_a_counter_of_even_inputs_acts_through_a_table_of_the_input():
     inputs = rng.integers(0, 10, size=(200, 8, 1))
     states = run_recurrence(inputs, lambda s, x: (s[0] + (x[0] % 2 == 0),), (0,))
     lattice, trace = injected(3 - 2 * states, inputs, states)
-    fit = fit_lattice_machine(lattice, trace)
+    fit = fit_affine_machine(lattice, trace)
     machine = fit.machine
     assert machine is not None, fit.reason
     assert "table" in fit.reason

@@ -1,0 +1,63 @@
+"""Choosing the program's machine: each machine extracted and fitted is checked alone on the
+held-out data, and the smallest that reproduces it is chosen."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mips.data import TaskData
+from mips.machines import Machine, from_tuple
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One extracted machine and whether it alone reproduces the held-out outputs."""
+
+    machine: Machine
+    matches_heldout: bool
+    merged: bool = False  # a state machine completed by merging states (a guess past the data)
+    # Formulas that go on counting where the state machine they rewrite stopped, at the
+    # edge of the data (also a guess past the data; held-out data and verification judge it).
+    extends: bool = False
+
+
+def reproduces_heldout(machine: Machine, data: TaskData) -> bool:
+    """Does the machine alone reproduce every held-out output? A machine that fails on the
+    way (an unobserved transition, a division by zero or an overflow in a formula off the
+    training rows, ...) is a failed candidate, never a crash."""
+    for inputs, outputs in zip(data.heldout.inputs, data.heldout.outputs):
+        try:
+            if machine.run([from_tuple(s) for s in inputs]) != [from_tuple(s) for s in outputs]:
+                return False
+        except Exception:
+            return False
+    return True
+
+
+def choose(candidates: tuple[Candidate, ...]) -> Candidate | None:
+    """Among the machines that reproduce the held-out data: a complete one (defined on
+    every input) before one with unobserved transitions, one read off the data before
+    one completed by merging states (a guess), and then the smallest (description length);
+    between a table and formulas of the same size, the formulas. Formulas that count on past
+    the edge of the data (`extends`) rank like any others: they are a smaller description of
+    the same data, and held-out data and verification judge the guess."""
+    if not candidates:
+        return None
+    return min(candidates, key=lambda c: (not c.matches_heldout, not c.machine.complete, c.merged, c.machine.size,
+                                          c.machine.form == "table"))
+
+
+def describe(candidate: Candidate) -> str:
+    m = candidate.machine
+    if m.kind == "fsm":
+        shape = f"{m.states}-state machine"
+    elif m.kind == "lattice":
+        shape = f"{m.state_dim}-dimensional integer lattice"
+    elif m.rewrites:
+        shape = f"{m.rewrites}-state machine written as formulas on {m.state_dim} integer coordinate(s)"
+    else:
+        shape = f"{m.state_dim}-dimensional integer state with symbolic formulas"
+    held = "reproduces" if candidate.matches_heldout else "does NOT reproduce"
+    merged = ", completed by merging states" if candidate.merged else ""
+    merged += ", counting on past the edge of the data" if candidate.extends else ""
+    return f"{shape} (size {m.size}){merged}, {held} the held-out outputs"
