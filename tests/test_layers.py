@@ -128,3 +128,13 @@ def test_pipeline_never_names_a_benchmark_task():
         text = path.read_text()
         named = [name for name in tasks.NAMES if name in text]
         assert not named, f"{path.relative_to(MIPS)} names {named}"
+
+
+def test_reading_and_reporting_a_result_imports_no_stage_and_no_jax():
+    import subprocess
+    import sys
+
+    script = ("import sys, mips.io.report, mips.results, mips.choose; "
+              "print(sorted(m for m in sys.modules if m in {'jax', 'flax', 'mips.pipeline'} or m.startswith('mips.network')))")
+    found = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout.strip()
+    assert found == "[]"

@@ -8,7 +8,6 @@ import numpy as np
 
 from mips.choose import describe
 from mips.results import RunResult
-from mips.network.simplify import recurrent_weights_simple
 
 FORMAT_VERSION = 1
 
@@ -66,7 +65,7 @@ def build_report(result: RunResult) -> dict:
             "kept": list(result.simplified.kept),
             "read": result.read or None,  # the network extraction read the machine from
             "hidden_size": network.arch.hidden,
-            "recurrent_weights_simple": recurrent_weights_simple(network),
+            "recurrent_weights_simple": result.simplified.recurrent_weights_simple,
         }
     if result.extraction is not None:
         fsm, lattice = result.extraction.fsm, result.extraction.lattice

@@ -54,6 +54,11 @@ class Simplified:
     def to_json(self) -> list[dict]:
         return [dict(s) for s in self.steps]
 
+    @property
+    def recurrent_weights_simple(self) -> bool:
+        """Whether the simplified network's f is linear with simple recurrent weights."""
+        return recurrent_weights_simple(self.network)
+
 
 def simplify(network: Network, data: TaskData, config: SimplifyConfig = SimplifyConfig()) -> Simplified:
     if not config.enabled:
