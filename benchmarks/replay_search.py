@@ -31,8 +31,8 @@ import jax
 from mips import tasks
 from mips.data import DataConfig, make_task_data
 from mips.network.model import choose_encoding
-from mips.task import load_task_file
 from mips.network.train import PROGRESS, SearchConfig, TrainConfig, perfect_networks, reason_to_leave
+from mips.task import load_task_file
 
 
 def record(specs: list[str], out: Path, budget: float, patience: int, batch: int | None = None) -> None:
@@ -45,12 +45,25 @@ def record(specs: list[str], out: Path, budget: float, patience: int, batch: int
         encoding = choose_encoding(data.train, task.input_values)
         checks = []
         started = time.perf_counter()
-        result = next(perfect_networks(encoding, data, SearchConfig(), lenient, key=jax.random.key(0),
-                                       deadline=time.monotonic() + budget, observe=checks.append))
-        row = {"task": task.name, "seconds": round(time.perf_counter() - started, 1), "recorded_patience": patience,
-               "batch": lenient.batch,
-               "winner": asdict(result.winner.arch) if result.winner else None,
-               "checks": [{**asdict(c), "arch": asdict(c.arch)} for c in checks]}
+        result = next(
+            perfect_networks(
+                encoding,
+                data,
+                SearchConfig(),
+                lenient,
+                key=jax.random.key(0),
+                deadline=time.monotonic() + budget,
+                observe=checks.append,
+            )
+        )
+        row = {
+            "task": task.name,
+            "seconds": round(time.perf_counter() - started, 1),
+            "recorded_patience": patience,
+            "batch": lenient.batch,
+            "winner": asdict(result.winner.arch) if result.winner else None,
+            "checks": [{**asdict(c), "arch": asdict(c.arch)} for c in checks],
+        }
         with out.open("a") as f:
             f.write(json.dumps(row) + "\n")
         print(task.name, row["seconds"], row["winner"], flush=True)
@@ -136,8 +149,11 @@ def main() -> int:
         return 0
     rows = [json.loads(line) for line in open(args.file)]
     default = TrainConfig()
-    changes = {name: getattr(args, name) for name in ("patience", "close_patience", "min_steps", "catch_up",
-                                                      "polish_steps") if getattr(args, name) is not None}
+    changes = {
+        name: getattr(args, name)
+        for name in ("patience", "close_patience", "min_steps", "catch_up", "polish_steps")
+        if getattr(args, name) is not None
+    }
     if any(changes.get("patience", 0) > row["recorded_patience"] for row in rows):
         print("a patience longer than the recorded one cannot be replayed", file=sys.stderr)
         return 2

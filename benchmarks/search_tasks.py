@@ -25,8 +25,8 @@ import jax  # noqa: E402
 from mips import tasks  # noqa: E402
 from mips.data import DataConfig, make_task_data  # noqa: E402
 from mips.network.model import choose_encoding  # noqa: E402
-from mips.task import load_task_file  # noqa: E402
 from mips.network.train import SearchConfig, TrainConfig, perfect_networks  # noqa: E402
+from mips.task import load_task_file  # noqa: E402
 
 
 def measure(spec: str, budget: float | None = None) -> dict:
@@ -35,28 +35,41 @@ def measure(spec: str, budget: float | None = None) -> dict:
     encoding = choose_encoding(data.train, task.input_values)
     started = time.perf_counter()
     deadline = None if budget is None else time.monotonic() + budget
-    result = next(perfect_networks(encoding, data, SearchConfig(), TrainConfig(), key=jax.random.key(0),
-                                   deadline=deadline))
+    result = next(
+        perfect_networks(encoding, data, SearchConfig(), TrainConfig(), key=jax.random.key(0), deadline=deadline)
+    )
     seconds = time.perf_counter() - started
     winner = result.winner
-    return {"task": task.name, "perfect": winner is not None, "hidden": winner.arch.hidden if winner else None,
-            "arch": [winner.arch.hidden, winner.arch.f_depth, winner.arch.g_depth] if winner else None,
-            "attempts": len(result.attempts), "seconds": round(seconds, 1), "out_of_time": result.out_of_time,
-            "best_errors": min((a.errors for a in result.attempts), default=None)}
+    return {
+        "task": task.name,
+        "perfect": winner is not None,
+        "hidden": winner.arch.hidden if winner else None,
+        "arch": [winner.arch.hidden, winner.arch.f_depth, winner.arch.g_depth] if winner else None,
+        "attempts": len(result.attempts),
+        "seconds": round(seconds, 1),
+        "out_of_time": result.out_of_time,
+        "best_errors": min((a.errors for a in result.attempts), default=None),
+    }
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", required=True)
-    parser.add_argument("--budget", type=float, help="seconds per search, as `synthesize --time-budget` (default: none)")
+    parser.add_argument(
+        "--budget", type=float, help="seconds per search, as `synthesize --time-budget` (default: none)"
+    )
     parser.add_argument("tasks", nargs="+")
     args = parser.parse_args()
     rows = []
     for spec in args.tasks:
         rows.append(measure(spec, args.budget))
         print(json.dumps(rows[-1]), flush=True)
-    meta = {"python": platform.python_version(), "jax": jax.__version__, "machine": platform.machine(),
-            "cores": os.cpu_count()}
+    meta = {
+        "python": platform.python_version(),
+        "jax": jax.__version__,
+        "machine": platform.machine(),
+        "cores": os.cpu_count(),
+    }
     Path(args.out).write_text(json.dumps({"meta": meta, "rows": rows}, indent=2) + "\n")
     return 0
 

@@ -19,9 +19,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from mips import tasks
-from mips.pipeline import PipelineConfig, synthesize
 from mips.io.report import build_report
 from mips.io.runs import save_run
+from mips.pipeline import PipelineConfig, synthesize
 
 
 def main() -> int:
@@ -35,8 +35,9 @@ def main() -> int:
     records = []
     for name in args.names:
         started = time.perf_counter()
-        result = synthesize(tasks.get(name), PipelineConfig(seed=args.seed),
-                            progress=lambda m: print(f"  {name}: {m}", file=sys.stderr))
+        result = synthesize(
+            tasks.get(name), PipelineConfig(seed=args.seed), progress=lambda m: print(f"  {name}: {m}", file=sys.stderr)
+        )
         wall = time.perf_counter() - started
         save_run(result, args.runs / name)
         if result.program is not None:
@@ -66,8 +67,10 @@ def main() -> int:
         "|---|---|---|---|---|---|",
     ]
     for r in records:
-        lines.append(f"| {r['task']} | {'yes' if r['verified'] else 'NO'} | {r['hidden_size']} | "
-                     f"{r['machine']} | {r['seconds']} | {r['verdict']} |")
+        lines.append(
+            f"| {r['task']} | {'yes' if r['verified'] else 'NO'} | {r['hidden_size']} | "
+            f"{r['machine']} | {r['seconds']} | {r['verdict']} |"
+        )
     (args.out / "summary.md").write_text("\n".join(lines) + "\n")
     return 0 if all(r["verified"] for r in records) else 1
 

@@ -25,8 +25,8 @@ os.environ["MIPS_COMPILE_CACHE"] = "off"
 import jax  # noqa: E402
 
 from mips import tasks  # noqa: E402
-from mips.network import train  # noqa: E402
 from mips.data import DataConfig, make_task_data  # noqa: E402
+from mips.network import train  # noqa: E402
 from mips.network.model import choose_encoding  # noqa: E402
 from mips.network.train import SearchConfig, TrainConfig, perfect_networks  # noqa: E402
 
@@ -60,11 +60,15 @@ def measure(name: str) -> dict:
     finally:
         train._Bank.train = original
     config, winner = TrainConfig(), result.winner
-    return {"task": name, "compile_seconds": round(compile_seconds, 2), "search_seconds": round(seconds, 2),
-            "network_steps_per_second": round(chunks[0] * config.slots * config.eval_every / seconds),
-            "hidden": winner.arch.hidden if winner else None,
-            "depths": [winner.arch.f_depth, winner.arch.g_depth] if winner else None,
-            "candidates": len(result.attempts)}
+    return {
+        "task": name,
+        "compile_seconds": round(compile_seconds, 2),
+        "search_seconds": round(seconds, 2),
+        "network_steps_per_second": round(chunks[0] * config.slots * config.eval_every / seconds),
+        "hidden": winner.arch.hidden if winner else None,
+        "depths": [winner.arch.f_depth, winner.arch.g_depth] if winner else None,
+        "candidates": len(result.attempts),
+    }
 
 
 def main() -> int:
@@ -74,12 +78,20 @@ def main() -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     rows = [measure(name) for name in TASKS]
-    meta = {"date": datetime.now(timezone.utc).isoformat(timespec="seconds"), "python": platform.python_version(),
-            "jax": jax.__version__, "cores": os.cpu_count(), "devices": len(jax.devices())}
+    meta = {
+        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "python": platform.python_version(),
+        "jax": jax.__version__,
+        "cores": os.cpu_count(),
+        "devices": len(jax.devices()),
+    }
     (out / "train_speed.json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=2) + "\n")
     lines = ["| task | compile s | search s | network-steps/s | found | candidates |", "|---|---|---|---|---|---|"]
-    lines += [f"| {r['task']} | {r['compile_seconds']} | {r['search_seconds']} | {r['network_steps_per_second']} | "
-              f"hidden {r['hidden']}, depths {r['depths']} | {r['candidates']} |" for r in rows]
+    lines += [
+        f"| {r['task']} | {r['compile_seconds']} | {r['search_seconds']} | {r['network_steps_per_second']} | "
+        f"hidden {r['hidden']}, depths {r['depths']} | {r['candidates']} |"
+        for r in rows
+    ]
     (out / "train_speed.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
     return 0

@@ -16,8 +16,9 @@ def distinct_rows(a, *, return_index: bool = False, return_inverse: bool = False
     """What `np.unique(a, axis=0, ...)` returns, for a 2-D array."""
     a = np.asarray(a)
     if a.ndim != 2 or not len(a) or not a.shape[1] or a.dtype.kind not in "iub":
-        return np.unique(a, axis=0, return_index=return_index, return_inverse=return_inverse,
-                         return_counts=return_counts)
+        return np.unique(
+            a, axis=0, return_index=return_index, return_inverse=return_inverse, return_counts=return_counts
+        )
     n = len(a)
     order = np.lexsort(a.T[::-1])  # stable: equal rows keep their order, so the first comes first
     ordered = a[order]
@@ -50,7 +51,7 @@ def nearest_index(points: np.ndarray, centres: np.ndarray) -> np.ndarray:
     centre_norms = (centres**2).sum(axis=1)
     chunk = max(1, (1 << 22) // max(1, len(centres)))
     for start in range(0, len(points), chunk):
-        block = points[start:start + chunk]
+        block = points[start : start + chunk]
         distance = centre_norms[None, :] - 2.0 * (block @ centres.T)  # |p|^2 is the same for every centre
-        out[start:start + chunk] = np.argmin(distance, axis=1)
+        out[start : start + chunk] = np.argmin(distance, axis=1)
     return out

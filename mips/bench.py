@@ -89,9 +89,16 @@ class BenchConfig:
         return round(self.task_timeout * self.search_fraction, 1)
 
 
-def run_suite(jobs: list[Job], out: Path, config: BenchConfig, *, progress: Progress = print,
-              anchors: dict[str, dict[str, str]] | None = None, command: list[str] | None = None,
-              worker: Worker | None = None) -> list[dict]:
+def run_suite(
+    jobs: list[Job],
+    out: Path,
+    config: BenchConfig,
+    *,
+    progress: Progress = print,
+    anchors: dict[str, dict[str, str]] | None = None,
+    command: list[str] | None = None,
+    worker: Worker | None = None,
+) -> list[dict]:
     """Run every job without a reusable record; return all records in suite order. `worker`
     is the command line's entry point (`mips.cli.main`): given, the workers are forked from
     this process on Linux (see `FORK_WORKERS`); else each is a new `python -m mips` process.
@@ -151,8 +158,16 @@ def _locked(out: Path) -> Iterator[int | None]:
         os.close(handle)
 
 
-def _run(jobs: list[Job], out: Path, config: BenchConfig, progress: Progress, anchors: dict[str, dict[str, str]],
-         command: list[str] | None, lock: int | None, worker: Worker | None) -> list[dict]:
+def _run(
+    jobs: list[Job],
+    out: Path,
+    config: BenchConfig,
+    progress: Progress,
+    anchors: dict[str, dict[str, str]],
+    command: list[str] | None,
+    lock: int | None,
+    worker: Worker | None,
+) -> list[dict]:
     pending = [job for job in jobs if not _reusable(out, job, config, progress)]
     skipped = len(jobs) - len(pending)
     if skipped:
@@ -182,9 +197,11 @@ def _run(jobs: list[Job], out: Path, config: BenchConfig, progress: Progress, an
                 del running[name]
                 done = _load_records(jobs, out, config)
                 outcome = "solved" if record["solved"] else _OUTCOMES.get(record["status"], record["status"])
-                progress(f"[{len(done)}/{len(jobs)}] {name}: {outcome} "
-                         f"in {elapsed:.0f}s ({sum(r['solved'] for r in done)} solved so far, "
-                         f"{time.monotonic() - started:.0f}s elapsed)")
+                progress(
+                    f"[{len(done)}/{len(jobs)}] {name}: {outcome} "
+                    f"in {elapsed:.0f}s ({sum(r['solved'] for r in done)} solved so far, "
+                    f"{time.monotonic() - started:.0f}s elapsed)"
+                )
             if running and time.monotonic() - last_report > 30:
                 last_report = time.monotonic()
                 stages = ", ".join(f"{name} ({_stage(out, name)})" for name in running)
@@ -195,8 +212,10 @@ def _run(jobs: list[Job], out: Path, config: BenchConfig, progress: Progress, an
             _stop(process)
     records = _load_records(jobs, out, config)
     if len(records) < len(jobs):
-        progress(f"{len(jobs) - len(records)} task(s) have no record made with these settings yet: "
-                 "the summary leaves them out")
+        progress(
+            f"{len(jobs) - len(records)} task(s) have no record made with these settings yet: "
+            "the summary leaves them out"
+        )
     write_outputs(records, out, anchors, wall=time.monotonic() - started, provenance=origin)
     return records
 
@@ -206,8 +225,12 @@ _OUTCOMES = {"done": "not solved", "timeout": "timed out"}  # else crashed or ki
 
 def _settings(job: Job, config: BenchConfig) -> dict:
     """What a record's result depends on: a record made with other settings is not reused."""
-    return {"seed": config.seed, "max_hidden": config.max_hidden, "task_timeout": config.task_timeout,
-            "fingerprint": job.fingerprint}
+    return {
+        "seed": config.seed,
+        "max_hidden": config.max_hidden,
+        "task_timeout": config.task_timeout,
+        "fingerprint": job.fingerprint,
+    }
 
 
 def _reusable(out: Path, job: Job, config: BenchConfig, progress: Progress) -> bool:
@@ -218,8 +241,10 @@ def _reusable(out: Path, job: Job, config: BenchConfig, progress: Progress) -> b
     record = _read_record(path)
     if record is None:  # never deleted: it may be all that is left of a long run
         aside = _set_aside(path)
-        progress(f"warning: {path} is not a record that mips bench can read; moved it to {aside.name}, "
-                 f"running {job.name} again")
+        progress(
+            f"warning: {path} is not a record that mips bench can read; moved it to {aside.name}, "
+            f"running {job.name} again"
+        )
         return False
     same = all(record.get(key) == value for key, value in _settings(job, config).items())
     return same and record["task"] == job.name and record["status"] == "done"
@@ -246,22 +271,37 @@ def _set_aside(path: Path) -> Path:
 def _check_run_folders(out: Path, pending: list[Job]) -> None:
     """Each pending task's run folder is replaced when it starts: refuse, before any worker
     starts, when one of them holds what mips did not write."""
-    foreign = [job.name for job in pending
-               if ((out / "runs" / job.name).exists() or (out / "runs" / job.name).is_symlink())
-               and not is_run_folder(out / "runs" / job.name)]
+    foreign = [
+        job.name
+        for job in pending
+        if ((out / "runs" / job.name).exists() or (out / "runs" / job.name).is_symlink())
+        and not is_run_folder(out / "runs" / job.name)
+    ]
     if foreign:
-        raise OutputError(f"{out / 'runs'}: {', '.join(foreign)} hold(s) files that mips did not write; "
-                          "move them out, then run again")
+        raise OutputError(
+            f"{out / 'runs'}: {', '.join(foreign)} hold(s) files that mips did not write; move them out, then run again"
+        )
 
 
-def _start(job: Job, out: Path, config: BenchConfig, lock: int | None = None,
-           worker: Worker | None = None) -> subprocess.Popen | _Forked:
+def _start(
+    job: Job, out: Path, config: BenchConfig, lock: int | None = None, worker: Worker | None = None
+) -> subprocess.Popen | _Forked:
     # A previous attempt's run folder must not be mistaken for this one's result.
     discard_run_folder(out / "runs" / job.name)
     command = [
-        sys.executable, "-m", "mips", "synthesize", job.spec, "--out", str(out / "runs" / job.name),
-        "--seed", str(config.seed), "--max-hidden", str(config.max_hidden),
-        "--time-budget", str(config.search_budget),
+        sys.executable,
+        "-m",
+        "mips",
+        "synthesize",
+        job.spec,
+        "--out",
+        str(out / "runs" / job.name),
+        "--seed",
+        str(config.seed),
+        "--max-hidden",
+        str(config.max_hidden),
+        "--time-budget",
+        str(config.search_budget),
     ]
     # Tasks with the same input and output alphabets compile the same training
     # functions: a compilation cache shared by the suite's workers saves that time.
@@ -272,8 +312,15 @@ def _start(job: Job, out: Path, config: BenchConfig, lock: int | None = None,
         return _Forked.start(worker, command[3:], env, log_path)
     with open(log_path, "w") as log:  # the child keeps its own handle
         # Its own process group, so that stopping it stops whatever it started as well.
-        return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
-                                start_new_session=True, pass_fds=() if lock is None else (lock,))
+        return subprocess.Popen(
+            command,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            start_new_session=True,
+            pass_fds=() if lock is None else (lock,),
+        )
 
 
 # On Linux a worker is forked from the bench, which has imported what `synthesize` needs
@@ -293,9 +340,9 @@ def preload() -> None:
     """Import, in the bench, what a worker's `synthesize` imports. JAX is imported, never
     started: a backend started before a fork would not work in the child."""
     if can_fork():
-        import mips.pipeline  # noqa: F401
         import mips.io.report  # noqa: F401
         import mips.io.runs  # noqa: F401
+        import mips.pipeline  # noqa: F401
 
 
 class _Forked:
@@ -409,8 +456,15 @@ _STAGE_LINE = re.compile(r"\] \[\d+/\d+\] ")
 
 
 def _record(job: Job, out: Path, code: int | None, status: str, seconds: float, config: BenchConfig) -> dict:
-    record = {"task": job.name, "solved": False, "status": status, "exit_code": code,
-              "wall_seconds": round(seconds, 1), **_settings(job, config), "reason": ""}
+    record = {
+        "task": job.name,
+        "solved": False,
+        "status": status,
+        "exit_code": code,
+        "wall_seconds": round(seconds, 1),
+        **_settings(job, config),
+        "reason": "",
+    }
     report_file = out / "runs" / job.name / "report.json"
     if status == "timeout":
         record["reason"] = f"timed out after {config.task_timeout:.0f}s"
@@ -420,7 +474,8 @@ def _record(job: Job, out: Path, code: int | None, status: str, seconds: float, 
         killed = code is not None and code < 0
         record["status"] = "killed" if killed else "crashed"
         record["reason"] = (f"killed by signal {-code} (out of memory?)" if killed else f"exit code {code}") + (
-            ": " + " | ".join(tail) if tail else "")
+            ": " + " | ".join(tail) if tail else ""
+        )
         return record
     try:
         record.update(_from_report(json.loads(report_file.read_text())))
@@ -495,8 +550,9 @@ def _write_atomic(path: Path, text: str) -> None:
 _UMASK = current_umask()
 
 
-def write_outputs(records: list[dict], out: Path, anchors: dict[str, dict[str, str]], *, wall: float,
-                  provenance: dict | None = None) -> None:
+def write_outputs(
+    records: list[dict], out: Path, anchors: dict[str, dict[str, str]], *, wall: float, provenance: dict | None = None
+) -> None:
     if (out / BENCH_MARKER).is_file():  # programs/ is ours only inside a folder that bench made
         for record in records:  # a task re-run without success keeps no program from before
             if not record["solved"]:
@@ -513,12 +569,15 @@ def provenance_line(origin: dict) -> str:
     """One line of provenance.json for summary.md."""
     commit = f" (commit {origin['commit']})" if origin.get("commit") else ""
     jax = (origin.get("libraries") or {}).get("jax") or "not installed"
-    return (f"Made with mips {origin.get('mips')}{commit}, Python {origin.get('python')}, jax {jax}, "
-            f"on {origin.get('date')} (all of it in provenance.json).")
+    return (
+        f"Made with mips {origin.get('mips')}{commit}, Python {origin.get('python')}, jax {jax}, "
+        f"on {origin.get('date')} (all of it in provenance.json)."
+    )
 
 
-def summary_markdown(records: list[dict], anchors: dict[str, dict[str, str]], *, wall: float,
-                     provenance: dict | None = None) -> str:
+def summary_markdown(
+    records: list[dict], anchors: dict[str, dict[str, str]], *, wall: float, provenance: dict | None = None
+) -> str:
     solved = sum(r["solved"] for r in records)
     lines = [
         f"# mips bench ({datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC)",

@@ -43,8 +43,16 @@ def choose(candidates: tuple[Candidate, ...]) -> Candidate | None:
     the same data, and held-out data and verification judge the guess."""
     if not candidates:
         return None
-    return min(candidates, key=lambda c: (not c.matches_heldout, not c.machine.complete, c.merged, c.machine.size,
-                                          c.machine.form == "table"))
+    return min(
+        candidates,
+        key=lambda c: (
+            not c.matches_heldout,
+            not c.machine.complete,
+            c.merged,
+            c.machine.size,
+            c.machine.form == "table",
+        ),
+    )
 
 
 def describe(candidate: Candidate) -> str:

@@ -17,8 +17,8 @@ import sys
 import time
 from pathlib import Path
 
-from mips.errors import MipsError, TaskError
 from mips.datafile import load_data_file
+from mips.errors import MipsError, TaskError
 from mips.task import Task, load_task_file, task_error
 
 
@@ -111,13 +111,14 @@ def _synthesize_and_save(args):
     check_run_target(out_dir)  # before any training: a user's folder or file is never replaced
     from dataclasses import replace
 
-    from mips.pipeline import PipelineConfig, synthesize
     from mips.io.report import build_report, summary_lines
     from mips.io.runs import save_run, saved_search
     from mips.network.train import SearchConfig
+    from mips.pipeline import PipelineConfig, synthesize
 
-    config = PipelineConfig(seed=args.seed, search=replace(SearchConfig(), max_hidden=args.max_hidden),
-                            time_budget=args.time_budget)
+    config = PipelineConfig(
+        seed=args.seed, search=replace(SearchConfig(), max_hidden=args.max_hidden), time_budget=args.time_budget
+    )
     reuse = None if args.retrain else saved_search(out_dir, task, config)
     started = time.perf_counter()
 
@@ -180,28 +181,50 @@ def cmd_bench(args) -> int:
     from mips.bench import FAILED, BenchConfig, run_suite
 
     label, jobs = resolve_suite(args.suite)
-    config = BenchConfig(jobs=args.jobs or os.cpu_count() or 1, seed=args.seed,
-                         task_timeout=args.task_timeout, max_hidden=args.max_hidden)
+    config = BenchConfig(
+        jobs=args.jobs or os.cpu_count() or 1,
+        seed=args.seed,
+        task_timeout=args.task_timeout,
+        max_hidden=args.max_hidden,
+    )
     out = Path(args.out) if args.out else Path("runs") / f"bench-{label}"
-    records = run_suite(jobs, out, config, anchors=tasks.anchors(), command=sys.argv, worker=main,
-                        progress=lambda m: print(m, file=sys.stderr, flush=True))
+    records = run_suite(
+        jobs,
+        out,
+        config,
+        anchors=tasks.anchors(),
+        command=sys.argv,
+        worker=main,
+        progress=lambda m: print(m, file=sys.stderr, flush=True),
+    )
     solved = sum(r["solved"] for r in records)
     print(f"solved {solved} of {len(records)}; summary in {out / 'summary.md'}")
     # A task that was not verified or ran out of time is a result; one that crashed or was
     # killed is a failure of the run, and a script driving the bench must see it.
     failed = [r for r in records if r["status"] in FAILED]
     if failed:
-        print(f"mips bench: {len(failed)} task(s) ended without a result: " + "; ".join(
-            f"{r['task']} {r['status']} (log: {out / 'logs' / (r['task'] + '.log')})" for r in failed),
-            file=sys.stderr)
+        print(
+            f"mips bench: {len(failed)} task(s) ended without a result: "
+            + "; ".join(f"{r['task']} {r['status']} (log: {out / 'logs' / (r['task'] + '.log')})" for r in failed),
+            file=sys.stderr,
+        )
         return 3
     return 0
 
 
 def cmd_inspect(args) -> int:
     from mips.io.inspection import (
-        machine_dot, machine_text, network_text, overview, parse_inputs, plot_states, program_note, render_dot, save_output,
-        trace_rows, trace_text,
+        machine_dot,
+        machine_text,
+        network_text,
+        overview,
+        parse_inputs,
+        plot_states,
+        program_note,
+        render_dot,
+        save_output,
+        trace_rows,
+        trace_text,
     )
     from mips.io.runs import load_run
 
@@ -228,8 +251,9 @@ def cmd_inspect(args) -> int:
         print("\n" + save_output(dot_file, draw, "drawing", option="--dot", chosen=bool(args.dot)))
     if run.network is not None and not args.no_plot:
         plot_file = Path(args.plot) if args.plot else run.folder / "states.png"
-        print(save_output(plot_file, lambda path: plot_states(run, path), "plot", option="--plot",
-                          chosen=bool(args.plot)))
+        print(
+            save_output(plot_file, lambda path: plot_states(run, path), "plot", option="--plot", chosen=bool(args.plot))
+        )
     if run.program is not None and not args.trace:
         print("\nprogram:\n")  # printed, never run
         print(run.program.rstrip())
@@ -245,6 +269,7 @@ def cmd_inspect(args) -> int:
 
 def _positive(kind, most: float = math.inf):
     """A finite number above 0 (and at most `most`): nan, inf and 1e999 are refused."""
+
     def parse(text: str):
         try:
             value = kind(text)
@@ -312,40 +337,84 @@ def build_parser() -> argparse.ArgumentParser:
     synth.add_argument("task", help="a built-in task name, a task file (.py) or a data file (.jsonl)")
     synth.add_argument("--out", help="run folder (default: runs/<task>)")
     synth.add_argument("--seed", type=_seed, default=0, help="the one seed everything derives from (default 0)")
-    synth.add_argument("--max-hidden", type=_positive(int, MAX_HIDDEN_LIMIT), default=SearchDefaults.max_hidden,
-                       help=f"largest hidden size tried (default {SearchDefaults.max_hidden})")
-    synth.add_argument("--no-compile-cache", action="store_true",
-                       help="compile everything afresh, without JAX's compilation cache in the user's cache "
-                       "folder (also MIPS_COMPILE_CACHE=off)")
-    synth.add_argument("--time-budget", type=_positive(float), default=None,
-                       help="seconds the network search may take (default: no limit)")
-    synth.add_argument("--retrain", action="store_true",
-                       help="train again even when the run folder holds a network trained the same way")
+    synth.add_argument(
+        "--max-hidden",
+        type=_positive(int, MAX_HIDDEN_LIMIT),
+        default=SearchDefaults.max_hidden,
+        help=f"largest hidden size tried (default {SearchDefaults.max_hidden})",
+    )
+    synth.add_argument(
+        "--no-compile-cache",
+        action="store_true",
+        help="compile everything afresh, without JAX's compilation cache in the user's cache "
+        "folder (also MIPS_COMPILE_CACHE=off)",
+    )
+    synth.add_argument(
+        "--time-budget",
+        type=_positive(float),
+        default=None,
+        help="seconds the network search may take (default: no limit)",
+    )
+    synth.add_argument(
+        "--retrain",
+        action="store_true",
+        help="train again even when the run folder holds a network trained the same way",
+    )
     synth.add_argument("--quiet", action="store_true", help="no progress lines")
     synth.set_defaults(run=cmd_synthesize)
 
     inspect = commands.add_parser("inspect", help="show what a run extracted: machine, drawing, program, trace")
-    inspect.add_argument("folder", metavar="RUN_DIR", help="a run folder written by `mips synthesize` (or a bench's runs/<task>)")
-    inspect.add_argument("--dot", metavar="FILE", help="where to write the Graphviz drawing (default "
-                         "RUN_DIR/machine.dot; skipped with a note when RUN_DIR cannot be written)")
-    inspect.add_argument("--plot", metavar="FILE", help="where to save the plot of the hidden states (default "
-                         "RUN_DIR/states.png; skipped with a note when RUN_DIR cannot be written)")
+    inspect.add_argument(
+        "folder", metavar="RUN_DIR", help="a run folder written by `mips synthesize` (or a bench's runs/<task>)"
+    )
+    inspect.add_argument(
+        "--dot",
+        metavar="FILE",
+        help="where to write the Graphviz drawing (default "
+        "RUN_DIR/machine.dot; skipped with a note when RUN_DIR cannot be written)",
+    )
+    inspect.add_argument(
+        "--plot",
+        metavar="FILE",
+        help="where to save the plot of the hidden states (default "
+        "RUN_DIR/states.png; skipped with a note when RUN_DIR cannot be written)",
+    )
     inspect.add_argument("--no-plot", action="store_true", help="no plot")
-    inspect.add_argument("--trace", metavar="INPUTS", help="step through these inputs, each one of the task's input "
-                         "values: '1,0,1' or a JSON list such as '[[1,2],[0,3]]'")
+    inspect.add_argument(
+        "--trace",
+        metavar="INPUTS",
+        help="step through these inputs, each one of the task's input "
+        "values: '1,0,1' or a JSON list such as '[[1,2],[0,3]]'",
+    )
     inspect.set_defaults(run=cmd_inspect)
 
     bench = commands.add_parser("bench", help="synthesize every task of a suite, in parallel, resumable")
-    bench.add_argument("--suite", nargs="+", default=["smoke"],
-                       help="smoke, full, task names, task files or a folder of task files (default smoke)")
-    bench.add_argument("--jobs", type=_positive(int, 256), default=None, help="tasks at a time (default: the number of cores)")
-    bench.add_argument("--out", help="output folder: a new or empty one, or an earlier bench's to resume it "
-                       "(default runs/bench-<suite>)")
+    bench.add_argument(
+        "--suite",
+        nargs="+",
+        default=["smoke"],
+        help="smoke, full, task names, task files or a folder of task files (default smoke)",
+    )
+    bench.add_argument(
+        "--jobs", type=_positive(int, 256), default=None, help="tasks at a time (default: the number of cores)"
+    )
+    bench.add_argument(
+        "--out",
+        help="output folder: a new or empty one, or an earlier bench's to resume it (default runs/bench-<suite>)",
+    )
     bench.add_argument("--seed", type=_seed, default=0)
-    bench.add_argument("--task-timeout", type=_positive(float), default=300.0,
-                       help="seconds per task; the network search stops at 3/4 of it (default 300)")
-    bench.add_argument("--max-hidden", type=_positive(int, MAX_HIDDEN_LIMIT), default=SearchDefaults.max_hidden,
-                       help=f"largest hidden size tried (default {SearchDefaults.max_hidden})")
+    bench.add_argument(
+        "--task-timeout",
+        type=_positive(float),
+        default=300.0,
+        help="seconds per task; the network search stops at 3/4 of it (default 300)",
+    )
+    bench.add_argument(
+        "--max-hidden",
+        type=_positive(int, MAX_HIDDEN_LIMIT),
+        default=SearchDefaults.max_hidden,
+        help=f"largest hidden size tried (default {SearchDefaults.max_hidden})",
+    )
     bench.set_defaults(run=cmd_bench)
     return parser
 
@@ -361,8 +430,11 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.close()
         return 0
     except KeyboardInterrupt:
-        kept = ("the finished tasks' records are kept: the same command resumes" if args.command == "bench"
-                else "nothing was saved for the unfinished run")
+        kept = (
+            "the finished tasks' records are kept: the same command resumes"
+            if args.command == "bench"
+            else "nothing was saved for the unfinished run"
+        )
         print(f"mips: interrupted; {kept}", file=sys.stderr)
         return 130
     except Exception as exc:  # a bug of ours, not a verdict: never let it look like "not verified" (1)

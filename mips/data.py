@@ -90,10 +90,13 @@ def make_task_data(task: Task, config: DataConfig, *, seed: int) -> TaskData:
     # early-stopping set is a slice of the training examples, never the verification set.
     usable = [e for e in rest if len(e[0]) == task.length]
     if len(usable) < 2:
-        raise TaskError(task.source, [
-            f"only {len(usable)} example(s) of the training length {task.length} remain after holding out "
-            f"{len(verify)} for verification; give more examples of that length"
-        ])
+        raise TaskError(
+            task.source,
+            [
+                f"only {len(usable)} example(s) of the training length {task.length} remain after holding out "
+                f"{len(verify)} for verification; give more examples of that length"
+            ],
+        )
     n_stop = max(1, len(usable) // 5)
     stop, train = usable[:n_stop], usable[n_stop:] or usable
     return TaskData(to_arrays(train, source=task.source), to_arrays(stop, source=task.source), tuple(verify))

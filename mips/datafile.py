@@ -22,15 +22,14 @@ from mips.task import (
     Task,
     as_step,
     file_problem,
-    task_fingerprint,
     first_out_of_range,
     listed,
     out_of_range_problem,
     shape_of_step,
     task_error,
+    task_fingerprint,
 )
 from mips.usercode import cut
-
 
 # Byte-order marks of encodings other than UTF-8 (UTF-32 first: its little-endian mark
 # begins with UTF-16's).
@@ -60,9 +59,10 @@ def _read_text(path: Path, source: str) -> str:
     except UnicodeDecodeError as exc:
         offset = skipped + exc.start
         line = data.count(b"\n", 0, offset) + 1
-        raise TaskError(source, [
-            f"is not UTF-8 text: byte 0x{data[offset]:02x} at offset {offset:,} (line {line}); save it as UTF-8"
-        ]) from None
+        raise TaskError(
+            source,
+            [f"is not UTF-8 text: byte 0x{data[offset]:02x} at offset {offset:,} (line {line}); save it as UTF-8"],
+        ) from None
 
 
 def _one_json_document(text: str) -> str | None:
@@ -82,8 +82,8 @@ def _one_json_document(text: str) -> str | None:
     jsonl = "a data file has one JSON object per line (JSON Lines)"
     if isinstance(document, list):
         return (
-            f"is one JSON array, but {jsonl}; convert it with python -c \"import json,sys; "
-            "[print(json.dumps(e)) for e in json.load(sys.stdin)]\" < FILE > new.jsonl"
+            f'is one JSON array, but {jsonl}; convert it with python -c "import json,sys; '
+            '[print(json.dumps(e)) for e in json.load(sys.stdin)]" < FILE > new.jsonl'
         )
     if isinstance(document, dict):
         return (
@@ -165,10 +165,12 @@ def load_data_file(path: str | Path) -> Task:
             continue
         in_dims.setdefault(x_shapes.pop(), []).append(lineno)
         out_dims.setdefault(y_shapes.pop(), []).append(lineno)
-        examples.append((
-            tuple(as_step(s) for s in xs),
-            tuple(as_step(s) for s in ys),
-        ))
+        examples.append(
+            (
+                tuple(as_step(s) for s in xs),
+                tuple(as_step(s) for s in ys),
+            )
+        )
     for what, dims in (("inputs", in_dims), ("outputs", out_dims)):
         if len(dims) > 1:
             parts = [f"{d} number(s) per step on lines {listed([str(n) for n in lines])}" for d, lines in dims.items()]

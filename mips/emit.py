@@ -88,12 +88,14 @@ def _affine(machine: AffineMachine) -> str:
 
 def _formula(machine: FormulaMachine) -> str:
     inputs = input_names(machine.input_dim)
-    return "\n".join(["", ""] + _loop(machine.initial, list(machine.update), list(machine.readout), inputs,
-                                       machine.labels))
+    return "\n".join(
+        ["", ""] + _loop(machine.initial, list(machine.update), list(machine.readout), inputs, machine.labels)
+    )
 
 
-def _loop(initial: Sequence[int], updates: list[str], outs: list[str], inputs: list[str],
-          labels: Sequence[str] = ()) -> list[str]:
+def _loop(
+    initial: Sequence[int], updates: list[str], outs: list[str], inputs: list[str], labels: Sequence[str] = ()
+) -> list[str]:
     """`def program` for an integer state s0, s1, ... with these update and output rules,
     the state variables renamed after what their rules show them to be (`readable_names`),
     each one's meaning (`labels`, when given) as a comment where it starts."""

@@ -65,7 +65,12 @@ class PipelineConfig:
 
     def training_part(self) -> dict:
         """What decides the trained network: a saved network is reused only when this agrees."""
-        return {"seed": self.seed, "data": asdict(self.data), "train": asdict(self.train), "search": asdict(self.search)}
+        return {
+            "seed": self.seed,
+            "data": asdict(self.data),
+            "train": asdict(self.train),
+            "search": asdict(self.search),
+        }
 
 
 class _Clock:
@@ -117,8 +122,9 @@ def synthesize(
     return replace(result, task=task, seconds=clock.seconds, data_fingerprint=fingerprint, provenance=origin)
 
 
-def _read_perfect_networks(networks: Iterator[SearchResult], data: TaskData, config: PipelineConfig,
-                           clock: _Clock) -> Reading | RunResult:
+def _read_perfect_networks(
+    networks: Iterator[SearchResult], data: TaskData, config: PipelineConfig, clock: _Clock
+) -> Reading | RunResult:
     """The first perfect network, smallest first, from which a machine that reproduces the
     held-out outputs is read, or else the last one read (up to `networks_tried`): the smallest
     perfect network may hold its states in a form no extractor can read (a 1-D code with
@@ -150,8 +156,10 @@ def _no_network(config: PipelineConfig, search: SearchResult, first: Reading | N
         # wide candidate comes after narrow ones of larger hidden sizes.
         at = search.attempts[-1].arch if search.attempts else None
         where = f" (at hidden size {at.hidden}, MLP width {at.width})" if at else ""
-        reason = (f"the network search reached its time budget of {config.time_budget:g}s"
-                  f"{where} before any network got every held-out output right")
+        reason = (
+            f"the network search reached its time budget of {config.time_budget:g}s"
+            f"{where} before any network got every held-out output right"
+        )
     if first is None:
         return _failed(config, search, reason)
     reason = f"no structure reproduced the held-out outputs in {tries - 1} perfect network(s), and {reason}"
@@ -190,12 +198,21 @@ def _extract_and_fit(network: Network, data: TaskData, config: PipelineConfig, c
     clock.progress(f"  lattice: {extraction.lattice.reason}")
     clock.stop("extract")
     clock.start("regress", "exact rules on the discrete states")
-    return regress.fit(network, trace, data, extraction, regress=config.regress, coordinates=config.coordinates,
-                       lattice=config.lattice, behaviour=config.behaviour, seed=config.seed, progress=clock.progress)
+    return regress.fit(
+        network,
+        trace,
+        data,
+        extraction,
+        regress=config.regress,
+        coordinates=config.coordinates,
+        lattice=config.lattice,
+        behaviour=config.behaviour,
+        seed=config.seed,
+        progress=clock.progress,
+    )
 
 
-def _emit_and_verify(task: Task, config: PipelineConfig, data: TaskData, reading: Reading,
-                     clock: _Clock) -> RunResult:
+def _emit_and_verify(task: Task, config: PipelineConfig, data: TaskData, reading: Reading, clock: _Clock) -> RunResult:
     clock.progress(f"  chosen: {describe(reading.chosen)}")
     clock.start("emit")
     header = program_header(task, reading.search, reading.chosen, config)
@@ -208,8 +225,20 @@ def _emit_and_verify(task: Task, config: PipelineConfig, data: TaskData, reading
     program = emit_program(reading.chosen.machine, header + ["", verdict.summary()])
     clock.stop("verify")
     clock.progress(f"  {verdict.summary()}")
-    return RunResult(task, config, reading.search, reading.extraction, reading.affine, reading.candidates,
-                     reading.chosen, program, verdict, {}, simplified=reading.simplified, read=reading.read)
+    return RunResult(
+        task,
+        config,
+        reading.search,
+        reading.extraction,
+        reading.affine,
+        reading.candidates,
+        reading.chosen,
+        program,
+        verdict,
+        {},
+        simplified=reading.simplified,
+        read=reading.read,
+    )
 
 
 def _device() -> str:
@@ -225,8 +254,16 @@ def _networks(encoding, data, config, deadline, reuse, progress) -> Iterator[Sea
         yield reuse
         after = reuse.winner.arch
     earlier = reuse.attempts if reuse is not None and reuse.network is not None else ()
-    for result in perfect_networks(encoding, data, config.search, config.train, key=jax.random.key(config.seed),
-                                   deadline=deadline, after=after, progress=progress):
+    for result in perfect_networks(
+        encoding,
+        data,
+        config.search,
+        config.train,
+        key=jax.random.key(config.seed),
+        deadline=deadline,
+        after=after,
+        progress=progress,
+    ):
         yield replace(result, attempts=earlier + result.attempts)
 
 
@@ -245,5 +282,16 @@ def _failed(config: PipelineConfig, search: SearchResult, reason: str, reading: 
     verdict = Verdict(False, (), reason)
     if reading is None:
         return RunResult(None, config, search, None, None, (), None, None, verdict, {})
-    return RunResult(None, config, search, reading.extraction, reading.affine, reading.candidates, None, None,
-                     verdict, {}, simplified=reading.simplified)
+    return RunResult(
+        None,
+        config,
+        search,
+        reading.extraction,
+        reading.affine,
+        reading.candidates,
+        None,
+        None,
+        verdict,
+        {},
+        simplified=reading.simplified,
+    )

@@ -353,11 +353,14 @@ def _probe_reference(reference, sample, values, input_dim, length, source, seed)
         if problem is None:
             again = [as_step(y) for y in again]
         if problem is not None or again != outputs:
-            raise task_error(source, [
-                f"reference gives different outputs for the same inputs {short_repr(inputs)} "
-                f"({problem or _first_difference(outputs, again)}); it must depend on its inputs only, "
-                "with no randomness or state kept between calls"
-            ])
+            raise task_error(
+                source,
+                [
+                    f"reference gives different outputs for the same inputs {short_repr(inputs)} "
+                    f"({problem or _first_difference(outputs, again)}); it must depend on its inputs only, "
+                    "with no randomness or state kept between calls"
+                ],
+            )
     fingerprinted = [(tuple(x), tuple(y)) for x, y in probed[:_FINGERPRINTED]]
     return dims.pop(), fingerprinted
 
@@ -369,8 +372,9 @@ def _first_difference(first: list[Step], second: list[Step]) -> str:
     return f"{len(first)} outputs, then {len(second)}"
 
 
-def task_fingerprint(input_dim: int, output_dim: int, length: int, input_values: tuple[int, ...],
-                 kind: str, examples: Sequence[Example]) -> str:
+def task_fingerprint(
+    input_dim: int, output_dim: int, length: int, input_values: tuple[int, ...], kind: str, examples: Sequence[Example]
+) -> str:
     """The first 16 hex digits of a sha256 over the task's shape and behaviour: for a
     reference, what it gives on the fingerprinted probes (seed 0, whatever the run's
     seed); for a data file, its examples. The name and source stay out: renaming a file
@@ -404,9 +408,7 @@ def load_task_file(path: str | Path, *, seed: int = 0) -> Task:
     if problem:
         raise TaskError(source, [problem])
     try:
-        namespace = call_user(
-            "running the file", runpy.run_path, str(path), deadline=deadline()
-        )
+        namespace = call_user("running the file", runpy.run_path, str(path), deadline=deadline())
     except UserError as failure:
         exc = failure.raised
         if isinstance(exc, SyntaxError):

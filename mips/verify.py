@@ -50,8 +50,7 @@ class Verdict:
         if self.error:
             return f"NOT VERIFIED: {self.error}"
         parts = [
-            f"{c.passed}/{c.sequences} {c.what}" + (f" of length {c.length}" if c.length else "")
-            for c in self.checks
+            f"{c.passed}/{c.sequences} {c.what}" + (f" of length {c.length}" if c.length else "") for c in self.checks
         ]
         return ("VERIFIED: " if self.verified else "NOT VERIFIED: ") + ", ".join(parts)
 
@@ -69,7 +68,9 @@ def load_program(text: str) -> Callable[[list], list]:
     return program
 
 
-def verify_program(text: str, task: Task, config: VerifyConfig, *, seed: int, holdout: Sequence[Example] = ()) -> Verdict:
+def verify_program(
+    text: str, task: Task, config: VerifyConfig, *, seed: int, holdout: Sequence[Example] = ()
+) -> Verdict:
     try:
         program = load_program(text)
     except Exception as exc:  # a program that does not load is a failed result, not a crash

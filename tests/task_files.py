@@ -10,14 +10,14 @@ import pytest
 from mips.errors import TaskError
 from mips.task import load_task_file
 
-RUNNING_MAX_REFERENCE = '''
+RUNNING_MAX_REFERENCE = """
 def reference(inputs):
     out, best = [], 0
     for x in inputs:
         best = max(best, x)
         out.append(best)
     return out
-'''
+"""
 
 # A valid task file, one chunk of source per field so that tests can drop or replace one.
 RUNNING_MAX = {

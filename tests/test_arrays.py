@@ -14,13 +14,28 @@ def _ours(a, **flags):
     return result if isinstance(result, tuple) else (result,)
 
 
-@pytest.mark.parametrize("shape, high, dtype", [
-    ((500, 3), 4, np.int64), ((300, 1), 2, np.int64), ((200, 6), 50, np.int32), ((400, 2), 2, np.bool_),
-    ((100, 4), 3, np.uint8), ((1, 3), 5, np.int64), ((50, 2), 1000, np.int64),
-])
-@pytest.mark.parametrize("flags", [{}, {"return_index": True}, {"return_inverse": True},
-                                   {"return_counts": True},
-                                   {"return_index": True, "return_inverse": True, "return_counts": True}])
+@pytest.mark.parametrize(
+    "shape, high, dtype",
+    [
+        ((500, 3), 4, np.int64),
+        ((300, 1), 2, np.int64),
+        ((200, 6), 50, np.int32),
+        ((400, 2), 2, np.bool_),
+        ((100, 4), 3, np.uint8),
+        ((1, 3), 5, np.int64),
+        ((50, 2), 1000, np.int64),
+    ],
+)
+@pytest.mark.parametrize(
+    "flags",
+    [
+        {},
+        {"return_index": True},
+        {"return_inverse": True},
+        {"return_counts": True},
+        {"return_index": True, "return_inverse": True, "return_counts": True},
+    ],
+)
 def test_distinct_rows_is_numpys_unique_by_rows(shape, high, dtype, flags):
     rng = np.random.default_rng(sum(shape) + high)
     a = rng.integers(-high if dtype in (np.int64, np.int32) else 0, high, shape).astype(dtype)

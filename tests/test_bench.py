@@ -19,7 +19,7 @@ from mips.cli import main, resolve_suite
 from mips.errors import OutputError
 from mips.io.folders import BENCH_MARKER, mark_bench_folder, mark_run_folder
 
-FLIP = '''
+FLIP = """
 NAME = "Flip"
 INPUT_DIM = 1
 LENGTH = 6
@@ -27,9 +27,9 @@ INPUT_VALUES = range(0, 2)
 
 def reference(inputs):
     return [1 - x for x in inputs]
-'''
+"""
 
-ECHO = '''
+ECHO = """
 NAME = "Echo"
 INPUT_DIM = 1
 LENGTH = 6
@@ -37,7 +37,7 @@ INPUT_VALUES = range(0, 4)
 
 def reference(inputs):
     return list(inputs)
-'''
+"""
 
 
 @pytest.fixture
@@ -50,14 +50,28 @@ def suite(tmp_path):
 
 
 def _bench(suite, out, *extra):
-    return [sys.executable, "-m", "mips", "bench", "--suite", str(suite), "--jobs", "1",
-            "--out", str(out), "--max-hidden", "1", *extra]
+    return [
+        sys.executable,
+        "-m",
+        "mips",
+        "bench",
+        "--suite",
+        str(suite),
+        "--jobs",
+        "1",
+        "--out",
+        str(out),
+        "--max-hidden",
+        "1",
+        *extra,
+    ]
 
 
 def test_killed_run_resumes_without_redoing_finished_tasks(suite, tmp_path):
     out = tmp_path / "out"
-    first = subprocess.Popen(_bench(suite, out), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                             start_new_session=True)
+    first = subprocess.Popen(
+        _bench(suite, out), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
     deadline = time.monotonic() + 300
     while not (out / "records" / "Flip.json").is_file():
         assert first.poll() is None, "bench ended before it could be killed"
@@ -84,8 +98,24 @@ def test_killed_run_resumes_without_redoing_finished_tasks(suite, tmp_path):
 def test_a_task_past_its_timeout_is_recorded_and_the_suite_goes_on(suite, tmp_path):
     out = tmp_path / "out"
     # A timeout is a result, not a failure of the run: exit code 0.
-    assert main(["bench", "--suite", str(suite), "--out", str(out), "--jobs", "2", "--task-timeout", "0.5",
-                 "--max-hidden", "1"]) == 0
+    assert (
+        main(
+            [
+                "bench",
+                "--suite",
+                str(suite),
+                "--out",
+                str(out),
+                "--jobs",
+                "2",
+                "--task-timeout",
+                "0.5",
+                "--max-hidden",
+                "1",
+            ]
+        )
+        == 0
+    )
     records = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
     assert [r["status"] for r in records] == ["timeout", "timeout"]
     assert not any(r["solved"] for r in records)
@@ -104,10 +134,22 @@ def test_a_killed_worker_is_recorded_as_killed(tmp_path):
 def test_summary_puts_results_beside_the_anchors():
     anchors = tasks.anchors()
     records = [
-        {"task": "Sum_All", "solved": True, "wall_seconds": 3.0, "reason": "", "hidden_size": 1,
-         "machine": {"kind": "lattice", "form": "formula", "size": 3, "matches_heldout": True}},
-        {"task": "Parity_Last4", "solved": False, "wall_seconds": 9.0, "reason": "NOT VERIFIED: x", "hidden_size": None,
-         "machine": None},
+        {
+            "task": "Sum_All",
+            "solved": True,
+            "wall_seconds": 3.0,
+            "reason": "",
+            "hidden_size": 1,
+            "machine": {"kind": "lattice", "form": "formula", "size": 3, "matches_heldout": True},
+        },
+        {
+            "task": "Parity_Last4",
+            "solved": False,
+            "wall_seconds": 9.0,
+            "reason": "NOT VERIFIED: x",
+            "hidden_size": None,
+            "machine": None,
+        },
     ]
     text = summary_markdown(records, anchors, wall=12.0)
     assert "Solved (verified): 1 of 2" in text
@@ -120,8 +162,16 @@ def test_summary_puts_results_beside_the_anchors():
 
 
 def test_summary_counts_a_larger_hidden_size_against_the_anchor():
-    records = [{"task": "Sum_All", "solved": False, "wall_seconds": 3.0, "reason": "", "hidden_size": 2,
-                "machine": {"kind": "lattice", "size": 3, "matches_heldout": False}}]
+    records = [
+        {
+            "task": "Sum_All",
+            "solved": False,
+            "wall_seconds": 3.0,
+            "reason": "",
+            "hidden_size": 2,
+            "machine": {"kind": "lattice", "size": 3, "matches_heldout": False},
+        }
+    ]
     text = summary_markdown(records, tasks.anchors(), wall=3.0)
     assert "Hidden size no larger than the original search's: 0 of 1." in text
     assert "Trained to 100% held-out accuracy: 1 of 1." in text
@@ -129,8 +179,14 @@ def test_summary_counts_a_larger_hidden_size_against_the_anchor():
 
 
 def test_summary_of_task_files_alone_claims_no_comparison_with_the_original():
-    own = {"task": "My_Counter", "solved": True, "wall_seconds": 3.0, "reason": "", "hidden_size": 1,
-           "machine": {"kind": "lattice", "form": "formula", "size": 3, "matches_heldout": True}}
+    own = {
+        "task": "My_Counter",
+        "solved": True,
+        "wall_seconds": 3.0,
+        "reason": "",
+        "hidden_size": 1,
+        "machine": {"kind": "lattice", "form": "formula", "size": 3, "matches_heldout": True},
+    }
     text = summary_markdown([own], tasks.anchors(), wall=3.0)
     assert "original search's" not in text and "On the same tasks" not in text
     mixed = summary_markdown([own, {**own, "task": "Sum_All"}], tasks.anchors(), wall=3.0)
@@ -162,8 +218,11 @@ def test_workers_get_the_search_budget_and_a_shared_compilation_cache(tmp_path, 
 def test_forked_workers_get_the_same_command_and_environment(tmp_path, monkeypatch):
     seen = {}
     monkeypatch.setattr(bench, "can_fork", lambda: True)
-    monkeypatch.setattr(bench._Forked, "start", classmethod(lambda cls, worker, argv, env, log: seen.update(
-        worker=worker, argv=argv, env=env, log=log)))
+    monkeypatch.setattr(
+        bench._Forked,
+        "start",
+        classmethod(lambda cls, worker, argv, env, log: seen.update(worker=worker, argv=argv, env=env, log=log)),
+    )
     monkeypatch.delenv("MIPS_COMPILE_CACHE", raising=False)
     bench._start(Job("X", "X"), tmp_path, BenchConfig(task_timeout=200.0), lock=7, worker=main)
     assert seen["worker"] is main
@@ -179,8 +238,9 @@ quiet_fork = pytest.mark.filterwarnings("ignore:os.fork:RuntimeWarning")
 
 
 def test_workers_are_forked_only_while_jax_has_not_started():
-    script = ("import mips.bench as b, mips.pipeline, jax; before = b.can_fork(); jax.devices(); "
-              "print(before, b.can_fork())")
+    script = (
+        "import mips.bench as b, mips.pipeline, jax; before = b.can_fork(); jax.devices(); print(before, b.can_fork())"
+    )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert done.stdout.split() == [str(bench.FORK_WORKERS), "False"], done.stderr[-2000:]
 
@@ -209,23 +269,29 @@ def test_a_forked_worker_runs_the_command_into_its_log(tmp_path):
 @quiet_fork
 def test_a_forked_worker_is_a_session_of_its_own_with_no_input(tmp_path):
     def fake_main(argv):
-        print(f"argv={argv} own-session={os.getsid(0) == os.getpid()} input={sys.stdin.read()!r} "
-              f"variable={os.environ.get('MIPS_TEST_VARIABLE')}")
+        print(
+            f"argv={argv} own-session={os.getsid(0) == os.getpid()} input={sys.stdin.read()!r} "
+            f"variable={os.environ.get('MIPS_TEST_VARIABLE')}"
+        )
         print("to stderr", file=sys.stderr)
         return 5
 
     log = tmp_path / "worker.log"
     worker = bench._Forked.start(fake_main, ["synthesize", "X"], {"MIPS_TEST_VARIABLE": "yes"}, log)
     assert worker.wait() == 5
-    assert log.read_text().splitlines() == ["argv=['synthesize', 'X'] own-session=True input='' variable=yes",
-                                            "to stderr"]
+    assert log.read_text().splitlines() == [
+        "argv=['synthesize', 'X'] own-session=True input='' variable=yes",
+        "to stderr",
+    ]
     assert "MIPS_TEST_VARIABLE" not in os.environ  # the bench's own environment is left alone
 
 
 @needs_fork
 @quiet_fork
-@pytest.mark.parametrize("raised, code", [(SystemExit(4), 4), (SystemExit("message"), 1), (KeyboardInterrupt(), 130),
-                                          (RuntimeError("bug"), 3)])
+@pytest.mark.parametrize(
+    "raised, code",
+    [(SystemExit(4), 4), (SystemExit("message"), 1), (KeyboardInterrupt(), 130), (RuntimeError("bug"), 3)],
+)
 def test_a_forked_worker_that_raises_exits_with_a_code(raised, code, tmp_path):
     def fake_main(argv):
         raise raised
@@ -309,8 +375,13 @@ def test_the_smoke_suite_runs_from_a_folder_with_its_own_tasks_module(tmp_path):
     """A tasks.py in the working folder used to shadow the built-in tasks, in the bench and
     in every worker. Real workers, each stopped after a few seconds: none may crash."""
     (tmp_path / "tasks.py").write_text("import no_such_module\n")
-    done = subprocess.run([sys.executable, "-m", "mips", "bench", "--suite", "smoke", "--task-timeout", "4",
-                           "--jobs", "2"], capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-m", "mips", "bench", "--suite", "smoke", "--task-timeout", "4", "--jobs", "2"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     records = [json.loads(line) for line in (tmp_path / "runs" / "bench-smoke" / "results.jsonl").open()]
     assert [r["task"] for r in records] == list(tasks.SUITES["smoke"])
@@ -323,9 +394,17 @@ OUTCOMES = {"verified": 0, "unverified": 1, "crash": 3, "kill": -9}
 
 
 def _report(verified):
-    return {"verified": verified, "verdict": "VERIFIED" if verified else "NOT VERIFIED: no machine",
-            "verification": {"checks": []}, "network": None, "machine": None, "search": [],
-            "program_lines": 2, "seconds": 0.1, "provenance": {"mips": "worker"}}
+    return {
+        "verified": verified,
+        "verdict": "VERIFIED" if verified else "NOT VERIFIED: no machine",
+        "verification": {"checks": []},
+        "network": None,
+        "machine": None,
+        "search": [],
+        "program_lines": 2,
+        "seconds": 0.1,
+        "provenance": {"mips": "worker"},
+    }
 
 
 @pytest.fixture
@@ -370,8 +449,12 @@ def test_bench_out_must_be_a_folder_of_its_own(case, suite, tmp_path, monkeypatc
     (tmp_path / "mine" / "notes.txt").write_text("mine")
     (tmp_path / "results.txt").write_text("mine")
     monkeypatch.chdir(tmp_path / "mine")
-    out = {"a file": tmp_path / "results.txt", "a folder of the user's": tmp_path / "mine",
-           "under a file": tmp_path / "results.txt" / "bench", "the working folder": Path(".")}[case]
+    out = {
+        "a file": tmp_path / "results.txt",
+        "a folder of the user's": tmp_path / "mine",
+        "under a file": tmp_path / "results.txt" / "bench",
+        "the working folder": Path("."),
+    }[case]
     assert main(["bench", "--suite", str(suite), "--out", str(out)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("mips: error: --out"), err
@@ -464,8 +547,10 @@ def _closed_within(stream, seconds):
     return False
 
 
-WORKER = "import os; from mips.bench import exit_when_orphaned; exit_when_orphaned(); print(os.getpid(), flush=True); " \
-         "import time; time.sleep(120)"
+WORKER = (
+    "import os; from mips.bench import exit_when_orphaned; exit_when_orphaned(); print(os.getpid(), flush=True); "
+    "import time; time.sleep(120)"
+)
 KILLED_BENCH = f"""
 import os, subprocess, sys, time
 subprocess.Popen([sys.executable, "-c", {WORKER!r}], env={{**os.environ, "MIPS_BENCH_PARENT": str(os.getpid())}})
@@ -474,8 +559,9 @@ time.sleep(120)
 
 
 def test_a_worker_exits_when_its_bench_is_killed(tmp_path):
-    parent = subprocess.Popen([sys.executable, "-c", KILLED_BENCH], stdout=subprocess.PIPE, stdin=subprocess.DEVNULL,
-                              bufsize=0)
+    parent = subprocess.Popen(
+        [sys.executable, "-c", KILLED_BENCH], stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, bufsize=0
+    )
     worker = None
     try:
         worker = int(parent.stdout.readline())  # the worker is watching its parent
@@ -493,10 +579,17 @@ def test_a_worker_exits_when_its_bench_is_killed(tmp_path):
 
 
 def test_stopping_a_worker_stops_what_it_started():
-    script = ("import subprocess, sys, time; subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(120)']); "
-              "print('ready', flush=True); time.sleep(120)")
-    worker = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stdin=subprocess.DEVNULL,
-                              bufsize=0, start_new_session=True)
+    script = (
+        "import subprocess, sys, time; subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(120)']); "
+        "print('ready', flush=True); time.sleep(120)"
+    )
+    worker = subprocess.Popen(
+        [sys.executable, "-c", script],
+        stdout=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        bufsize=0,
+        start_new_session=True,
+    )
     try:
         assert worker.stdout.readline() == b"ready\n"
         bench._stop(worker)
@@ -517,8 +610,10 @@ def test_bench_exits_3_when_a_task_crashed_or_was_killed(tmp_path, capsys, fake_
     captured = capsys.readouterr()
     assert "solved 0 of 3" in captured.out
     last = captured.err.strip().splitlines()[-1]
-    assert last == (f"mips bench: 2 task(s) ended without a result: Boom crashed (log: {out / 'logs' / 'Boom.log'}); "
-                    f"Oom killed (log: {out / 'logs' / 'Oom.log'})")
+    assert last == (
+        f"mips bench: 2 task(s) ended without a result: Boom crashed (log: {out / 'logs' / 'Boom.log'}); "
+        f"Oom killed (log: {out / 'logs' / 'Oom.log'})"
+    )
     outcomes.update(Boom="verified", Oom="verified")  # run again: only those two, and now they end well
     started.clear()
     assert main(["bench", "--suite", str(folder), "--out", str(out)]) == 0  # not verified is a result
@@ -544,9 +639,11 @@ def test_provenance_is_written_and_summarised(tmp_path, fake_workers):
 
 
 def test_the_bench_parent_does_not_import_jax(suite):
-    script = (f"import sys; from mips.cli import resolve_suite; from mips.bench import _write_provenance; "
-              f"resolve_suite(['full']); resolve_suite([{str(suite)!r}]); from mips.io.provenance import provenance; "
-              f"provenance(); print('jax' in sys.modules)")
+    script = (
+        f"import sys; from mips.cli import resolve_suite; from mips.bench import _write_provenance; "
+        f"resolve_suite(['full']); resolve_suite([{str(suite)!r}]); from mips.io.provenance import provenance; "
+        f"provenance(); print('jax' in sys.modules)"
+    )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert result.stdout.strip() == "False", result.stderr
 
@@ -564,8 +661,11 @@ def test_programs_are_deleted_only_inside_a_bench_folder(tmp_path):
 
 def test_suite_jobs_carry_the_task_fingerprint(suite, monkeypatch):
     monkeypatch.setattr(tasks, "get", lambda name: SimpleNamespace(name=name, fingerprint=f"fp-{name}"))
-    monkeypatch.setattr(cli, "load_task_file", lambda path, **kw: SimpleNamespace(name=Path(path).stem,
-                                                                                 fingerprint=f"fp-{Path(path).stem}"))
+    monkeypatch.setattr(
+        cli,
+        "load_task_file",
+        lambda path, **kw: SimpleNamespace(name=Path(path).stem, fingerprint=f"fp-{Path(path).stem}"),
+    )
     smoke = resolve_suite(["smoke"])[1]
     assert [j.fingerprint for j in smoke] == [f"fp-{n}" for n in tasks.SUITES["smoke"]]
     assert [j.fingerprint for j in resolve_suite([str(suite)])[1]] == ["fp-a_flip", "fp-b_echo"]

@@ -10,11 +10,11 @@ import subprocess
 import sys
 
 import pytest
+from task_files import RUNNING_MAX
 
 from mips import tasks
 from mips.cli import main, resolve_task
 from mips.errors import TaskError
-from task_files import RUNNING_MAX
 
 VALID_TASK = "\n".join(RUNNING_MAX.values()) + "\n"  # the running-max task file of task_files.py
 
@@ -22,7 +22,10 @@ VALID_TASK = "\n".join(RUNNING_MAX.values()) + "\n"  # the running-max task file
 BAD_FILES = {
     "missing-NAME": ("task.py", VALID_TASK.replace('NAME = "Running_Max"', "")),
     "LENGTH-zero": ("task.py", VALID_TASK.replace("LENGTH = 6", "LENGTH = 0")),
-    "two-problems": ("task.py", VALID_TASK.replace("LENGTH = 6", "LENGTH = 0").replace("INPUT_DIM = 1", 'INPUT_DIM = "x"')),
+    "two-problems": (
+        "task.py",
+        VALID_TASK.replace("LENGTH = 6", "LENGTH = 0").replace("INPUT_DIM = 1", 'INPUT_DIM = "x"'),
+    ),
     "syntax-error": ("task.py", "NAME = 'Broken'\ndef reference(inputs)\n    return inputs\n"),
     "reference-raises": ("task.py", VALID_TASK.replace("out, best = [], 0", "raise ValueError('boom')")),
     "float-outputs": ("task.py", VALID_TASK.replace("out.append(best)", "out.append(best / 2)")),

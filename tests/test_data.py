@@ -35,8 +35,9 @@ def test_to_arrays_of_a_value_past_int64_is_a_task_error_not_an_overflow():
 
 def test_sample_examples_turns_a_reference_failing_on_longer_inputs_into_a_task_error():
     # Checked on sequences up to 5 x LENGTH = 20 steps; verification may ask for more.
-    task = define_task(name="Echo", input_dim=1, length=4, input_values=range(3), reference=echo_until(20),
-                       source="echo.py")
+    task = define_task(
+        name="Echo", input_dim=1, length=4, input_values=range(3), reference=echo_until(20), source="echo.py"
+    )
     assert len(sample_examples(task, 3, 20, rng=random.Random(0))) == 3
     with pytest.raises(TaskError) as info:
         sample_examples(task, 3, 21, rng=random.Random(0))
@@ -54,8 +55,15 @@ def test_make_task_data_from_a_sample_that_exits_later_is_a_task_error():
             raise SystemExit
         return [rng.choice([0, 1]) for _ in range(length)]
 
-    task = define_task(name="Echo", input_dim=1, length=4, input_values=[0, 1], reference=echo_until(20),
-                       sample=sample, source="echo.py")
+    task = define_task(
+        name="Echo",
+        input_dim=1,
+        length=4,
+        input_values=[0, 1],
+        reference=echo_until(20),
+        sample=sample,
+        source="echo.py",
+    )
     with pytest.raises(TaskError) as info:
         make_task_data(task, DataConfig(train_sequences=200, heldout_sequences=10), seed=0)
     assert info.value.problems == ["sample(rng, 4) raised SystemExit (a task's code must return, not exit)"]

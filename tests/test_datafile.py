@@ -6,12 +6,11 @@ import json
 import re
 
 import pytest
+from task_files import SHORT_MESSAGE, load_error
 
 from mips.datafile import load_data_file
 from mips.errors import TaskError
 from mips.task import define_task
-from task_files import SHORT_MESSAGE, load_error
-
 
 # ---------------------------------------------------------------------------
 # Data files
@@ -104,7 +103,8 @@ def test_data_file_blank_lines_are_skipped(tmp_path):
         pytest.param({"inputs": [0, 1, 2], "outputs": [0, 1]}, "line 11: 3 inputs but 2 outputs", id="length-mismatch"),
         pytest.param({"inputs": [], "outputs": []}, "line 11: inputs and outputs must be non-empty", id="empty-lists"),
         pytest.param(
-            {"inputs": "0120", "outputs": "0122"}, "line 11: inputs and outputs must be non-empty lists",
+            {"inputs": "0120", "outputs": "0122"},
+            "line 11: inputs and outputs must be non-empty lists",
             id="strings-not-lists",
         ),
         pytest.param(
@@ -117,13 +117,14 @@ def test_data_file_blank_lines_are_skipped(tmp_path):
             {"inputs": [0, 1], "outputs": [0, 1.0]}, "line 11: every step must be an integer", id="float-outputs"
         ),
         pytest.param(
-            {"inputs": [[0, "a"], [1, 1]], "outputs": [0, 1]}, "line 11: every step must be an integer",
+            {"inputs": [[0, "a"], [1, 1]], "outputs": [0, 1]},
+            "line 11: every step must be an integer",
             id="string-in-step",
         ),
         pytest.param('{"inputs": [0, 1], "outputs": [0, 1]', "line 11: not JSON", id="truncated-json"),
         pytest.param("inputs=0,1 outputs=0,1", "line 11: not JSON", id="not-json"),
         pytest.param('{"inputs": [0, 1]}', 'line 11: expected an object with "inputs" and "outputs"', id="no-outputs"),
-        pytest.param("[[0, 1], [0, 1]]", 'line 11: expected an object', id="array-row"),
+        pytest.param("[[0, 1], [0, 1]]", "line 11: expected an object", id="array-row"),
     ],
 )
 def test_bad_data_line_is_named(tmp_path, bad_line, expected):

@@ -28,9 +28,7 @@ def random_state_machine(seed: int, states: int, symbols: tuple, outputs: tuple)
 PAIRS = ((0, 0), (0, 1), (1, 0), (1, 1))
 
 MACHINES = {
-    "fsm-parity": StateMachine(
-        initial=0, symbols=((0,), (1,)), transitions=((0, 1), (1, 0)), outputs=((0,), (1,))
-    ),
+    "fsm-parity": StateMachine(initial=0, symbols=((0,), (1,)), transitions=((0, 1), (1, 0)), outputs=((0,), (1,))),
     "fsm-random-5-states-3-symbols": random_state_machine(1, 5, ((0,), (1,), (2,)), ((0,), (1,), (2,))),
     "fsm-negative-symbols-initial-2": StateMachine(
         initial=2,
@@ -71,8 +69,11 @@ MACHINES = {
     ),
     "affine-no-state": AffineMachine(state_dim=0, input_dim=1, update=(), readout=((F(7),),)),
     "affine-nonzero-start": AffineMachine(
-        state_dim=2, input_dim=1, update=((F(1), F(0), F(1), F(0)), (F(0), F(1), F(0), F(-1))),
-        readout=((F(1), F(1), F(0)),), initial=(5, -3),
+        state_dim=2,
+        input_dim=1,
+        update=((F(1), F(0), F(1), F(0)), (F(0), F(1), F(0), F(-1))),
+        readout=((F(1), F(1), F(0)),),
+        initial=(5, -3),
     ),
 }
 
@@ -177,8 +178,12 @@ def test_a_delay_line_with_sign_flips_is_oriented_and_named():
 
     zero, one = F(0), F(1)
     # s0 <- x, s1 <- s0, s2 <- -s1, s3 <- -s2; output s3 (= x three steps back).
-    update = ((zero, zero, zero, zero, one, zero), (one, zero, zero, zero, zero, zero),
-              (zero, -one, zero, zero, zero, zero), (zero, zero, -one, zero, zero, zero))
+    update = (
+        (zero, zero, zero, zero, one, zero),
+        (one, zero, zero, zero, zero, zero),
+        (zero, -one, zero, zero, zero, zero),
+        (zero, zero, -one, zero, zero, zero),
+    )
     machine = AffineMachine(state_dim=4, input_dim=1, update=update, readout=((zero, zero, zero, one, zero),))
     canonical = _canonical(machine)
     inputs = [5, 7, 9, 11, 13, 2]
@@ -190,8 +195,14 @@ def test_a_delay_line_with_sign_flips_is_oriented_and_named():
 def test_formulas_of_a_state_machine_carry_what_each_coordinate_is():
     from mips.machines import FormulaMachine
 
-    carry = FormulaMachine(2, 2, ("(s1 + x0 + x1) % 3", "(s1 + x0 + x1) // 3"), ("s0",),
-                           labels=("the output", "the output if the next input were (0, 0)"), rewrites=6)
+    carry = FormulaMachine(
+        2,
+        2,
+        ("(s1 + x0 + x1) % 3", "(s1 + x0 + x1) // 3"),
+        ("s0",),
+        labels=("the output", "the output if the next input were (0, 0)"),
+        rewrites=6,
+    )
     program = emit_program(carry, ["header"])
     assert "    out = 0  # the output\n" in program
     assert "    s1 = 0  # the output if the next input were (0, 0)\n" in program

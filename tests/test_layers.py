@@ -12,21 +12,49 @@ MIPS = Path(__file__).resolve().parents[1] / "mips"
 # lower ones. The packages are the pipeline's stages: network < extract < regress, and machines
 # (what extraction and regression hand on) below all three.
 LAYERS = {
-    "__init__": 0, "errors": 0, "usercode": 0, "task": 0, "datafile": 0, "jaxsetup": 0, "arrays": 0,
-    "io.folders": 0, "io.provenance": 0, "io.jsonread": 0,
-    "data": 1, "machines": 1, "network.trace": 1, "extract.states": 1, "choose": 2,
-    "network.model": 2, "network.bank": 2,
-    "network.train": 3, "network.simplify": 3,
-    "extract.clusters": 4, "extract.lattice": 4, "extract.behaviour": 4, "extract.counters": 4,
-    "regress.affine": 5, "regress.symbolic": 5, "regress.boolean": 5, "regress.rules": 5, "regress.coordinates": 5,
+    "__init__": 0,
+    "errors": 0,
+    "usercode": 0,
+    "task": 0,
+    "datafile": 0,
+    "jaxsetup": 0,
+    "arrays": 0,
+    "io.folders": 0,
+    "io.provenance": 0,
+    "io.jsonread": 0,
+    "data": 1,
+    "machines": 1,
+    "network.trace": 1,
+    "extract.states": 1,
+    "choose": 2,
+    "network.model": 2,
+    "network.bank": 2,
+    "network.train": 3,
+    "network.simplify": 3,
+    "extract.clusters": 4,
+    "extract.lattice": 4,
+    "extract.behaviour": 4,
+    "extract.counters": 4,
+    "regress.affine": 5,
+    "regress.symbolic": 5,
+    "regress.boolean": 5,
+    "regress.rules": 5,
+    "regress.coordinates": 5,
     "emit": 6,
     "verify": 7,
-    "pipeline": 8, "results": 8,  # results names the config and the stage values for annotations only
-    "io.report": 9, "io.runs": 10, "bench": 10,
+    "pipeline": 8,
+    "results": 8,  # results names the config and the stage values for annotations only
+    "io.report": 9,
+    "io.runs": 10,
+    "bench": 10,
     "io.inspection": 11,
-    "cli": 12, "__main__": 13,
+    "cli": 12,
+    "__main__": 13,
     # A package's __init__: a docstring, or the stage's one call (extract, regress.fit).
-    "network": 0, "io": 0, "extract": 4, "regress": 5,
+    "network": 0,
+    "io": 0,
+    "extract": 4,
+    "regress": 5,
     "tasks": 12,  # the built-in tasks: names are looked up at the edge only (the CLI)
 }
 # Where each heavy dependency may be imported (module names as in LAYERS, or a package prefix).
@@ -77,7 +105,9 @@ def _imports(path: Path) -> set[str]:
         elif isinstance(node, ast.ImportFrom) and node.module:
             package = MIPS.joinpath(*node.module.split(".")[1:]) if node.module.startswith("mips") else None
             for alias in node.names:  # from mips.network import bank: the module, not the package
-                if package is not None and ((package / f"{alias.name}.py").is_file() or (package / alias.name).is_dir()):
+                if package is not None and (
+                    (package / f"{alias.name}.py").is_file() or (package / alias.name).is_dir()
+                ):
                     found.add(f"{node.module}.{alias.name}")
                 else:
                     found.add(node.module)
@@ -99,8 +129,9 @@ def test_heavy_dependencies_stay_in_their_rooms(module):
     for name in _imports(_path(module)):
         root = name.split(".")[0]
         if root in ROOMS:
-            assert any(module == room or (room.endswith(".") and module.startswith(room)) for room in ROOMS[root]), \
+            assert any(module == room or (room.endswith(".") and module.startswith(room)) for room in ROOMS[root]), (
                 f"mips.{module} imports {root}"
+            )
 
 
 def test_the_layers_name_no_module_that_is_gone():
@@ -134,7 +165,9 @@ def test_reading_and_reporting_a_result_imports_no_stage_and_no_jax():
     import subprocess
     import sys
 
-    script = ("import sys, mips.io.report, mips.results, mips.choose; "
-              "print(sorted(m for m in sys.modules if m in {'jax', 'flax', 'mips.pipeline'} or m.startswith('mips.network')))")
+    script = (
+        "import sys, mips.io.report, mips.results, mips.choose; "
+        "print(sorted(m for m in sys.modules if m in {'jax', 'flax', 'mips.pipeline'} or m.startswith('mips.network')))"
+    )
     found = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout.strip()
     assert found == "[]"

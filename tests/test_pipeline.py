@@ -13,12 +13,12 @@ import numpy as np
 import mips
 from mips import tasks
 from mips.data import DataConfig
-from mips.pipeline import PipelineConfig, synthesize
+from mips.datafile import load_data_file
 from mips.io.report import build_report
 from mips.io.runs import load_run, save_run
-from mips.datafile import load_data_file
-from mips.task import load_task_file
 from mips.network.train import SearchConfig, TrainConfig
+from mips.pipeline import PipelineConfig, synthesize
+from mips.task import load_task_file
 from mips.verify import VerifyConfig, load_program
 
 DATA = Path(__file__).parent / "data"
@@ -96,7 +96,10 @@ def test_cli_synthesize_writes_a_verified_run(tmp_path):
     out = tmp_path / "run"
     done = subprocess.run(
         [sys.executable, "-m", "mips", "synthesize", "Bitwise_Not", "--out", str(out), "--max-hidden", "1"],
-        capture_output=True, text=True, cwd=tmp_path, timeout=600,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=600,
     )
     assert done.returncode == 0, done.stderr
     # Standard output is the program alone (`mips synthesize T > program.py`); the rest is on stderr.
@@ -119,16 +122,34 @@ def test_cli_synthesize_writes_a_verified_run(tmp_path):
     # The same command again reuses the saved network instead of training; --retrain trains.
     again = subprocess.run(
         [sys.executable, "-m", "mips", "synthesize", "Bitwise_Not", "--out", str(out), "--max-hidden", "1"],
-        capture_output=True, text=True, cwd=tmp_path, timeout=600,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=600,
     )
     assert again.returncode == 0, again.stderr
     assert "reusing the saved network" in again.stderr
     assert " after " not in again.stderr  # no training attempt was made ("...: perfect after N steps")
     assert json.loads((out / "report.json").read_text())["reused_network"] is True
     retrained = subprocess.run(
-        [sys.executable, "-m", "mips", "synthesize", "Bitwise_Not", "--out", str(out), "--max-hidden", "1",
-         "--retrain", "--time-budget", "300"],
-        capture_output=True, text=True, cwd=tmp_path, timeout=600,
+        [
+            sys.executable,
+            "-m",
+            "mips",
+            "synthesize",
+            "Bitwise_Not",
+            "--out",
+            str(out),
+            "--max-hidden",
+            "1",
+            "--retrain",
+            "--time-budget",
+            "300",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=600,
     )
     assert retrained.returncode == 0, retrained.stderr
     assert "reusing" not in retrained.stderr
@@ -144,11 +165,13 @@ def test_a_perfect_network_is_reported_even_when_no_structure_is_extracted(monke
 
     nothing = LatticeResult(origin=np.zeros(1), basis=None, states=None, error=np.inf, reason="disabled")
     monkeypatch.setattr(extract, "extract_fsm", lambda trace, config, seed: FsmResult(None, 0, 0, "disabled"))
-    monkeypatch.setattr(extract, "extract_fsm_by_behaviour",
-                        lambda network, trace, config, seed: FsmResult(None, 0, 0, "disabled"))
+    monkeypatch.setattr(
+        extract, "extract_fsm_by_behaviour", lambda network, trace, config, seed: FsmResult(None, 0, 0, "disabled")
+    )
     monkeypatch.setattr(extract, "extract_lattice", lambda trace, config, seed, nudges: nothing)
-    monkeypatch.setattr(regress, "extract_lattice_by_behaviour",
-                        lambda network, trace, lattice, config, seed: (nothing, trace))
+    monkeypatch.setattr(
+        regress, "extract_lattice_by_behaviour", lambda network, trace, lattice, config, seed: (nothing, trace)
+    )
     config = replace(SMALL, search=SearchConfig(max_hidden=1, depths=((1, 1), (1, 2)), wide_width=0))
     result = synthesize(tasks.get("Bitwise_Not"), config)
     assert not result.verdict.verified
@@ -160,8 +183,8 @@ def test_a_perfect_network_is_reported_even_when_no_structure_is_extracted(monke
 
 
 def test_the_route_says_what_kind_of_guess_a_machine_is():
-    from mips.machines import FormulaMachine
     from mips.choose import Candidate, choose, describe
+    from mips.machines import FormulaMachine
 
     counter = FormulaMachine(1, 1, ("s0 + 2 * x - 1",), ("int(0 < s0)",), rewrites=17)
     guess = Candidate(counter, True, extends=True)
@@ -175,9 +198,12 @@ def test_the_readme_stage_table_lists_the_stages_synthesize_runs_in_order():
     from mips.pipeline import STAGES
 
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
-    section = readme[readme.index("## The pipeline"):]
-    rows = [line.split("|")[1].strip() for line in section.splitlines()
-            if line.startswith("| ") and not line.startswith("| stage")]
-    rows = rows[:rows.index("(after) report") + 1]
+    section = readme[readme.index("## The pipeline") :]
+    rows = [
+        line.split("|")[1].strip()
+        for line in section.splitlines()
+        if line.startswith("| ") and not line.startswith("| stage")
+    ]
+    rows = rows[: rows.index("(after) report") + 1]
     assert rows[0] == "(before) task" and rows[-1] == "(after) report"
     assert tuple(rows[1:-1]) == STAGES

@@ -36,7 +36,9 @@ def test_task_files_never_run_before_are_synthesized_from_the_command_line(path,
     out = tmp_path / "run"
     done = subprocess.run(
         [sys.executable, "-m", "mips", "synthesize", str(path), "--out", str(out), "--time-budget", "300"],
-        capture_output=True, text=True, timeout=900,
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "VERIFIED: 10000/10000 fresh random sequences of length 10, 1000/1000" in done.stderr

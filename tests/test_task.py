@@ -7,12 +7,12 @@ import random
 import re
 
 import pytest
+from task_files import fails_after, load_error, write_task
 
 from mips import tasks
 from mips.datafile import load_data_file
 from mips.errors import MipsError, TaskError
 from mips.task import Task, define_task, load_task_file
-from task_files import fails_after, load_error, write_task
 
 
 def test_valid_task_file_loads(tmp_path):
@@ -109,11 +109,15 @@ def test_task_error_is_a_mips_error(tmp_path):
         pytest.param("LENGTH", "LENGTH = 0", "LENGTH must be a positive integer, got 0", id="LENGTH-zero"),
         pytest.param("LENGTH", "LENGTH = -3", "LENGTH must be a positive integer", id="LENGTH-negative"),
         pytest.param(
-            "INPUT_VALUES", "INPUT_VALUES = [0.5, 1.5]", "INPUT_VALUES must hold integers only",
+            "INPUT_VALUES",
+            "INPUT_VALUES = [0.5, 1.5]",
+            "INPUT_VALUES must hold integers only",
             id="INPUT_VALUES-floats",
         ),
         pytest.param(
-            "INPUT_VALUES", 'INPUT_VALUES = ["a", "b"]', "INPUT_VALUES must hold integers only",
+            "INPUT_VALUES",
+            'INPUT_VALUES = ["a", "b"]',
+            "INPUT_VALUES must hold integers only",
             id="INPUT_VALUES-strings",
         ),
         pytest.param("INPUT_VALUES", "INPUT_VALUES = 5", "INPUT_VALUES must be a collection", id="INPUT_VALUES-int"),
@@ -243,7 +247,10 @@ def test_missing_file(tmp_path):
 
 def test_define_task_directly():
     task = define_task(
-        name=" Echo ", input_dim=1, length=10, input_values=[2, 0, 1, 1],
+        name=" Echo ",
+        input_dim=1,
+        length=10,
+        input_values=[2, 0, 1, 1],
         reference=lambda xs: list(xs),
     )
     assert task.name == "Echo"
@@ -322,23 +329,51 @@ CONSTANT_REFERENCE = "def reference(inputs):\n    return [0 for x in inputs]\n"
 @pytest.mark.parametrize(
     "field, allowed, refused, expected",
     [
-        pytest.param("NAME", "NAME = 'x' * 100", "NAME = 'x' * 101", "NAME may have at most 100 characters",
-                     id="NAME"),
+        pytest.param("NAME", "NAME = 'x' * 100", "NAME = 'x' * 101", "NAME may have at most 100 characters", id="NAME"),
         pytest.param("INPUT_DIM", "INPUT_DIM = 16", "INPUT_DIM = 17", "INPUT_DIM may be at most 16", id="INPUT_DIM"),
         pytest.param("LENGTH", "LENGTH = 1000", "LENGTH = 10**9", "LENGTH may be at most 1,000", id="LENGTH"),
-        pytest.param("INPUT_VALUES", "INPUT_VALUES = range(1000)", "INPUT_VALUES = range(10**12)",
-                     "INPUT_VALUES may hold at most 1,000 distinct values", id="huge-range"),
-        pytest.param("INPUT_VALUES", "INPUT_VALUES = range(2)", "INPUT_VALUES = range(10**20)",
-                     "INPUT_VALUES may hold at most 1,000 distinct values", id="range-past-sys.maxsize"),
-        pytest.param("INPUT_VALUES", "INPUT_VALUES = [0, 1] * 5000", "INPUT_VALUES = list(range(1001))",
-                     "INPUT_VALUES may hold at most 1,000 distinct values", id="distinct-values-count"),
-        pytest.param("INPUT_VALUES", "INPUT_VALUES = (v for v in range(1000))",
-                     "import itertools\nINPUT_VALUES = itertools.count()",
-                     "INPUT_VALUES may hold at most 1,000 distinct values", id="endless-generator"),
-        pytest.param("INPUT_VALUES", "INPUT_VALUES = [-(2**63) + 1, 2**63 - 1]", "INPUT_VALUES = [0, 2**63]",
-                     "INPUT_VALUES value 9223372036854775808 does not fit in 64 bits", id="past-int64"),
-        pytest.param("INPUT_VALUES", "INPUT_VALUES = [0, 1]", "INPUT_VALUES = [-(2**63), 0]",
-                     "INPUT_VALUES value -9223372036854775808 does not fit in 64 bits", id="past-int64-negative"),
+        pytest.param(
+            "INPUT_VALUES",
+            "INPUT_VALUES = range(1000)",
+            "INPUT_VALUES = range(10**12)",
+            "INPUT_VALUES may hold at most 1,000 distinct values",
+            id="huge-range",
+        ),
+        pytest.param(
+            "INPUT_VALUES",
+            "INPUT_VALUES = range(2)",
+            "INPUT_VALUES = range(10**20)",
+            "INPUT_VALUES may hold at most 1,000 distinct values",
+            id="range-past-sys.maxsize",
+        ),
+        pytest.param(
+            "INPUT_VALUES",
+            "INPUT_VALUES = [0, 1] * 5000",
+            "INPUT_VALUES = list(range(1001))",
+            "INPUT_VALUES may hold at most 1,000 distinct values",
+            id="distinct-values-count",
+        ),
+        pytest.param(
+            "INPUT_VALUES",
+            "INPUT_VALUES = (v for v in range(1000))",
+            "import itertools\nINPUT_VALUES = itertools.count()",
+            "INPUT_VALUES may hold at most 1,000 distinct values",
+            id="endless-generator",
+        ),
+        pytest.param(
+            "INPUT_VALUES",
+            "INPUT_VALUES = [-(2**63) + 1, 2**63 - 1]",
+            "INPUT_VALUES = [0, 2**63]",
+            "INPUT_VALUES value 9223372036854775808 does not fit in 64 bits",
+            id="past-int64",
+        ),
+        pytest.param(
+            "INPUT_VALUES",
+            "INPUT_VALUES = [0, 1]",
+            "INPUT_VALUES = [-(2**63), 0]",
+            "INPUT_VALUES value -9223372036854775808 does not fit in 64 bits",
+            id="past-int64-negative",
+        ),
     ],
 )
 def test_limit_is_refused_at_once_and_the_limit_itself_is_allowed(tmp_path, field, allowed, refused, expected):
@@ -353,8 +388,9 @@ def test_limit_is_refused_at_once_and_the_limit_itself_is_allowed(tmp_path, fiel
 @pytest.mark.parametrize(
     "reference",
     [
-        pytest.param("import random\ndef reference(inputs):\n    return [random.randint(0, 9) for x in inputs]\n",
-                     id="random"),
+        pytest.param(
+            "import random\ndef reference(inputs):\n    return [random.randint(0, 9) for x in inputs]\n", id="random"
+        ),
         pytest.param(
             "calls = []\ndef reference(inputs):\n    calls.append(1)\n    return [len(calls) % 7 for x in inputs]\n",
             id="state-between-calls",
@@ -385,10 +421,16 @@ def test_reference_output_outside_int64_is_refused(tmp_path, value, shown):
     "replace",
     [
         pytest.param({"reference": "def reference(inputs):\n    raise ValueError('v' * 10000)\n"}, id="long-exception"),
-        pytest.param({"reference": "def reference(inputs):\n    return [[0.5] * 10000 for x in inputs]\n"},
-                     id="long-output"),
-        pytest.param({"reference": "def reference(inputs):\n    return inputs if len(inputs) < 100 else inputs[:-1]\n",
-                      "LENGTH": "LENGTH = 1000"}, id="long-inputs"),
+        pytest.param(
+            {"reference": "def reference(inputs):\n    return [[0.5] * 10000 for x in inputs]\n"}, id="long-output"
+        ),
+        pytest.param(
+            {
+                "reference": "def reference(inputs):\n    return inputs if len(inputs) < 100 else inputs[:-1]\n",
+                "LENGTH": "LENGTH = 1000",
+            },
+            id="long-inputs",
+        ),
         pytest.param({"NAME": "NAME = 'not a name ' * 1000"}, id="long-NAME"),
         pytest.param({"INPUT_VALUES": "INPUT_VALUES = ['v' * 1000] * 10"}, id="long-values"),
         pytest.param({"sample": "def sample(rng, length):\n    return [[9] * 1000] * length\n"}, id="long-sample"),
@@ -403,14 +445,14 @@ def test_echoed_user_values_are_shortened(tmp_path, replace):
 # Fingerprints
 # ---------------------------------------------------------------------------
 
-RUNNING_MIN_REFERENCE = '''
+RUNNING_MIN_REFERENCE = """
 def reference(inputs):
     out, best = [], 9
     for x in inputs:
         best = min(best, x)
         out.append(best)
     return out
-'''
+"""
 
 
 def test_fingerprint_follows_what_the_task_computes_not_its_name(tmp_path):

@@ -7,16 +7,16 @@ import signal
 import threading
 
 import pytest
+from task_files import SHORT_MESSAGE, fails_after, load_error, needs_timer, write_task
 
 import mips.usercode
 from mips.errors import TaskError
 from mips.task import load_task_file
-from task_files import SHORT_MESSAGE, fails_after, load_error, needs_timer, write_task
-
 
 # ---------------------------------------------------------------------------
 # The user's code: exits, hangs, misbehaves after validation
 # ---------------------------------------------------------------------------
+
 
 @pytest.fixture
 def short_time_limit(monkeypatch):
@@ -80,10 +80,14 @@ def late_failure(statement: str) -> str:
         pytest.param("import sys; sys.exit()", "reference raised SystemExit", id="exits"),
         pytest.param("return [0.5] * len(inputs)", "reference outputs must be integers", id="float-outputs"),
         pytest.param("return [0]", "reference returned 1 outputs for 40 inputs", id="too-few-outputs"),
-        pytest.param("return [(0, 0)] * len(inputs)", "reference outputs have 1 number(s) per step, but this one has 2",
-                     id="new-shape"),
-        pytest.param("return [2**63] * len(inputs)", "reference output 9223372036854775808 does not fit in 64 bits",
-                     id="too-big"),
+        pytest.param(
+            "return [(0, 0)] * len(inputs)",
+            "reference outputs have 1 number(s) per step, but this one has 2",
+            id="new-shape",
+        ),
+        pytest.param(
+            "return [2**63] * len(inputs)", "reference output 9223372036854775808 does not fit in 64 bits", id="too-big"
+        ),
     ],
 )
 def test_run_reference_failing_after_validation_is_a_task_error_naming_the_inputs(tmp_path, statement, expected):
@@ -121,8 +125,10 @@ def test_draw_inputs_failing_after_validation_is_a_task_error(tmp_path, statemen
     "body",
     [
         pytest.param("while True:\n        pass", id="loop"),
-        pytest.param("while True:\n        try:\n            pass\n        except Exception:\n            pass",
-                     id="loop-catching-exceptions"),
+        pytest.param(
+            "while True:\n        try:\n            pass\n        except Exception:\n            pass",
+            id="loop-catching-exceptions",
+        ),
         pytest.param("import time; time.sleep(60)", id="sleep"),
     ],
 )

@@ -29,31 +29,31 @@ def parity_task(length: int = 6) -> Task:
     return define_task(name="parity", input_dim=1, length=length, input_values=(0, 1), reference=parity_reference)
 
 
-CORRECT_PARITY = '''
+CORRECT_PARITY = """
 def program(inputs):
     out, parity = [], 0
     for x in inputs:
         parity = (parity + x) % 2
         out.append(parity)
     return out
-'''
+"""
 
 # Right on every sequence shorter than 8 steps only: the training length passes, 5x fails.
-PARITY_UP_TO_7 = '''
+PARITY_UP_TO_7 = """
 def program(inputs):
     out, parity = [], 0
     for i, x in enumerate(inputs):
         parity = (parity + x) % 2
         out.append(parity if i < 7 else 0)
     return out
-'''
+"""
 
-ALWAYS_ZERO = '''
+ALWAYS_ZERO = """
 def program(inputs):
     return [0 for _ in inputs]
-'''
+"""
 
-RAISES_ON_THREE_ONES = '''
+RAISES_ON_THREE_ONES = """
 def program(inputs):
     out, parity, ones = [], 0, 0
     for x in inputs:
@@ -63,7 +63,7 @@ def program(inputs):
         parity = (parity + x) % 2
         out.append(parity)
     return out
-'''
+"""
 
 
 # ---------------------------------------------------------------------------
@@ -87,11 +87,15 @@ def test_correct_program_is_verified_with_counts_at_both_lengths():
 
 def test_emitted_program_is_verified():
     task = define_task(
-        name="Sum_Of_Pairs", input_dim=2, length=5, input_values=range(-3, 4),
+        name="Sum_Of_Pairs",
+        input_dim=2,
+        length=5,
+        input_values=range(-3, 4),
         reference=lambda xs: [sum(a + b for a, b in xs[: i + 1]) for i in range(len(xs))],
     )
     machine = AffineMachine(
-        state_dim=1, input_dim=2,
+        state_dim=1,
+        input_dim=2,
         update=((Fraction(1), Fraction(1), Fraction(1), Fraction(0)),),
         readout=((Fraction(1), Fraction(0)),),
     )
@@ -101,7 +105,9 @@ def test_emitted_program_is_verified():
 
 
 def test_long_factor_and_no_long_check():
-    verdict = verify_program(CORRECT_PARITY, parity_task(4), VerifyConfig(sequences=20, long_sequences=7, long_factor=3), seed=0)
+    verdict = verify_program(
+        CORRECT_PARITY, parity_task(4), VerifyConfig(sequences=20, long_sequences=7, long_factor=3), seed=0
+    )
     assert [(c.length, c.sequences) for c in verdict.checks] == [(4, 20), (12, 7)]
     verdict = verify_program(CORRECT_PARITY, parity_task(4), VerifyConfig(sequences=20, long_sequences=0), seed=0)
     assert verdict.verified
@@ -198,7 +204,11 @@ def test_task_with_its_own_sampler_is_checked_on_sampled_inputs():
         return out[:n]
 
     task = define_task(
-        name="changes", input_dim=1, length=5, input_values=(0, 1, 2), sample=sample,
+        name="changes",
+        input_dim=1,
+        length=5,
+        input_values=(0, 1, 2),
+        sample=sample,
         reference=lambda xs: [int(i > 0 and xs[i] == xs[i - 1]) for i in range(len(xs))],
     )
     # Right only for inputs that never repeat a step: the sampler guarantees that.
@@ -213,8 +223,13 @@ def test_task_with_its_own_sampler_is_checked_on_sampled_inputs():
 
 def data_task(examples) -> Task:
     return Task(
-        name="from-data", input_dim=1, output_dim=1, length=4, input_values=(0, 1),
-        examples=tuple(examples), source="data.jsonl",
+        name="from-data",
+        input_dim=1,
+        output_dim=1,
+        length=4,
+        input_values=(0, 1),
+        examples=tuple(examples),
+        source="data.jsonl",
     )
 
 
@@ -231,9 +246,7 @@ def test_data_file_task_is_checked_on_the_held_out_examples():
     holdout = holdout_examples()
     verdict = verify_program(CORRECT_PARITY, data_task(holdout), CONFIG, seed=0, holdout=holdout)
     assert verdict.verified, verdict.summary()
-    assert [(c.what, c.length, c.sequences, c.passed) for c in verdict.checks] == [
-        ("held-out examples", None, 30, 30)
-    ]
+    assert [(c.what, c.length, c.sequences, c.passed) for c in verdict.checks] == [("held-out examples", None, 30, 30)]
     assert verdict.summary() == "VERIFIED: 30/30 held-out examples"
 
 
@@ -250,7 +263,9 @@ def test_data_file_task_with_a_wrong_program():
 def test_data_file_task_with_two_number_steps_accepts_list_outputs():
     """A program may give a two-number step as a list; it is compared as a tuple."""
     holdout = [(((1, 2), (3, 4)), ((1, 2), (4, 6))), (((0, 0),), ((0, 0),))]
-    task = Task(name="pairs", input_dim=2, output_dim=2, length=2, input_values=(0, 1, 2, 3, 4), examples=tuple(holdout))
+    task = Task(
+        name="pairs", input_dim=2, output_dim=2, length=2, input_values=(0, 1, 2, 3, 4), examples=tuple(holdout)
+    )
     text = (
         "def program(inputs):\n"
         "    a = b = 0\n"

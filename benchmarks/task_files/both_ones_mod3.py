@@ -1,4 +1,5 @@
 """How many steps had both bits set, mod 3 (a finite-state counter on a two-number input)."""
+
 NAME = "Both_Ones_Mod3"
 INPUT_DIM = 2
 LENGTH = 10

@@ -1,4 +1,5 @@
 """How many steps so far had a == b (a counter of a condition on a two-number input)."""
+
 NAME = "Count_Equal_Pairs"
 INPUT_DIM = 2
 LENGTH = 10

@@ -1,4 +1,5 @@
 """How many steps so far had a + b >= 5 (a counter of a condition on a two-number input)."""
+
 NAME = "Count_Pairs_Sum_At_Least_5"
 INPUT_DIM = 2
 LENGTH = 10

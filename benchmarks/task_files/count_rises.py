@@ -1,4 +1,5 @@
 """How many steps so far went up (a counter of a condition on the input and the one before)."""
+
 NAME = "Count_Rises"
 INPUT_DIM = 1
 LENGTH = 10

@@ -1,4 +1,5 @@
 """The highest level a walk of steps -1, 0, +1 has reached (a maximum of a running sum)."""
+
 NAME = "Highest_Level"
 INPUT_DIM = 1
 LENGTH = 10

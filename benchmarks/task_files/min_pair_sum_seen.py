@@ -1,4 +1,5 @@
 """The smallest a + b seen so far (a running minimum of a quantity of a two-number input)."""
+
 NAME = "Min_Pair_Sum_Seen"
 INPUT_DIM = 2
 LENGTH = 10

@@ -1,4 +1,5 @@
 """Whether the running sum is above zero (a counter read through a threshold)."""
+
 NAME = "Positive_Running_Sum"
 INPUT_DIM = 1
 LENGTH = 10

@@ -35,8 +35,9 @@ class Extraction:
                 yield result.merged, True
 
 
-def extract(network, trace: Trace, fsm: FsmConfig, lattice: LatticeConfig, behaviour: BehaviourConfig, *,
-            seed: int) -> Extraction:
+def extract(
+    network, trace: Trace, fsm: FsmConfig, lattice: LatticeConfig, behaviour: BehaviourConfig, *, seed: int
+) -> Extraction:
     """The three readings of `trace`, the run of `network` (a `model.Network`, asked as an oracle)."""
     return Extraction(
         extract_fsm(trace, fsm, seed=seed),

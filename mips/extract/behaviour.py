@@ -47,7 +47,13 @@ class BehaviourConfig:
     nudge_sequences: int = 64  # sequences whose inputs are nudged for a lattice in signature space
 
     def __post_init__(self):
-        if self.probes < 1 or min(self.probe_length, self.fsm_probe_length) < 1 or self.max_groups < 1 or self.chunk < 1 or self.dedup < 0:
+        if (
+            self.probes < 1
+            or min(self.probe_length, self.fsm_probe_length) < 1
+            or self.max_groups < 1
+            or self.chunk < 1
+            or self.dedup < 0
+        ):
             raise ValueError("BehaviourConfig: probes, probe_length, max_groups, chunk >= 1 and dedup >= 0")
 
 
@@ -63,7 +69,7 @@ def probe_inputs(trace: Trace, config: BehaviourConfig, seed: int = 0) -> np.nda
     rng = np.random.default_rng(seed)
     rows = rng.integers(0, trace.sequences, count)
     starts = rng.integers(0, trace.steps - length + 1, count)
-    probes = np.stack([trace.inputs[r, s:s + length] for r, s in zip(rows, starts)])
+    probes = np.stack([trace.inputs[r, s : s + length] for r, s in zip(rows, starts)])
     if len(first):
         probes[:, 0] = first[np.arange(count) % len(first)]
     return probes
@@ -77,7 +83,7 @@ def signatures(network: Network, hidden: np.ndarray, probes: np.ndarray, chunk: 
     later = []
     per_call = max(1, min(chunk // count, len(hidden)))
     for start in range(0, len(hidden), per_call):
-        block = hidden[start:start + per_call]
+        block = hidden[start : start + per_call]
         used = len(block)
         # Every call has the same shape (the last block padded), so the network is compiled once.
         block = np.concatenate([block, np.repeat(block[:1], per_call - used, axis=0)])
@@ -134,12 +140,17 @@ def extract_fsm_by_behaviour(
             label[members] = label[candidates[nearest]]
     groups = int(label.max()) + 1
     if groups > config.max_groups:
-        return FsmResult(None, 0, len(unique), f"{groups} behaviours on {len(probes)} probes: more than "
-                                                f"{config.max_groups}, not a small state machine")
+        return FsmResult(
+            None,
+            0,
+            len(unique),
+            f"{groups} behaviours on {len(probes)} probes: more than {config.max_groups}, not a small state machine",
+        )
     labels = label[inverse].reshape(trace.sequences, trace.steps + 1)
     fully_probed = trusted == length
-    asked, said = _unseen_transitions(network, trace, labels, unique, label, rows, weight * fully_probed, probes,
-                                      config)
+    asked, said = _unseen_transitions(
+        network, trace, labels, unique, label, rows, weight * fully_probed, probes, config
+    )
     how = f"{groups} behaviours on {len(probes)} probes of length {length}"
     if asked:
         how += f"; {len(asked)} transitions the data never showed were asked of the network"
@@ -155,8 +166,7 @@ def _unseen_transitions(network, trace, labels, unique, label, rows, weight, pro
     and the state it reaches is put in the group whose signature it has (or, if none
     has exactly that signature, the one that differs in fewest places with the same
     output now); a group's output is the network's output in that state."""
-    symbols, symbol_index = distinct_rows(trace.inputs.reshape(-1, trace.inputs.shape[-1]),
-                                      return_inverse=True)
+    symbols, symbol_index = distinct_rows(trace.inputs.reshape(-1, trace.inputs.shape[-1]), return_inverse=True)
     seen = set(zip(labels[:, :-1].reshape(-1).tolist(), symbol_index.reshape(-1).tolist()))
     outputs = trace.outputs.shape[-1]
     representative = {}  # the most frequent fully probed state of each group (`weight` 0: not one)
@@ -274,17 +284,19 @@ def extract_lattice_by_behaviour(
     # (Cayley-Hamilton), so probes are at least as long as the hidden size.
     length = min(max(config.probe_length, network.arch.hidden), trace.steps - 2)
     if length < 1:
-        return LatticeResult(origin=np.zeros(0), basis=None, states=None, error=np.inf,
-                             reason="sequences too short to probe"), trace
+        return LatticeResult(
+            origin=np.zeros(0), basis=None, states=None, error=np.inf, reason="sequences too short to probe"
+        ), trace
     config = replace(config, probe_length=length)
     kept = trace.steps - length  # steps 1..kept: their probes end by step T
     probes = probe_inputs(trace, config, seed)
-    points = trace.hidden[:, :kept + 1].reshape(-1, trace.hidden.shape[-1])
+    points = trace.hidden[:, : kept + 1].reshape(-1, trace.hidden.shape[-1])
     unique, inverse = unique_rows(points, config.dedup * spread(points))
     rows = signatures(network, unique, probes, config.chunk).astype(np.float64)[inverse]
     observed = Trace(trace.inputs[:, :kept], rows.reshape(trace.sequences, kept + 1, -1), trace.outputs[:, :kept])
     before, after, step = _nudged(network, trace.inputs, config.nudge_sequences, seed)
     early = step <= kept
-    nudges = signatures(network, after[early], probes, config.chunk) - signatures(network, before[early], probes,
-                                                                                   config.chunk)
+    nudges = signatures(network, after[early], probes, config.chunk) - signatures(
+        network, before[early], probes, config.chunk
+    )
     return extract_lattice(observed, lattice, seed=seed, nudges=nudges.astype(np.float64)), observed

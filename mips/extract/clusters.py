@@ -68,9 +68,14 @@ def extract_fsm(trace: Trace, config: FsmConfig = FsmConfig(), *, seed: int = 0)
     return FsmResult(None, 0, len(unique), f"no clustering into at most {limit} clusters is deterministic")
 
 
-def machine_from_labels(states: np.ndarray, trace: Trace, how: str, points: int,
-                        asked: dict[tuple[int, int], int] | None = None,
-                        said: dict[int, tuple[int, ...]] | None = None) -> FsmResult:
+def machine_from_labels(
+    states: np.ndarray,
+    trace: Trace,
+    how: str,
+    points: int,
+    asked: dict[tuple[int, int], int] | None = None,
+    said: dict[int, tuple[int, ...]] | None = None,
+) -> FsmResult:
     """The minimized machine whose states are `states` ([N, T + 1] labels of the traced
     hidden states). Each (state, input) pair goes where most of its occurrences go, and
     each state emits its most frequent output; when the labels behave as states (no
@@ -91,24 +96,27 @@ def machine_from_labels(states: np.ndarray, trace: Trace, how: str, points: int,
     raw = StateMachine(
         initial=int(states[0, 0]),
         symbols=tuple(tuple(int(v) for v in s) for s in symbols),
-        transitions=tuple(tuple(int(t) for t in transitions[s * len(symbols):(s + 1) * len(symbols)])
-                          for s in range(k)),
+        transitions=tuple(
+            tuple(int(t) for t in transitions[s * len(symbols) : (s + 1) * len(symbols)]) for s in range(k)
+        ),
         # The initial state emits nothing; a state never seen emitting gets the first value.
-        outputs=tuple(said.get(s, tuple(int(v) for v in out_values[max(o, 0)]))
-                      for s, o in enumerate(outputs)),
+        outputs=tuple(said.get(s, tuple(int(v) for v in out_values[max(o, 0)])) for s, o in enumerate(outputs)),
     )
     emits = {int(s) for s in np.unique(states[:, 1:])} | set(said)
     machine = minimize(raw, emits)
     reason = how
     if moved_off or emitted_off:
-        reason += (f"; by majority ({moved_off} of {states[:, 1:].size} steps went elsewhere, "
-                   f"{emitted_off} emitted otherwise)")
+        reason += (
+            f"; by majority ({moved_off} of {states[:, 1:].size} steps went elsewhere, {emitted_off} emitted otherwise)"
+        )
     reason += f"; minimized to {machine.states}"
     merged = None
     if not machine.complete:
         merged = minimize(*merge_states(raw, emits))
-        reason += (f", with transitions never observed; merging states gives {merged.states} states"
-                   f" ({'complete' if merged.complete else 'still incomplete'})")
+        reason += (
+            f", with transitions never observed; merging states gives {merged.states} states"
+            f" ({'complete' if merged.complete else 'still incomplete'})"
+        )
     return FsmResult(machine, k, points, reason, merged, raw)
 
 
@@ -293,9 +301,7 @@ def minimize(machine: StateMachine, emits: set[int] | None = None) -> StateMachi
     for s in reachable:
         if block[s] not in representative or (representative[block[s]] not in emits and s in emits):
             representative[block[s]] = s
-    quotient = {
-        b: tuple(block[t] if t >= 0 else -1 for t in machine.transitions[r]) for b, r in representative.items()
-    }
+    quotient = {b: tuple(block[t] if t >= 0 else -1 for t in machine.transitions[r]) for b, r in representative.items()}
     order = _breadth_first(block[machine.initial], quotient)
     number = {b: i for i, b in enumerate(order)}
     return StateMachine(

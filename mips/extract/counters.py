@@ -40,8 +40,9 @@ class Counters:
     exceptions: frozenset = frozenset()
 
 
-def machine_counters(machine: StateMachine, max_counters: int = 3, *, max_symbols: int = 6,
-                     tolerance: float = 0.25) -> Counters:
+def machine_counters(
+    machine: StateMachine, max_counters: int = 3, *, max_symbols: int = 6, tolerance: float = 0.25
+) -> Counters:
     """The counters `machine` keeps: the integer null space of the path constraints.
 
     When only zero steps satisfy every constraint, a single counter with steps in
@@ -77,8 +78,9 @@ def machine_counters(machine: StateMachine, max_counters: int = 3, *, max_symbol
         return Counters(None, {}, f"{len(basis)} independent counters: more than {max_counters}")
     steps = np.array([[int(v) for v in _integral(b)] for b in basis], dtype=np.int64)  # [r, symbols]
     potential = {state: steps @ counts for state, counts in paths.items()}
-    return Counters(steps, potential,
-                    f"{len(steps)} counter(s) read off the state machine, steps per input {steps.T.tolist()}")
+    return Counters(
+        steps, potential, f"{len(steps)} counter(s) read off the state machine, steps per input {steps.T.tolist()}"
+    )
 
 
 def _counter_with_an_edge(machine: StateMachine, paths: dict, tolerance: float) -> Counters:
@@ -102,16 +104,24 @@ def _counter_with_an_edge(machine: StateMachine, paths: dict, tolerance: float) 
     edge_states = (phi == phi.max(axis=0)) | (phi == phi.min(axis=0))
     allowed &= (~edge_states).sum(axis=0) >= edge_states.sum(axis=0)
     if not allowed.any():
-        return Counters(None, {}, "the state machine keeps no counter (its paths only agree with zero steps, "
-                                  "even allowing for the edge of the data)")
+        return Counters(
+            None,
+            {},
+            "the state machine keeps no counter (its paths only agree with zero steps, "
+            "even allowing for the edge of the data)",
+        )
     broken = (~follows).sum(axis=0) + np.abs(steps).sum(axis=1)[None, :] / 100.0  # fewest exceptions, then small
     best = int(np.argmin(np.where(allowed, broken[0], np.inf)))
     exceptions = frozenset((states[e[0]], int(e[1])) for e in edges[~follows[:, best]])
     step = steps[best][None, :]
     potential = {s: step @ paths[s] for s in states}
-    return Counters(step, potential, f"1 counter read off the state machine, steps per input {step.T.tolist()}, "
-                                     f"followed by every transition but {len(exceptions)} at the edge of the data",
-                    exceptions)
+    return Counters(
+        step,
+        potential,
+        f"1 counter read off the state machine, steps per input {step.T.tolist()}, "
+        f"followed by every transition but {len(exceptions)} at the edge of the data",
+        exceptions,
+    )
 
 
 def counter_states(machine: StateMachine, trace: Trace, max_counters: int = 3) -> IntegerStates:
@@ -141,4 +151,3 @@ def _integral(vector: sympy.Matrix) -> list[int]:
     divisor = int(np.gcd.reduce(np.abs(scaled))) or 1
     sign = next((1 if v > 0 else -1 for v in scaled if v), 1)
     return [sign * v // divisor for v in scaled]
-

@@ -67,8 +67,13 @@ def extract_lattice(
     rank = int(np.sum(singular > config.rank_tolerance * max(singular[0], 1e-12)))
     if rank == 0:
         states = np.zeros(after_steps.shape[:2] + (0,), dtype=np.int64)
-        return LatticeResult(origin=origin, basis=np.zeros((0, points.shape[1])), states=states, error=0.0,
-                             reason="all hidden states are one point")
+        return LatticeResult(
+            origin=origin,
+            basis=np.zeros((0, points.shape[1])),
+            states=states,
+            error=0.0,
+            reason="all hidden states are one point",
+        )
     projection = right[:rank]  # [m, n]
     projected = unique @ projection.T
     best_error, failure = np.inf, "no candidate vectors"
@@ -114,8 +119,10 @@ def _candidate_bases(projected, rank, projection, config, seed, nudges):
     """Yield (basis [m, m] or None, how it was found / why not), most direct first."""
     if nudges is not None and len(nudges):
         basis = _most_frequent_independent(nudges @ projection.T, rank)
-        yield basis, (" (basis from input nudges)" if basis is not None
-                      else f"input nudges span fewer than {rank} directions")
+        yield (
+            basis,
+            (" (basis from input nudges)" if basis is not None else f"input nudges span fewer than {rank} directions"),
+        )
     near_distance, near_vectors = _nearest(projected, config, np.random.default_rng(seed))
     for noise in _noise_levels(near_distance):
         basis = _independent_shortest(near_distance, near_vectors, noise, rank, config.neighbours)

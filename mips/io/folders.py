@@ -21,11 +21,22 @@ from mips.errors import OutputError
 RUN_MARKER = ".mips-run"
 BENCH_MARKER = ".mips-bench"
 # What mips writes in a run folder: `save_run`, and `mips inspect`'s drawing and plot.
-RUN_FILES = frozenset({
-    RUN_MARKER, "program.py", "report.json", "config.json", "network.npz", "network.json", "machine.json",
-    "simplified.npz", "simplified.json",
-    "machine.dot", "machine.svg", "states.png",
-})
+RUN_FILES = frozenset(
+    {
+        RUN_MARKER,
+        "program.py",
+        "report.json",
+        "config.json",
+        "network.npz",
+        "network.json",
+        "machine.json",
+        "simplified.npz",
+        "simplified.json",
+        "machine.dot",
+        "machine.svg",
+        "states.png",
+    }
+)
 
 
 def check_run_target(path: str | Path) -> None:
@@ -40,12 +51,16 @@ def check_run_target(path: str | Path) -> None:
         if not entries:
             return
         if not _is_file(path / RUN_MARKER):
-            raise OutputError(f"--out {path}: the folder holds files that mips did not write ({_names(entries)}); "
-                              "mips replaces only its own run folders: choose another --out")
+            raise OutputError(
+                f"--out {path}: the folder holds files that mips did not write ({_names(entries)}); "
+                "mips replaces only its own run folders: choose another --out"
+            )
         foreign = _foreign(path)
         if foreign:
-            raise OutputError(f"--out {path}: this run folder also holds what mips did not write "
-                              f"({_names(foreign)}); move them out or choose another --out")
+            raise OutputError(
+                f"--out {path}: this run folder also holds what mips did not write "
+                f"({_names(foreign)}); move them out or choose another --out"
+            )
 
 
 def is_run_folder(path: str | Path) -> bool:
@@ -53,8 +68,7 @@ def is_run_folder(path: str | Path) -> bool:
     files mips writes there: no other names, no folders, no links."""
     path = Path(path)
     try:
-        return (not path.is_symlink() and path.is_dir() and _is_file(path / RUN_MARKER)
-                and not _foreign(path))
+        return not path.is_symlink() and path.is_dir() and _is_file(path / RUN_MARKER) and not _foreign(path)
     except OSError:
         return False
 
@@ -75,8 +89,10 @@ def discard_run_folder(path: str | Path) -> None:
     if not path.exists() and not path.is_symlink():
         return
     if not is_run_folder(path):
-        raise OutputError(f"{path}: not a run folder that mips wrote (no {RUN_MARKER} marker, or things mips did "
-                          "not write); it was left as it is")
+        raise OutputError(
+            f"{path}: not a run folder that mips wrote (no {RUN_MARKER} marker, or things mips did "
+            "not write); it was left as it is"
+        )
     shutil.rmtree(path)
 
 
@@ -92,8 +108,10 @@ def check_bench_target(path: str | Path) -> None:
         _check_place(path)
         if path.exists() and any(path.iterdir()) and not _is_file(path / BENCH_MARKER):
             entries = sorted(entry.name for entry in path.iterdir())
-            raise OutputError(f"--out {path}: the folder holds files that mips did not write ({_names(entries)}) "
-                              "and is not a folder of `mips bench`: choose another --out")
+            raise OutputError(
+                f"--out {path}: the folder holds files that mips did not write ({_names(entries)}) "
+                "and is not a folder of `mips bench`: choose another --out"
+            )
 
 
 def mark_bench_folder(path: Path) -> None:
@@ -125,8 +143,10 @@ def _check_place(path: Path) -> None:
     resolved = path.resolve()
     here = Path.cwd().resolve()
     if here == resolved or here.is_relative_to(resolved):
-        raise OutputError(f"--out {path}: that is the working folder or a folder above it; "
-                          "give a folder of its own, such as runs/NAME")
+        raise OutputError(
+            f"--out {path}: that is the working folder or a folder above it; "
+            "give a folder of its own, such as runs/NAME"
+        )
     if path.is_symlink():
         raise OutputError(f"--out {path}: is a symbolic link; give the folder itself")
     if path.exists() and not path.is_dir():
@@ -146,8 +166,10 @@ def _check_place(path: Path) -> None:
     longest = _name_max(parent) - 20  # room for the staging folder's prefix and suffix
     too_long = [name for name in missing if len(os.fsencode(name)) > longest]
     if too_long:
-        raise OutputError(f"--out {path}: the name {too_long[0][:40]}... is longer than this file system allows "
-                          f"({longest} bytes for a run folder)")
+        raise OutputError(
+            f"--out {path}: the name {too_long[0][:40]}... is longer than this file system allows "
+            f"({longest} bytes for a run folder)"
+        )
 
 
 def _name_max(folder: Path) -> int:

@@ -22,6 +22,7 @@ import numpy as np
 from mips.emit import emit_program
 from mips.errors import OutputError, RunError
 from mips.io.folders import is_run_folder
+from mips.io.runs import INT64, SavedRun, input_values
 from mips.machines import (
     AffineMachine,
     FormulaMachine,
@@ -32,7 +33,6 @@ from mips.machines import (
     from_tuple,
     state_names,
 )
-from mips.io.runs import INT64, SavedRun, input_values
 from mips.verify import load_program
 
 # What running a checked machine may raise: an input off its alphabet or an unseen transition
@@ -69,8 +69,10 @@ def _table(machine: StateMachine) -> list[str]:
         name = f"{state}{' (start)' if state == machine.initial else ''}"
         rows.append([name, repr(from_tuple(out))] + [str(t) if t >= 0 else "never seen" for t in row])
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = [f"state machine: {machine.states} states, {len(symbols)} input symbols"
-             + ("" if machine.complete else "; some transitions were never observed")]
+    lines = [
+        f"state machine: {machine.states} states, {len(symbols)} input symbols"
+        + ("" if machine.complete else "; some transitions were never observed")
+    ]
     lines += ["  " + "  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
     return lines
 
@@ -78,8 +80,10 @@ def _table(machine: StateMachine) -> list[str]:
 def _formulas(machine: AffineMachine) -> list[str]:
     states = [f"s{i}" for i in range(machine.state_dim)]
     inputs = ["x"] if machine.input_dim == 1 else [f"x{j}" for j in range(machine.input_dim)]
-    lines = [f"integer lattice: {machine.state_dim} state coordinate(s), start {tuple(machine.initial)}",
-             "  after each input:"]
+    lines = [
+        f"integer lattice: {machine.state_dim} state coordinate(s), start {tuple(machine.initial)}",
+        "  after each input:",
+    ]
     table = machine.input_table
     for i, row in enumerate(machine.update):
         text = _linear(row, states + inputs)
@@ -162,9 +166,11 @@ def machine_dot(machine: Machine, title: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-DOT_MISSING = ("the Graphviz `dot` program is not installed, so the drawing was not rendered; install it "
-               "(apt install graphviz, brew install graphviz or conda install graphviz) and run "
-               "`dot -Tsvg FILE.dot -o FILE.svg`")
+DOT_MISSING = (
+    "the Graphviz `dot` program is not installed, so the drawing was not rendered; install it "
+    "(apt install graphviz, brew install graphviz or conda install graphviz) and run "
+    "`dot -Tsvg FILE.dot -o FILE.svg`"
+)
 
 
 def render_dot(dot_file: Path, fmt: str = "svg", *, may_replace: bool = True) -> tuple[Path | None, str]:
@@ -178,8 +184,10 @@ def render_dot(dot_file: Path, fmt: str = "svg", *, may_replace: bool = True) ->
     if image.is_symlink():  # dot would write through it, to wherever it points
         return None, f"not rendered: {image} is a symbolic link, which mips does not write through"
     if image == dot_file or (not may_replace and image.exists()):
-        return None, (f"not rendered: {image} is there already and mips replaces only what it was given; "
-                      f"run `dot -T{fmt} {dot_file} -o FILE.{fmt}`")
+        return None, (
+            f"not rendered: {image} is there already and mips replaces only what it was given; "
+            f"run `dot -T{fmt} {dot_file} -o FILE.{fmt}`"
+        )
     done = subprocess.run([dot, f"-T{fmt}", str(dot_file), "-o", str(image)], capture_output=True, text=True)
     if done.returncode != 0:
         return None, f"dot failed: {' '.join(done.stderr.split())}"
@@ -192,11 +200,15 @@ def save_output(path: Path, write: Callable[[Path], str], what: str, *, option: 
     (which may be read-only, or someone else's), a note saying why and how to choose another
     place, and inspection goes on. A link there is never written through."""
     if not chosen and path.is_symlink():
-        return (f"{what} skipped: {path} is a symbolic link, which mips does not write through; "
-                f"choose another place with {option} FILE")
+        return (
+            f"{what} skipped: {path} is a symbolic link, which mips does not write through; "
+            f"choose another place with {option} FILE"
+        )
     if not chosen and not is_run_folder(path.parent):  # e.g. a run folder of a mips before the marker
-        return (f"{what} skipped: {path.parent} is not a run folder that mips marked as its own, so nothing is "
-                f"written into it; choose a place with {option} FILE")
+        return (
+            f"{what} skipped: {path.parent} is not a run folder that mips marked as its own, so nothing is "
+            f"written into it; choose a place with {option} FILE"
+        )
     try:
         return write(path)
     except OSError as exc:
@@ -214,8 +226,10 @@ def parse_inputs(text: str, input_dim: int, allowed: str | None = None) -> list[
     try:
         values = json.loads(text) if text.strip().startswith("[") else [int(v) for v in text.split(",") if v.strip()]
     except (ValueError, RecursionError):  # RecursionError: a JSON list nested too deeply
-        raise RunError(f"--trace {text[:40]!r}: give comma-separated integers or a JSON list of them "
-                       "(of lists of them, for several numbers per step)") from None
+        raise RunError(
+            f"--trace {text[:40]!r}: give comma-separated integers or a JSON list of them "
+            "(of lists of them, for several numbers per step)"
+        ) from None
     if not isinstance(values, list) or not values:
         raise RunError("--trace: no inputs given")
     domain = input_values(allowed) if allowed is not None else None
@@ -226,8 +240,10 @@ def parse_inputs(text: str, input_dim: int, allowed: str | None = None) -> list[
             raise RunError(f"--trace: each step needs {input_dim} integer(s), got {json.dumps(value)[:40]}")
         for v in step:
             if not INT64[0] <= v <= INT64[1]:  # the network reads its inputs as int64
-                raise RunError(f"--trace: {str(v)[:40]} does not fit in 64 bits"
-                               + (f" (the task's input values are {allowed})" if allowed is not None else ""))
+                raise RunError(
+                    f"--trace: {str(v)[:40]} does not fit in 64 bits"
+                    + (f" (the task's input values are {allowed})" if allowed is not None else "")
+                )
             if domain is not None and v not in domain:
                 raise RunError(f"--trace: {v} is not one of the task's input values ({allowed})")
         steps.append(from_tuple(step))
@@ -263,13 +279,18 @@ def trace_rows(run: SavedRun, inputs: Sequence[Step]) -> list[dict]:
 def program_note(run: SavedRun) -> str | None:
     """One line: whether the folder's program.py is the program mips writes for its machine."""
     if run.program is None:
-        return None if run.machine is None else ("the run folder has no program.py; the program column is the "
-                                                 "program mips writes for machine.json")
+        return (
+            None
+            if run.machine is None
+            else ("the run folder has no program.py; the program column is the program mips writes for machine.json")
+        )
     if run.machine is None:
         return "program.py was not run: the run folder has no machine.json to check it against"
     if same_program(run.program, emit_program(run.machine, [])):
-        return ("program.py is the program mips writes for machine.json (but for its docstring); it was not run: "
-                "the program column runs mips's own copy")
+        return (
+            "program.py is the program mips writes for machine.json (but for its docstring); it was not run: "
+            "the program column runs mips's own copy"
+        )
     return "program.py differs from what the machine gives; it was not run"
 
 
@@ -287,18 +308,29 @@ def _after_docstring(text: str) -> str | None:
         first = ast.parse(text).body[0]
     except (SyntaxError, ValueError, RecursionError, MemoryError, IndexError):
         return None
-    if not (isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
-            and isinstance(first.value.value, str) and (first.lineno, first.col_offset) == (1, 0)):
+    if not (
+        isinstance(first, ast.Expr)
+        and isinstance(first.value, ast.Constant)
+        and isinstance(first.value.value, str)
+        and (first.lineno, first.col_offset) == (1, 0)
+    ):
         return None
     # The parser's positions are in bytes, on lines it breaks at \n, \r\n and \r, as bytes.splitlines does.
     data = text.encode()
-    end = sum(len(line) for line in data.splitlines(keepends=True)[:first.end_lineno - 1]) + first.end_col_offset
+    end = sum(len(line) for line in data.splitlines(keepends=True)[: first.end_lineno - 1]) + first.end_col_offset
     return data[end:].decode()
 
 
 def trace_text(rows: list[dict]) -> list[str]:
-    columns = [("t", "t"), ("input", "input"), ("hidden", "network hidden state"), ("network", "network out"),
-               ("state", "machine state"), ("machine", "machine out"), ("program", "program out")]
+    columns = [
+        ("t", "t"),
+        ("input", "input"),
+        ("hidden", "network hidden state"),
+        ("network", "network out"),
+        ("state", "machine state"),
+        ("machine", "machine out"),
+        ("program", "program out"),
+    ]
     present = [(key, title) for key, title in columns if any(key in row for row in rows)]
     table = [[title for _, title in present]]
     table += [[str(row.get(key, "")) for key, _ in present] for row in rows]
@@ -312,13 +344,18 @@ def trace_text(rows: list[dict]) -> list[str]:
 
 def overview(run: SavedRun) -> list[str]:
     report = run.report
-    lines = [f"run: {run.folder}", f"task: {report['task']['name']} ({report['task']['source']}): "
-             f"{report['task']['rule']}", report["verdict"]]
+    lines = [
+        f"run: {run.folder}",
+        f"task: {report['task']['name']} ({report['task']['source']}): {report['task']['rule']}",
+        report["verdict"],
+    ]
     network = report.get("network")
     if network:
         arch = network["arch"]
-        lines.append(f"network: hidden size {arch['hidden']}, f depth {arch['f_depth']}, g depth {arch['g_depth']}, "
-                     f"width {arch['width']} (trained seed {network['trained_seed']}, {network['steps']} steps)")
+        lines.append(
+            f"network: hidden size {arch['hidden']}, f depth {arch['f_depth']}, g depth {arch['g_depth']}, "
+            f"width {arch['width']} (trained seed {network['trained_seed']}, {network['steps']} steps)"
+        )
     else:
         lines.append("network: none was trained to 100% held-out accuracy")
     simplified = report.get("simplify")
@@ -332,9 +369,11 @@ def overview(run: SavedRun) -> list[str]:
     elif report.get("extraction"):
         extraction = report["extraction"]
         behaviour = extraction.get("behaviour")  # absent in runs saved before it existed
-        lines.append(f"machine: none; state machine by clusters: {extraction['fsm']['reason']}; "
-                     + (f"by behaviour: {behaviour['reason']}; " if behaviour else "")
-                     + f"lattice: {extraction['lattice']['reason']}")
+        lines.append(
+            f"machine: none; state machine by clusters: {extraction['fsm']['reason']}; "
+            + (f"by behaviour: {behaviour['reason']}; " if behaviour else "")
+            + f"lattice: {extraction['lattice']['reason']}"
+        )
     return lines
 
 
@@ -343,18 +382,27 @@ def network_text(network, title: str) -> list[str]:
     n, encoding = network.arch.hidden, network.encoding
     units = [f"h{i}" for i in range(n)]
     per = "" if encoding.input_scale == 1 else f"/{encoding.input_scale:g}"  # the feature is the input scaled
-    features = ([(f"x{j}" if encoding.input_dim > 1 else "x") + per for j in range(encoding.input_dim)]
-                + [f"[{'x' if encoding.input_dim == 1 else f'x{j}'}=={v}]"
-                   for j in range(encoding.input_dim if encoding.one_hot else 0) for v in encoding.input_values])
+    features = [(f"x{j}" if encoding.input_dim > 1 else "x") + per for j in range(encoding.input_dim)] + [
+        f"[{'x' if encoding.input_dim == 1 else f'x{j}'}=={v}]"
+        for j in range(encoding.input_dim if encoding.one_hot else 0)
+        for v in encoding.input_values
+    ]
     lines = [f"{title}: {network.arch.describe()}"]
-    for part, depth, first_rows, last_cols in (("f", network.arch.f_depth, units + features, units),
-                                                ("g", network.arch.g_depth, units, None)):
+    for part, depth, first_rows, last_cols in (
+        ("f", network.arch.f_depth, units + features, units),
+        ("g", network.arch.g_depth, units, None),
+    ):
         for i in range(depth):
             layer = network.params[part][f"Dense_{i}"]
             kernel, bias = np.asarray(layer["kernel"]), np.asarray(layer["bias"])
             rows = first_rows if i == 0 else [f"r{k}" for k in range(kernel.shape[0])]
-            cols = (last_cols if i == depth - 1 and last_cols else
-                    [f"r{k}" for k in range(kernel.shape[1])] if i < depth - 1 else [f"out{k}" for k in range(kernel.shape[1])])
+            cols = (
+                last_cols
+                if i == depth - 1 and last_cols
+                else [f"r{k}" for k in range(kernel.shape[1])]
+                if i < depth - 1
+                else [f"out{k}" for k in range(kernel.shape[1])]
+            )
             kind = "relu layer" if i < depth - 1 else "linear"
             lines.append(f"  {part} layer {i + 1} ({kind}), rows: inputs, columns: {', '.join(cols)}")
             table = [[name] + [_weight(v) for v in row] for name, row in zip(rows, kernel)]

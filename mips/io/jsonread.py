@@ -64,14 +64,17 @@ def json_list(value, what: str, *, length: int | None = None) -> list:
     return value
 
 
-def json_ints(value, what: str, *, length: int | None = None, low: int | None = None,
-              high: int | None = None) -> tuple[int, ...]:
-    return tuple(json_int(v, f"{what}[{i}]", low=low, high=high)
-                 for i, v in enumerate(json_list(value, what, length=length)))
+def json_ints(
+    value, what: str, *, length: int | None = None, low: int | None = None, high: int | None = None
+) -> tuple[int, ...]:
+    return tuple(
+        json_int(v, f"{what}[{i}]", low=low, high=high) for i, v in enumerate(json_list(value, what, length=length))
+    )
 
 
-def json_steps(value, what: str, *, count: int | None = None, width: int | None = None,
-               distinct: bool = False) -> tuple[tuple[int, ...], ...]:
+def json_steps(
+    value, what: str, *, count: int | None = None, width: int | None = None, distinct: bool = False
+) -> tuple[tuple[int, ...], ...]:
     """Steps (input symbols or outputs): lists of integers, all of one width (`width` when
     given), at least 1; with `distinct`, no two the same."""
     steps = tuple(json_ints(v, f"{what}[{i}]") for i, v in enumerate(json_list(value, what, length=count)))
@@ -106,13 +109,16 @@ def json_fraction(value, what: str) -> Fraction:
             return Fraction(value)
         except (ValueError, ZeroDivisionError):  # over Python's digit limit, or a zero denominator
             pass
-    raise ValueError(f"{what} must be a fraction such as \"3\" or \"-1/2\", got {json_kind(value)}")
+    raise ValueError(f'{what} must be a fraction such as "3" or "-1/2", got {json_kind(value)}')
 
 
 def json_fractions(value, what: str, *, rows: int | None = None, columns: int) -> Matrix:
-    return tuple(tuple(json_fraction(v, f"{what}[{i}][{j}]") for j, v in
-                       enumerate(json_list(row, f"{what}[{i}]", length=columns)))
-                 for i, row in enumerate(json_list(value, what, length=rows)))
+    return tuple(
+        tuple(
+            json_fraction(v, f"{what}[{i}][{j}]") for j, v in enumerate(json_list(row, f"{what}[{i}]", length=columns))
+        )
+        for i, row in enumerate(json_list(value, what, length=rows))
+    )
 
 
 def json_text(value, what: str, *, one_line: bool = False) -> str:
@@ -121,9 +127,11 @@ def json_text(value, what: str, *, one_line: bool = False) -> str:
     if not isinstance(value, str):
         raise ValueError(f"{what} must be a string, got {json_kind(value)}")
     if one_line:
-        bad = next((c for c in value if unicodedata.category(c)[0] == "C" or unicodedata.category(c) in ("Zl", "Zp")),
-                   None)
+        bad = next(
+            (c for c in value if unicodedata.category(c)[0] == "C" or unicodedata.category(c) in ("Zl", "Zp")), None
+        )
         if bad is not None:
-            raise ValueError(f"{what} holds U+{ord(bad):04X}, a line break or control character; it must be one "
-                             "line of text")
+            raise ValueError(
+                f"{what} holds U+{ord(bad):04X}, a line break or control character; it must be one line of text"
+            )
     return value

@@ -41,9 +41,15 @@ def build_report(result: RunResult) -> dict:
         "extraction": None,
         "machine": None,
         "candidates": [
-            {"kind": c.machine.kind, "form": c.machine.form, "size": c.machine.size,
-             "matches_heldout": c.matches_heldout,
-             "complete": c.machine.complete, "merged": c.merged, "extends": c.extends}
+            {
+                "kind": c.machine.kind,
+                "form": c.machine.form,
+                "size": c.machine.size,
+                "matches_heldout": c.matches_heldout,
+                "complete": c.machine.complete,
+                "merged": c.merged,
+                "extends": c.extends,
+            }
             for c in result.candidates
         ],
         "program_lines": len(result.program.splitlines()) if result.program else 0,
@@ -72,9 +78,13 @@ def build_report(result: RunResult) -> dict:
         report["extraction"] = {
             "fsm": _fsm_json(fsm),
             "behaviour": _fsm_json(result.extraction.behaviour),
-            "lattice": {"found": lattice.found, "dimension": None if lattice.basis is None else len(lattice.basis),
-                        "error": lattice.error if np.isfinite(lattice.error) else None, "reason": lattice.reason,
-                        "rules": result.affine.reason if result.affine else None},
+            "lattice": {
+                "found": lattice.found,
+                "dimension": None if lattice.basis is None else len(lattice.basis),
+                "error": lattice.error if np.isfinite(lattice.error) else None,
+                "reason": lattice.reason,
+                "rules": result.affine.reason if result.affine else None,
+            },
         }
     if result.chosen is not None:
         report["machine"] = {
@@ -94,8 +104,10 @@ def build_report(result: RunResult) -> dict:
 def summary_lines(report: dict) -> list[str]:
     lines = [f"task: {report['task']['name']} ({report['task']['source']})"]
     if report["network"]:
-        lines.append(f"network: hidden size {report['network']['hidden_size']} "
-                     f"({_arch_text(report['network']['arch'])}), {len(report['search'])} architecture(s) tried")
+        lines.append(
+            f"network: hidden size {report['network']['hidden_size']} "
+            f"({_arch_text(report['network']['arch'])}), {len(report['search'])} architecture(s) tried"
+        )
     if report["machine"]:
         lines.append(f"machine: {report['machine']['description']}")
     lines.append(report["verdict"])
@@ -109,5 +121,10 @@ def _arch_text(arch: dict) -> str:
 
 
 def _fsm_json(fsm) -> dict:
-    return {"found": fsm.machine is not None, "clusters": fsm.clusters, "points": fsm.points,
-            "states": fsm.machine.states if fsm.machine else None, "reason": fsm.reason}
+    return {
+        "found": fsm.machine is not None,
+        "clusters": fsm.clusters,
+        "points": fsm.points,
+        "states": fsm.machine.states if fsm.machine else None,
+        "reason": fsm.reason,
+    }

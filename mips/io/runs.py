@@ -25,13 +25,13 @@ import numpy as np
 from mips.errors import RunError
 from mips.io.folders import check_run_target, current_umask, discard_run_folder, mark_run_folder
 from mips.io.jsonread import json_field, json_int, json_ints, json_kind, json_list, json_object, json_text
+from mips.io.report import FORMAT_VERSION, build_report
 from mips.machines import Machine, StateMachine, machine_from_json
 from mips.network.model import Arch, Encoding, Head, Network
+from mips.network.train import Attempt, SearchResult
 from mips.pipeline import PipelineConfig
 from mips.results import RunResult, SavedSearch
-from mips.io.report import FORMAT_VERSION, build_report
 from mips.task import INT_LIMIT, Task
-from mips.network.train import Attempt, SearchResult
 
 REQUIRED = ("report.json", "config.json")
 
@@ -141,20 +141,25 @@ def _arch(data: dict, what: str) -> Arch:
     unknown = sorted(set(data) - {"hidden", "f_depth", "g_depth", "width"})
     if unknown:
         raise ValueError(f"{what} has unknown fields ({', '.join(unknown)})")
-    return Arch(**{key: json_int(json_field(data, key, f"{what}."), f"{what}.{key}", low=1, high=_ARCH_LIMIT)
-                   for key in ("hidden", "f_depth", "g_depth", "width")})
+    return Arch(
+        **{
+            key: json_int(json_field(data, key, f"{what}."), f"{what}.{key}", low=1, high=_ARCH_LIMIT)
+            for key in ("hidden", "f_depth", "g_depth", "width")
+        }
+    )
 
 
 _ARCH_LIMIT = 4096  # far past any network mips trains (hidden sizes up to 1,024)
 
 
-_INT32 = (-2**31, 2**31 - 1)  # the network's outputs are int32 (`mips.network.model.decode`)
+_INT32 = (-(2**31), 2**31 - 1)  # the network's outputs are int32 (`mips.network.model.decode`)
 INT64 = (-INT_LIMIT + 1, INT_LIMIT - 1)  # its inputs are int64; |v| < 2**63, as for a task's numbers
 
 
 def _encoding(data: dict) -> Encoding:
-    values = json_ints(json_field(data, "input_values", "encoding."), "encoding.input_values",
-                       low=INT64[0], high=INT64[1])
+    values = json_ints(
+        json_field(data, "input_values", "encoding."), "encoding.input_values", low=INT64[0], high=INT64[1]
+    )
     if not values:
         raise ValueError("encoding.input_values is empty")
     one_hot = json_field(data, "one_hot", "encoding.")
@@ -163,17 +168,20 @@ def _encoding(data: dict) -> Encoding:
     heads = json_list(json_field(data, "heads", "encoding."), "encoding.heads")
     if not heads:
         raise ValueError("encoding.heads is empty: a network gives at least one output number")
-    return Encoding(input_dim=json_int(json_field(data, "input_dim", "encoding."), "encoding.input_dim", low=1),
-                    input_values=values,
-                    input_scale=_positive_number(json_field(data, "input_scale", "encoding."), "encoding.input_scale"),
-                    one_hot=one_hot, heads=tuple(_head(h, f"encoding.heads[{i}]") for i, h in enumerate(heads)))
+    return Encoding(
+        input_dim=json_int(json_field(data, "input_dim", "encoding."), "encoding.input_dim", low=1),
+        input_values=values,
+        input_scale=_positive_number(json_field(data, "input_scale", "encoding."), "encoding.input_scale"),
+        one_hot=one_hot,
+        heads=tuple(_head(h, f"encoding.heads[{i}]") for i, h in enumerate(heads)),
+    )
 
 
 def _head(data, what: str) -> Head:
     json_object(data, what)
     kind = json_field(data, "kind", f"{what}.")
     if kind not in ("classes", "regression"):
-        raise ValueError(f"{what}.kind must be \"classes\" or \"regression\", got {json_kind(kind)}")
+        raise ValueError(f'{what}.kind must be "classes" or "regression", got {json_kind(kind)}')
     values = json_ints(json_field(data, "values", f"{what}."), f"{what}.values", low=_INT32[0], high=_INT32[1])
     if kind == "classes" and not values:
         raise ValueError(f"{what}.values is empty: a classification head has at least one class")
@@ -199,8 +207,10 @@ def _read_arrays(path: Path, *, headers_only: bool = False) -> dict:
             return {name: arrays[name] for name in arrays.files}
     except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, MemoryError) as exc:
         if "pickle" in str(exc):  # numpy's own message would suggest loading it unsafely
-            raise RunError(f"{path} is corrupt: not an .npz file of arrays (it would have to be unpickled, "
-                           "and mips never unpickles what a run folder holds)") from None
+            raise RunError(
+                f"{path} is corrupt: not an .npz file of arrays (it would have to be unpickled, "
+                "and mips never unpickles what a run folder holds)"
+            ) from None
         raise RunError(f"{path} is corrupt: {type(exc).__name__}: {exc}") from None
 
 
@@ -232,8 +242,10 @@ def parameter_shapes(arch: Arch, encoding: Encoding) -> dict[str, tuple[int, ...
     comes with, and making them would take that much memory. tests/test_runs.py checks that
     these are init_params's shapes."""
     shapes = {}
-    for module, depth, size_in, size_out in (("f", arch.f_depth, arch.hidden + encoding.feature_size, arch.hidden),
-                                             ("g", arch.g_depth, arch.hidden, encoding.output_width)):
+    for module, depth, size_in, size_out in (
+        ("f", arch.f_depth, arch.hidden + encoding.feature_size, arch.hidden),
+        ("g", arch.g_depth, arch.hidden, encoding.output_width),
+    ):
         sizes = [size_in] + [arch.width] * (depth - 1) + [size_out]  # an MLP: Dense layers, `width` between
         for i in range(depth):
             shapes[f"{module}/Dense_{i}/kernel"] = (sizes[i], sizes[i + 1])
@@ -293,11 +305,15 @@ def load_run(folder: str | Path) -> SavedRun:
     input_dim = report["task"]["input_dim"]
     for name, net in (("network", network), ("simplified", simplified)):
         if net is not None and net.encoding.input_dim != input_dim:
-            raise RunError(f"{folder / (name + '.json')}: the network reads {net.encoding.input_dim} number(s) per "
-                           f"step, the task in report.json {input_dim}")
+            raise RunError(
+                f"{folder / (name + '.json')}: the network reads {net.encoding.input_dim} number(s) per "
+                f"step, the task in report.json {input_dim}"
+            )
     if machine is not None and _input_width(machine) != input_dim:
-        raise RunError(f"{folder / 'machine.json'}: the machine reads {_input_width(machine)} number(s) per step, "
-                       f"the task in report.json {input_dim}")
+        raise RunError(
+            f"{folder / 'machine.json'}: the machine reads {_input_width(machine)} number(s) per step, "
+            f"the task in report.json {input_dim}"
+        )
     return SavedRun(folder, report, program, network, machine, simplified)
 
 
@@ -368,7 +384,7 @@ def input_values(text: str) -> range | tuple[int, ...]:
         values = ()
     ends = (values[0], values[-1]) if values and isinstance(values, range) else values  # a range is sorted
     if not values or min(ends) < INT64[0] or max(ends) > INT64[1]:
-        raise ValueError(f"task.input_values must be like \"0..9\" or \"1,3,5\" (integers), got {text[:40]!r}")
+        raise ValueError(f'task.input_values must be like "0..9" or "1,3,5" (integers), got {text[:40]!r}')
     return values
 
 

@@ -16,8 +16,8 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass
-from functools import cached_property
 from fractions import Fraction
+from functools import cached_property
 from math import lcm
 from typing import Callable, Sequence
 
@@ -113,11 +113,17 @@ class StateMachine:
             raise ValueError("transitions is empty: a state machine has at least one state")
         states = len(rows)
         # -1: a transition that was never observed
-        transitions = tuple(json_ints(row, f"transitions[{i}]", length=len(symbols), low=-1, high=states - 1)
-                            for i, row in enumerate(rows))
+        transitions = tuple(
+            json_ints(row, f"transitions[{i}]", length=len(symbols), low=-1, high=states - 1)
+            for i, row in enumerate(rows)
+        )
         outputs = json_steps(json_field(data, "outputs"), "outputs", count=states)
-        return cls(initial=json_int(json_field(data, "initial"), "initial", low=0, high=states - 1),
-                   symbols=symbols, transitions=transitions, outputs=outputs)
+        return cls(
+            initial=json_int(json_field(data, "initial"), "initial", low=0, high=states - 1),
+            symbols=symbols,
+            transitions=transitions,
+            outputs=outputs,
+        )
 
 
 # A state past 64 bits is no state of a network's task (its data is int64), and a state
@@ -292,9 +298,35 @@ def input_names(d: int) -> list[str]:
 
 # What a formula may contain: integer arithmetic, bit operations on 0/1 values,
 # comparisons (membership in a tuple of constants included), abs/min/max/int, if-else.
-_NODES = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Compare, ast.Call, ast.Name, ast.Constant, ast.Load,
-          ast.Add, ast.Sub, ast.Mult, ast.FloorDiv, ast.Mod, ast.USub, ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.Eq,
-          ast.NotEq, ast.IfExp, ast.BitAnd, ast.BitOr, ast.BitXor, ast.In, ast.NotIn, ast.Tuple)
+_NODES = (
+    ast.Expression,
+    ast.BinOp,
+    ast.UnaryOp,
+    ast.Compare,
+    ast.Call,
+    ast.Name,
+    ast.Constant,
+    ast.Load,
+    ast.Add,
+    ast.Sub,
+    ast.Mult,
+    ast.FloorDiv,
+    ast.Mod,
+    ast.USub,
+    ast.Lt,
+    ast.LtE,
+    ast.Gt,
+    ast.GtE,
+    ast.Eq,
+    ast.NotEq,
+    ast.IfExp,
+    ast.BitAnd,
+    ast.BitOr,
+    ast.BitXor,
+    ast.In,
+    ast.NotIn,
+    ast.Tuple,
+)
 _FUNCTIONS = {"abs": abs, "min": min, "max": max, "int": int}
 
 
@@ -318,14 +350,21 @@ def compile_formula(text: str, names: Sequence[str]):
     constants included), conditional expressions and abs/min/max/int are allowed, so a
     formula read back from a saved run cannot do anything else. Raises ValueError otherwise."""
     if not isinstance(text, str) or len(text) > MAX_FORMULA_LENGTH or not _FORMULA_CHARACTERS.fullmatch(text):
-        raise ValueError(f"formula {str(text)[:80]!r}: not a formula (only names, integers, operators and "
-                         f"parentheses, at most {MAX_FORMULA_LENGTH} characters)")
+        raise ValueError(
+            f"formula {str(text)[:80]!r}: not a formula (only names, integers, operators and "
+            f"parentheses, at most {MAX_FORMULA_LENGTH} characters)"
+        )
     try:
         tree = ast.parse(text, mode="eval")
     except (SyntaxError, RecursionError, MemoryError) as exc:
         raise ValueError(f"formula {text[:80]!r}: not a Python expression ({type(exc).__name__})") from None
-    sets = [c for node in ast.walk(tree) if isinstance(node, ast.Compare) for c in node.comparators
-            if isinstance(c, ast.Tuple) and all(_integer_literal(e) for e in c.elts)]
+    sets = [
+        c
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Compare)
+        for c in node.comparators
+        if isinstance(c, ast.Tuple) and all(_integer_literal(e) for e in c.elts)
+    ]
     for node in ast.walk(tree):
         if not isinstance(node, _NODES):
             raise ValueError(f"formula {text!r}: {type(node).__name__} is not allowed")
@@ -337,8 +376,11 @@ def compile_formula(text: str, names: Sequence[str]):
             raise ValueError(f"formula {text!r}: only abs, min, max and int may be called")
         if isinstance(node, ast.Tuple) and not any(node is c for c in sets):
             raise ValueError(f"formula {text!r}: a tuple may only be a set of constants after in / not in")
-        if isinstance(node, ast.Compare) and any(isinstance(c, ast.Tuple) for c in node.comparators) and not (
-                len(node.ops) == 1 and isinstance(node.ops[0], (ast.In, ast.NotIn))):
+        if (
+            isinstance(node, ast.Compare)
+            and any(isinstance(c, ast.Tuple) for c in node.comparators)
+            and not (len(node.ops) == 1 and isinstance(node.ops[0], (ast.In, ast.NotIn)))
+        ):
             raise ValueError(f"formula {text!r}: a tuple may only follow in / not in")
     code = compile(tree, "<formula>", "eval")
     return lambda *values: int(eval(code, {"__builtins__": {}}, {**_FUNCTIONS, **dict(zip(names, values))}))
@@ -357,8 +399,13 @@ class _Reassociate(ast.NodeTransformer):
     """a + (b + c) -> a + b + c (and the same for *, &, |, ^, and a + (b - c) -> a + b - c):
     the same value, written without parentheses a reader does not need."""
 
-    SAME = {ast.Add: (ast.Add, ast.Sub), ast.Mult: (ast.Mult,), ast.BitAnd: (ast.BitAnd,),
-            ast.BitOr: (ast.BitOr,), ast.BitXor: (ast.BitXor,)}
+    SAME = {
+        ast.Add: (ast.Add, ast.Sub),
+        ast.Mult: (ast.Mult,),
+        ast.BitAnd: (ast.BitAnd,),
+        ast.BitOr: (ast.BitOr,),
+        ast.BitXor: (ast.BitXor,),
+    }
 
     def visit_BinOp(self, node):
         self.generic_visit(node)
@@ -366,8 +413,9 @@ class _Reassociate(ast.NodeTransformer):
         # a + (b - (c + d)) becomes (a + b) - (c + d), which must stop there.
         while isinstance(node.right, ast.BinOp) and isinstance(node.right.op, self.SAME.get(type(node.op), ())):
             inner = node.right
-            node = ast.BinOp(left=ast.BinOp(left=node.left, op=node.op, right=inner.left), op=inner.op,
-                             right=inner.right)
+            node = ast.BinOp(
+                left=ast.BinOp(left=node.left, op=node.op, right=inner.left), op=inner.op, right=inner.right
+            )
         return node
 
 
@@ -378,11 +426,34 @@ def tidy(text: str) -> str:
     return _show(_Reassociate().visit(ast.parse(text, mode="eval")).body)
 
 
-_PRECEDENCE = {ast.BitOr: 7, ast.BitXor: 8, ast.BitAnd: 9, ast.Add: 11, ast.Sub: 11, ast.Mult: 12,
-               ast.FloorDiv: 12, ast.Mod: 12}
-_SYMBOL = {ast.BitOr: "|", ast.BitXor: "^", ast.BitAnd: "&", ast.Add: "+", ast.Sub: "-", ast.Mult: "*",
-           ast.FloorDiv: "//", ast.Mod: "%", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=",
-           ast.Eq: "==", ast.NotEq: "!=", ast.In: "in", ast.NotIn: "not in"}
+_PRECEDENCE = {
+    ast.BitOr: 7,
+    ast.BitXor: 8,
+    ast.BitAnd: 9,
+    ast.Add: 11,
+    ast.Sub: 11,
+    ast.Mult: 12,
+    ast.FloorDiv: 12,
+    ast.Mod: 12,
+}
+_SYMBOL = {
+    ast.BitOr: "|",
+    ast.BitXor: "^",
+    ast.BitAnd: "&",
+    ast.Add: "+",
+    ast.Sub: "-",
+    ast.Mult: "*",
+    ast.FloorDiv: "//",
+    ast.Mod: "%",
+    ast.Lt: "<",
+    ast.LtE: "<=",
+    ast.Gt: ">",
+    ast.GtE: ">=",
+    ast.Eq: "==",
+    ast.NotEq: "!=",
+    ast.In: "in",
+    ast.NotIn: "not in",
+}
 
 
 def _precedence(node) -> int:
@@ -423,8 +494,12 @@ def _show(node, parent=None, right: bool = False) -> str:
         return text
     mine, theirs = _precedence(node), _precedence(parent)
     bits = (ast.BitAnd, ast.BitOr, ast.BitXor)
-    mixed_bits = (isinstance(node, ast.BinOp) and isinstance(parent, ast.BinOp) and isinstance(node.op, bits)
-                  and type(node.op) is not type(parent.op))
+    mixed_bits = (
+        isinstance(node, ast.BinOp)
+        and isinstance(parent, ast.BinOp)
+        and isinstance(node.op, bits)
+        and type(node.op) is not type(parent.op)
+    )
     chained = isinstance(node, ast.Compare) and isinstance(parent, ast.Compare)
     chained = chained or (mine == 13 and isinstance(parent, ast.UnaryOp))  # -(-a), not --a
     if isinstance(parent, ast.IfExp) and mine == 1:
@@ -436,8 +511,10 @@ def _show(node, parent=None, right: bool = False) -> str:
 
 def formula_size(text: str) -> int:
     """Description length of a formula: its syntax-tree nodes (names, numbers, operations)."""
-    return sum(isinstance(n, (ast.BinOp, ast.UnaryOp, ast.Compare, ast.Call, ast.Name, ast.Constant, ast.IfExp))
-               for n in ast.walk(ast.parse(text, mode="eval"))) - text.count("int(")
+    return sum(
+        isinstance(n, (ast.BinOp, ast.UnaryOp, ast.Compare, ast.Call, ast.Name, ast.Constant, ast.IfExp))
+        for n in ast.walk(ast.parse(text, mode="eval"))
+    ) - text.count("int(")
 
 
 @dataclass(frozen=True)
@@ -487,9 +564,16 @@ class FormulaMachine:
         return out
 
     def to_json(self) -> dict:
-        return {"kind": self.kind, "state_dim": self.state_dim, "input_dim": self.input_dim,
-                "update": list(self.update), "readout": list(self.readout), "initial": list(self.initial),
-                "labels": list(self.labels), "rewrites": self.rewrites}
+        return {
+            "kind": self.kind,
+            "state_dim": self.state_dim,
+            "input_dim": self.input_dim,
+            "update": list(self.update),
+            "readout": list(self.readout),
+            "initial": list(self.initial),
+            "labels": list(self.labels),
+            "rewrites": self.rewrites,
+        }
 
     @classmethod
     def from_json(cls, data: dict) -> FormulaMachine:
@@ -498,20 +582,28 @@ class FormulaMachine:
         text (they are written into the program as comments)."""
         json_object(data, "the machine")
         m = json_int(json_field(data, "state_dim"), "state_dim", low=0)
-        update = [json_text(v, f"update[{i}]") for i, v in
-                  enumerate(json_list(json_field(data, "update"), "update", length=m))]
-        readout = [json_text(v, f"readout[{i}]") for i, v in
-                   enumerate(json_list(json_field(data, "readout"), "readout"))]
+        update = [
+            json_text(v, f"update[{i}]")
+            for i, v in enumerate(json_list(json_field(data, "update"), "update", length=m))
+        ]
+        readout = [
+            json_text(v, f"readout[{i}]") for i, v in enumerate(json_list(json_field(data, "readout"), "readout"))
+        ]
         if not readout:
             raise ValueError("readout is empty: a machine gives at least one output number")
         labels = json_list(data.get("labels", []), "labels")
         if len(labels) > m:
             raise ValueError(f"labels has {len(labels)} entries, more than the {m} state coordinate(s)")
         try:  # the formulas are compiled (and so checked) as the machine is made
-            return cls(state_dim=m, input_dim=json_int(json_field(data, "input_dim"), "input_dim", low=1),
-                       update=tuple(update), readout=tuple(readout), initial=json_initial(data, m),
-                       labels=tuple(json_text(v, f"labels[{i}]", one_line=True) for i, v in enumerate(labels)),
-                       rewrites=json_int(data.get("rewrites", 0), "rewrites", low=0))
+            return cls(
+                state_dim=m,
+                input_dim=json_int(json_field(data, "input_dim"), "input_dim", low=1),
+                update=tuple(update),
+                readout=tuple(readout),
+                initial=json_initial(data, m),
+                labels=tuple(json_text(v, f"labels[{i}]", one_line=True) for i, v in enumerate(labels)),
+                rewrites=json_int(data.get("rewrites", 0), "rewrites", low=0),
+            )
         except (RecursionError, MemoryError):
             raise ValueError("a formula is nested too deeply") from None
 

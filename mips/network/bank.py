@@ -45,8 +45,14 @@ class BankShape:
         widths = {a.width for a in archs}
         if len(widths) != 1:
             raise ValueError("one bank trains networks of one MLP width")
-        return BankShape(hidden, encoding.feature_size, encoding.output_width, widths.pop(),
-                         max(a.f_depth for a in archs), max(a.g_depth for a in archs))
+        return BankShape(
+            hidden,
+            encoding.feature_size,
+            encoding.output_width,
+            widths.pop(),
+            max(a.f_depth for a in archs),
+            max(a.g_depth for a in archs),
+        )
 
 
 def _truncated_normal(rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
@@ -58,10 +64,19 @@ def _truncated_normal(rng: np.random.Generator, shape: tuple[int, int]) -> np.nd
     return draw
 
 
-def _mlp_init(rng: np.random.Generator, fan_in: int, padded_in: int, width: int, out: int, depth: int,
-              max_depth: int, in_rows: np.ndarray) -> dict:
+def _mlp_init(
+    rng: np.random.Generator,
+    fan_in: int,
+    padded_in: int,
+    width: int,
+    out: int,
+    depth: int,
+    max_depth: int,
+    in_rows: np.ndarray,
+) -> dict:
     """One MLP's weights in the bank's layout; only the layers of `depth` are drawn (as flax
     draws them, with the network's own fan-in), the rest are zero."""
+
     def kernel(first: bool, cols: int, used: bool):
         rows = padded_in if first else width
         if not used:
@@ -70,10 +85,13 @@ def _mlp_init(rng: np.random.Generator, fan_in: int, padded_in: int, width: int,
         drawn = (_truncated_normal(rng, (rows, cols)) * scale).astype(np.float32)
         return drawn * in_rows[:, None] if first else drawn  # rows of padded units stay zero
 
-    layers = [{"kernel": kernel(i == 0, width, i < depth - 1), "bias": np.zeros(width, np.float32)}
-              for i in range(max_depth - 1)]
-    heads = [{"kernel": kernel(d == 0, out, d == depth - 1), "bias": np.zeros(out, np.float32)}
-             for d in range(max_depth)]
+    layers = [
+        {"kernel": kernel(i == 0, width, i < depth - 1), "bias": np.zeros(width, np.float32)}
+        for i in range(max_depth - 1)
+    ]
+    heads = [
+        {"kernel": kernel(d == 0, out, d == depth - 1), "bias": np.zeros(out, np.float32)} for d in range(max_depth)
+    ]
     return {"layers": layers, "heads": heads}
 
 
@@ -91,9 +109,11 @@ def init_network(arch: Arch, shape: BankShape, *, rng: np.random.Generator) -> t
     # Output columns of f past the network's size stay zero too (the mask zeroes them anyway).
     head = params["f"]["heads"][arch.f_depth - 1]
     head["kernel"] = head["kernel"] * mask[None, :]
-    spec = {"mask": mask,
-            "f_select": np.eye(shape.f_depth, dtype=np.float32)[arch.f_depth - 1],
-            "g_select": np.eye(shape.g_depth, dtype=np.float32)[arch.g_depth - 1]}
+    spec = {
+        "mask": mask,
+        "f_select": np.eye(shape.f_depth, dtype=np.float32)[arch.f_depth - 1],
+        "g_select": np.eye(shape.g_depth, dtype=np.float32)[arch.g_depth - 1],
+    }
     return params, spec
 
 
@@ -109,6 +129,7 @@ def _mlp(params: dict, select: jax.Array, z: jax.Array) -> jax.Array:
 
 def forward(params: dict, spec: dict, features: jax.Array) -> tuple[jax.Array, jax.Array]:
     """One network of the bank: features [B, T, F] -> hidden states [B, T, n] and raw outputs [B, T, K]."""
+
     def step(h, x):
         h = _mlp(params["f"], spec["f_select"], jnp.concatenate([h, x], axis=-1)) * spec["mask"]
         return h, h
@@ -140,6 +161,8 @@ def to_flax(params: dict, arch: Arch, shape: BankShape) -> dict:
     (`mips.network.model.Network`), computing the same function: the unused layers are dropped and
     the padded units cut away (a masked unit is always 0, so its weights never matter)."""
     n = arch.hidden
-    f_rows = np.r_[0:n, shape.hidden:shape.hidden + shape.features]
-    return {"f": _mlp_to_flax(params["f"], arch.f_depth, f_rows, np.arange(n)),
-            "g": _mlp_to_flax(params["g"], arch.g_depth, np.arange(n), None)}
+    f_rows = np.r_[0:n, shape.hidden : shape.hidden + shape.features]
+    return {
+        "f": _mlp_to_flax(params["f"], arch.f_depth, f_rows, np.arange(n)),
+        "g": _mlp_to_flax(params["g"], arch.g_depth, np.arange(n), None),
+    }

@@ -145,7 +145,7 @@ def forward(
 def _split_heads(raw: jax.Array, encoding: Encoding):
     start = 0
     for head in encoding.heads:
-        yield head, raw[..., start:start + head.width]
+        yield head, raw[..., start : start + head.width]
         start += head.width
 
 
@@ -208,7 +208,7 @@ class Network:
     def readout(self, hidden: np.ndarray) -> np.ndarray:
         """Hidden states [N, n] -> the network's predictions for them [N, O] (int64)."""
         padded = jax.device_put(_padded(np.asarray(hidden, np.float32)))
-        return np.asarray(_readout_jit(self.params, self.arch, self.encoding, padded))[:len(hidden)]
+        return np.asarray(_readout_jit(self.params, self.arch, self.encoding, padded))[: len(hidden)]
 
 
 def _padded(array: np.ndarray) -> np.ndarray:

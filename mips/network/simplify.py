@@ -70,8 +70,10 @@ def simplify(network: Network, data: TaskData, config: SimplifyConfig = Simplify
     judge = _Judge(inputs, targets, current)
     steps: list[dict] = []
     if not np.array_equal(predict(current, inputs), targets):
-        return Simplified(network, ({"step": "all", "kept": False,
-                                     "detail": "the network is not perfect in float64; nothing simplified"},))
+        return Simplified(
+            network,
+            ({"step": "all", "kept": False, "detail": "the network is not perfect in float64; nothing simplified"},),
+        )
     if config.units:
         current = _step(steps, "units", current, lambda n: _prune_units(n, judge, states))
     if config.relu_units:
@@ -86,9 +88,14 @@ def simplify(network: Network, data: TaskData, config: SimplifyConfig = Simplify
     predictions = simplified.run(inputs)[1]
     if not np.array_equal(predictions, targets):
         wrong = int(np.sum(predictions != targets))
-        steps.append({"step": "float32 check", "kept": False,
-                      "detail": f"the simplified network gets {wrong} held-out outputs wrong in float32; "
-                                "the trained network is used"})
+        steps.append(
+            {
+                "step": "float32 check",
+                "kept": False,
+                "detail": f"the simplified network gets {wrong} held-out outputs wrong in float32; "
+                "the trained network is used",
+            }
+        )
         return Simplified(network, tuple(steps))
     return Simplified(simplified, tuple(steps))
 
@@ -125,6 +132,7 @@ class _Judge:
 
 # --- the network in numpy -----------------------------------------------------------------
 
+
 def _layers(params: dict, part: str) -> list[tuple[np.ndarray, np.ndarray]]:
     count = len(params[part])
     return [(params[part][f"Dense_{i}"]["kernel"], params[part][f"Dense_{i}"]["bias"]) for i in range(count)]
@@ -159,7 +167,7 @@ def predict(network: Network, inputs: np.ndarray) -> np.ndarray:
     raw = _mlp(_layers(network.params, "g"), hidden_states(network, inputs))
     columns, start = [], 0
     for head in network.encoding.heads:
-        part = raw[..., start:start + head.width]
+        part = raw[..., start : start + head.width]
         start += head.width
         if head.kind == "classes":
             columns.append(np.asarray(head.values)[np.argmax(part, axis=-1)])
@@ -177,11 +185,14 @@ def _float32(network: Network) -> Network:
 
 
 def _map(params: dict, fn) -> dict:
-    return {part: {layer: {name: fn(value) for name, value in values.items()} for layer, values in layers.items()}
-            for part, layers in params.items()}
+    return {
+        part: {layer: {name: fn(value) for name, value in values.items()} for layer, values in layers.items()}
+        for part, layers in params.items()
+    }
 
 
 # --- the steps ----------------------------------------------------------------------------
+
 
 def _without_unit(network: Network, unit: int) -> Network:
     """The network with hidden unit `unit` taken out (its weights dropped)."""
@@ -200,8 +211,9 @@ def _prune_units(network: Network, judge: _Judge, states: np.ndarray):
     removed = 0
     while network.arch.hidden > 1:
         activity = np.sqrt(np.mean(hidden_states(network, states) ** 2, axis=(0, 1)))
-        outgoing = (np.linalg.norm(network.params["f"]["Dense_0"]["kernel"][:network.arch.hidden], axis=1)
-                    + np.linalg.norm(network.params["g"]["Dense_0"]["kernel"], axis=1))
+        outgoing = np.linalg.norm(
+            network.params["f"]["Dense_0"]["kernel"][: network.arch.hidden], axis=1
+        ) + np.linalg.norm(network.params["g"]["Dense_0"]["kernel"], axis=1)
         for unit in np.argsort(activity * outgoing, kind="stable"):
             trial = _without_unit(network, int(unit))
             if judge.perfect(trial):
@@ -231,7 +243,7 @@ def _prune_relu(network: Network, judge: _Judge, states: np.ndarray):
                 for unit in group:
                     trial = _without_relu(trial, part, layer, unit)
                 if judge.perfect(trial):
-                    network, switched, pending, block = trial, switched + len(group), pending[len(group):], 2 * block
+                    network, switched, pending, block = trial, switched + len(group), pending[len(group) :], 2 * block
                 elif len(group) > 1:
                     block = len(group) // 2
                 else:
@@ -255,7 +267,7 @@ def _relu_order(network: Network, part: str, layer: int, states: np.ndarray) -> 
         z = hidden
     activation = _mlp(layers, z, upto=layer + 1).reshape(-1, network.arch.width)
     kernel_out = layers[layer + 1][0]
-    use = np.sqrt(np.mean(activation ** 2, axis=0)) * np.linalg.norm(kernel_out, axis=1)
+    use = np.sqrt(np.mean(activation**2, axis=0)) * np.linalg.norm(kernel_out, axis=1)
     return [int(u) for u in np.argsort(use, kind="stable") if np.any(kernel_out[u]) or np.any(layers[layer][0][:, u])]
 
 
@@ -364,6 +376,6 @@ def recurrent_weights_simple(network: Network) -> bool:
     """Whether f is linear and its recurrent weights (h -> h) are all integers or simple fractions."""
     if network.arch.f_depth != 1:
         return False
-    transition = network.params["f"]["Dense_0"]["kernel"][:network.arch.hidden]
+    transition = network.params["f"]["Dense_0"]["kernel"][: network.arch.hidden]
     simple = [simple_value(float(v)) for v in np.ravel(transition)]
     return all(s is not None and abs(s - float(v)) < 1e-6 for s, v in zip(simple, np.ravel(transition)))

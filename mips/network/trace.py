@@ -8,6 +8,7 @@ import numpy as np
 
 from mips.arrays import distinct_rows
 
+
 @dataclass(frozen=True)
 class Trace:
     inputs: np.ndarray  # int64 [N, T, D]
@@ -44,7 +45,7 @@ def is_function(keys: np.ndarray, values: np.ndarray) -> bool:
     if keys.shape[1] == 0:
         return len(distinct_rows(values)) == 1
     pairs = distinct_rows(np.concatenate([keys, values], axis=1))
-    return len(pairs) == len(distinct_rows(pairs[:, :keys.shape[1]]))
+    return len(pairs) == len(distinct_rows(pairs[:, : keys.shape[1]]))
 
 
 def spread(points: np.ndarray) -> float:

@@ -27,9 +27,9 @@ import numpy as np
 import optax
 
 from mips import jaxsetup
+from mips.data import TaskData
 from mips.network import bank
 from mips.network.bank import BankShape
-from mips.data import TaskData
 from mips.network.model import Arch, Encoding, Network, decode, loss
 
 Progress = Callable[[str], None]
@@ -101,10 +101,18 @@ class TrainConfig:
                 raise ValueError(f"TrainConfig.{name} must be at least 1")
         if self.slots < self.seeds:
             raise ValueError("TrainConfig.slots must be at least TrainConfig.seeds")
-        if (self.polish_steps < 0 or self.patience < 0 or self.close_patience < 0 or self.min_steps < 0
-                or self.catch_up < 1 or self.close_extension < 1):
-            raise ValueError("TrainConfig: polish_steps, patience, close_patience and min_steps >= 0, "
-                             "catch_up and close_extension >= 1")
+        if (
+            self.polish_steps < 0
+            or self.patience < 0
+            or self.close_patience < 0
+            or self.min_steps < 0
+            or self.catch_up < 1
+            or self.close_extension < 1
+        ):
+            raise ValueError(
+                "TrainConfig: polish_steps, patience, close_patience and min_steps >= 0, "
+                "catch_up and close_extension >= 1"
+            )
         if self.learning_rate <= 0 or not 0 < self.final_rate_factor <= 1:
             raise ValueError("TrainConfig: learning_rate > 0 and 0 < final_rate_factor <= 1")
 
@@ -202,15 +210,31 @@ class Attempt:
     outcome: str = ""  # perfect, plateau, step limit, caught up (a larger one was perfect first), time budget
 
     def to_json(self) -> dict:
-        return {"arch": asdict(self.arch), "perfect": self.perfect, "heldout_errors": self.errors,
-                "steps": self.steps, "seconds": round(self.seconds, 3), "seed_index": self.seed_index,
-                "out_of_time": self.out_of_time, "plateau": self.plateau, "outcome": self.outcome}
+        return {
+            "arch": asdict(self.arch),
+            "perfect": self.perfect,
+            "heldout_errors": self.errors,
+            "steps": self.steps,
+            "seconds": round(self.seconds, 3),
+            "seed_index": self.seed_index,
+            "out_of_time": self.out_of_time,
+            "plateau": self.plateau,
+            "outcome": self.outcome,
+        }
 
     @staticmethod
     def from_json(data: dict) -> "Attempt":
-        return Attempt(Arch(**data["arch"]), data["perfect"], data["heldout_errors"], data["steps"],
-                       data["seconds"], data["seed_index"], data.get("out_of_time", False),
-                       data.get("plateau", False), data.get("outcome", ""))
+        return Attempt(
+            Arch(**data["arch"]),
+            data["perfect"],
+            data["heldout_errors"],
+            data["steps"],
+            data["seconds"],
+            data["seed_index"],
+            data.get("out_of_time", False),
+            data.get("plateau", False),
+            data.get("outcome", ""),
+        )
 
 
 @dataclass(frozen=True)
@@ -288,12 +312,20 @@ class _Bank:
         # are not counted), so that checking all of it compiles nothing new.
         count = -(-len(held_y) // size)
         index = np.arange(count * size) % len(held_y)
-        self.slices = [(jax.device_put(held_x[index[i * size:(i + 1) * size]]),
-                        jax.device_put(held_y[index[i * size:(i + 1) * size]]),
-                        min(size, len(held_y) - i * size)) for i in range(count)]
+        self.slices = [
+            (
+                jax.device_put(held_x[index[i * size : (i + 1) * size]]),
+                jax.device_put(held_y[index[i * size : (i + 1) * size]]),
+                min(size, len(held_y) - i * size),
+            )
+            for i in range(count)
+        ]
         self.outputs_checked = held_y.size
         blank = bank.init_network(Arch(1, 1, 1, shape.width), shape, rng=np.random.default_rng(0))
-        stack = lambda tree: jax.tree.map(lambda a: np.repeat(a[None], config.slots, axis=0), tree)
+
+        def stack(tree):
+            return jax.tree.map(lambda a: np.repeat(a[None], config.slots, axis=0), tree)
+
         self.params, self.spec = stack(blank[0]), stack(blank[1])
         self.spec["mask"][:] = 0  # an empty slot computes nothing that matters
         adam_state = jax.eval_shape(jax.vmap(optax.scale_by_adam().init), self.params)  # all zeros
@@ -303,8 +335,14 @@ class _Bank:
         self.rates = np.zeros(config.slots, np.float32)
         self.focus = np.full((config.slots, FOCUS_SIZE), -1, np.int32)
         pool = min(FOCUS_POOL, len(data.train))
-        self.pool = [(jax.device_put(train_x[i:i + size]), jax.device_put(data.train.outputs[i:i + size]))
-                     for i in range(0, pool - size + 1, size)] if pool >= size else []
+        self.pool = (
+            [
+                (jax.device_put(train_x[i : i + size]), jax.device_put(data.train.outputs[i : i + size]))
+                for i in range(0, pool - size + 1, size)
+            ]
+            if pool >= size
+            else []
+        )
         self.sharding = jaxsetup.slot_sharding(config.slots)
 
     def place(self, arch: Arch, slots: np.ndarray, rng: np.random.Generator) -> None:
@@ -323,8 +361,15 @@ class _Bank:
 
     def train(self) -> None:
         params, opt_state, keys = self.chunk(
-            self._sharded(self.params), self._sharded(self.opt_state), self._sharded(self.keys),
-            self._sharded(self.spec), self._sharded(self.rates), self._sharded(self.focus), self.train_x, self.train_y)
+            self._sharded(self.params),
+            self._sharded(self.opt_state),
+            self._sharded(self.keys),
+            self._sharded(self.spec),
+            self._sharded(self.rates),
+            self._sharded(self.focus),
+            self.train_x,
+            self.train_y,
+        )
         self.params = jax.tree.map(np.array, params)
         self.opt_state = jax.tree.map(np.array, opt_state)
         self.keys = np.array(keys)
@@ -332,7 +377,9 @@ class _Bank:
     def quick_errors(self) -> np.ndarray:
         """Wrong outputs per slot on the first slice of the held-out data."""
         x, y, valid = self.slices[0]
-        return np.asarray(self.errors(self._sharded(self.params), self._sharded(self.spec), x, y))[:, :valid].sum(axis=1)
+        return np.asarray(self.errors(self._sharded(self.params), self._sharded(self.spec), x, y))[:, :valid].sum(
+            axis=1
+        )
 
     def all_errors(self) -> np.ndarray:
         """Wrong outputs per slot on all of the held-out data."""
@@ -459,8 +506,15 @@ def perfect_networks(
 class _Tier:
     """The candidates of one bank shape, scheduled over its slots."""
 
-    def __init__(self, search_bank: _Bank, members, config: TrainConfig, words: list[int], progress: Progress,
-                 observe: Callable[[Check], None] | None = None):
+    def __init__(
+        self,
+        search_bank: _Bank,
+        members,
+        config: TrainConfig,
+        words: list[int],
+        progress: Progress,
+        observe: Callable[[Check], None] | None = None,
+    ):
         self.bank, self.config, self.words, self.progress, self.observe = search_bank, config, words, progress, observe
         self.waiting = deque(members)
         self.running: list[_Candidate] = []
@@ -550,9 +604,18 @@ class _Tier:
         if self.observe is not None:
             for c in checked:
                 full = None if self._full is None else tuple(int(e) for e in self._full[c.slots])
-                self.observe(Check(c.order, c.arch, c.steps, tuple(int(e) for e in quick[c.slots]),
-                                   self.bank.quick_outputs, full, self.bank.outputs_checked,
-                                   c.perfect_at is not None and c.perfect_at < c.steps))
+                self.observe(
+                    Check(
+                        c.order,
+                        c.arch,
+                        c.steps,
+                        tuple(int(e) for e in quick[c.slots]),
+                        self.bank.quick_outputs,
+                        full,
+                        self.bank.outputs_checked,
+                        c.perfect_at is not None and c.perfect_at < c.steps,
+                    )
+                )
 
     def _refocus(self, quick: np.ndarray) -> None:
         """Point the candidates that are close (best seed at most FOCUS_BELOW wrong) at the
@@ -595,10 +658,17 @@ class _Tier:
         errors = 0
         if not perfect:
             errors = int(self._full_errors()[c.slots[c.best_seed]])
-        attempt = Attempt(c.arch, perfect, errors, c.perfect_at if perfect else c.steps,
-                          time.perf_counter() - c.started, c.best_seed, outcome == "time budget",
-                          outcome == "plateau", outcome)
+        attempt = Attempt(
+            c.arch,
+            perfect,
+            errors,
+            c.perfect_at if perfect else c.steps,
+            time.perf_counter() - c.started,
+            c.best_seed,
+            outcome == "time budget",
+            outcome == "plateau",
+            outcome,
+        )
         verdict = "perfect" if perfect else f"{errors} held-out errors"
         self.progress(f"  {c.arch.describe()}: {verdict} after {attempt.steps} steps ({outcome})")
         return attempt
-

@@ -27,9 +27,19 @@ from mips.regress.coordinates import CoordinateConfig, machine_as_formulas
 Progress = Callable[[str], None]
 
 
-def fit(network, trace: Trace, data: TaskData, extraction: Extraction, *, regress: RegressConfig,
-        coordinates: CoordinateConfig, lattice: LatticeConfig, behaviour: BehaviourConfig, seed: int,
-        progress: Progress = lambda message: None) -> tuple[Extraction, AffineFit, tuple[Candidate, ...]]:
+def fit(
+    network,
+    trace: Trace,
+    data: TaskData,
+    extraction: Extraction,
+    *,
+    regress: RegressConfig,
+    coordinates: CoordinateConfig,
+    lattice: LatticeConfig,
+    behaviour: BehaviourConfig,
+    seed: int,
+    progress: Progress = lambda message: None,
+) -> tuple[Extraction, AffineFit, tuple[Candidate, ...]]:
     """Every candidate machine for one network's `extraction` of `trace` (with the extraction,
     whose lattice is replaced when the one along probes is what worked, and the affine fit)."""
     affine = fit_affine_machine(extraction.lattice, trace, regress)
@@ -43,8 +53,9 @@ def fit(network, trace: Trace, data: TaskData, extraction: Extraction, *, regres
     candidates += _formula_candidates(candidates, data, coordinates, progress)
     if not any(c.matches_heldout and c.machine.complete for c in candidates):
         # The costlier fallback, only when nothing complete reproduces the held-out data yet.
-        extraction, found = _lattice_by_behaviour(network, trace, data, extraction, lattice, behaviour, regress,
-                                                  seed, progress)
+        extraction, found = _lattice_by_behaviour(
+            network, trace, data, extraction, lattice, behaviour, regress, seed, progress
+        )
         if found is not None:
             affine = found
             candidates += (Candidate(found.machine, True),)
@@ -82,20 +93,26 @@ def _formula_candidates(candidates, data: TaskData, config: CoordinateConfig, pr
         for fitted in machine_as_formulas(machine, replace(config, seconds=left)):
             progress(f"  {machine.states}-state machine as formulas: {fitted.reason}")
             if fitted.machine is not None:
-                found.append(Candidate(fitted.machine, reproduces_heldout(fitted.machine, data), candidate.merged,
-                                       not fitted.exact))
+                found.append(
+                    Candidate(
+                        fitted.machine, reproduces_heldout(fitted.machine, data), candidate.merged, not fitted.exact
+                    )
+                )
     return tuple(found)
 
 
-def _lattice_by_behaviour(network, trace, data, extraction, lattice, behaviour, regress, seed,
-                          progress) -> tuple[Extraction, AffineFit | None]:
+def _lattice_by_behaviour(
+    network, trace, data, extraction, lattice, behaviour, regress, seed, progress
+) -> tuple[Extraction, AffineFit | None]:
     """When the hidden states give no lattice machine that reproduces the held-out data,
     look for one in what the network will output from them (`extract_lattice_by_behaviour`).
     Returns the extraction and the fit, only if its machine reproduces the held-out outputs."""
     found, observed = extract_lattice_by_behaviour(network, trace, lattice, behaviour, seed=seed)
     fitted = fit_affine_machine(found, observed, regress)
-    progress(f"  lattice in the network's outputs along probes: {found.reason}"
-             + (f"; rules: {fitted.reason}" if found.found else ""))
+    progress(
+        f"  lattice in the network's outputs along probes: {found.reason}"
+        + (f"; rules: {fitted.reason}" if found.found else "")
+    )
     if fitted.machine is None or not reproduces_heldout(fitted.machine, data):
         return extraction, None
     reason = f"{found.reason}, in the network's outputs along probes (hidden states: {extraction.lattice.reason})"

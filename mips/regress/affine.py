@@ -28,8 +28,8 @@ from mips.machines import (
     state_names,
     without_error,
 )
-from mips.regress.rules import RuleConfig, find_rule
 from mips.network.trace import Trace
+from mips.regress.rules import RuleConfig, find_rule
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -57,7 +57,7 @@ def fit_exact_affine(keys: np.ndarray, values: np.ndarray, max_denominator: int)
     keys = keys.astype(np.int64)
     values = values.astype(np.int64)
     table = distinct_rows(np.concatenate([keys, values], axis=1))
-    keys, values = table[:, : keys.shape[1]], table[:, keys.shape[1]:]
+    keys, values = table[:, : keys.shape[1]], table[:, keys.shape[1] :]
     if len(distinct_rows(keys)) != len(keys):
         return None, "not a function of the state and input: the same key leads to different values"
     design = np.concatenate([keys, np.ones((len(keys), 1), dtype=np.int64)], axis=1)
@@ -84,8 +84,9 @@ def fit_affine_machine(integer: IntegerStates, trace: Trace, config: RegressConf
     states = integer.states  # [N, T, m] for h_1..h_T
     m, d, o = states.shape[-1], trace.inputs.shape[-1], trace.outputs.shape[-1]
     rows = states.shape[0] * states.shape[1]
-    readout, readout_reason = fit_exact_affine(states.reshape(rows, m), trace.outputs.reshape(rows, o),
-                                               config.max_denominator)
+    readout, readout_reason = fit_exact_affine(
+        states.reshape(rows, m), trace.outputs.reshape(rows, o), config.max_denominator
+    )
     if m == 0:
         if readout is None:
             return AffineFit(None, f"readout: {readout_reason}")
@@ -107,12 +108,22 @@ def fit_affine_machine(integer: IntegerStates, trace: Trace, config: RegressConf
     if initial is None:
         return AffineFit(None, "no integer initial state makes the first step follow the update rule")
     placeholder = readout if readout is not None else ((Fraction(0),) * (m + 1),) * o
-    machine = _canonical(AffineMachine(state_dim=m, input_dim=d, update=update, readout=placeholder,
-                                       initial=tuple(initial), symbols=symbols, input_table=table))
+    machine = _canonical(
+        AffineMachine(
+            state_dim=m,
+            input_dim=d,
+            update=update,
+            readout=placeholder,
+            initial=tuple(initial),
+            symbols=symbols,
+            input_table=table,
+        )
+    )
     if readout is None:
         if table:  # the update's table becomes a formula of the input too
-            return _fit_formulas(states, trace, None, config, f"readout: {readout_reason}, and the update needs "
-                                                               "an input table")
+            return _fit_formulas(
+                states, trace, None, config, f"readout: {readout_reason}, and the update needs an input table"
+            )
         return _fit_formulas(states, trace, machine, config, f"readout: {readout_reason}")
     how = "with a table of what each input adds" if table else "and readout"
     return AffineFit(machine, f"exact affine update {how}")
@@ -197,8 +208,12 @@ def _formula_initial_state(update: tuple[str, ...], states: np.ndarray, inputs: 
     candidates = [np.zeros(m, dtype=np.int64)] + list(seen[np.argsort(-counts)][:64])
     for s0 in candidates:
         start = tuple(int(v) for v in s0)
-        if without_error(lambda: all(tuple(rule(*start, *map(int, row[m:])) for rule in rules)
-                                     == tuple(int(v) for v in row[:m]) for row in firsts)):
+        if without_error(
+            lambda: all(
+                tuple(rule(*start, *map(int, row[m:])) for rule in rules) == tuple(int(v) for v in row[:m])
+                for row in firsts
+            )
+        ):
             return start
     return None
 
@@ -217,9 +232,7 @@ def _fit_with_input_table(previous, inputs, current, all_inputs, config: Regress
     if rows is None:
         return None
     m, d = previous.shape[1], inputs.shape[1]
-    table = tuple(
-        tuple(Fraction(0) if j == 0 else row[m + j - 1] for row in rows) for j in range(len(symbols))
-    )
+    table = tuple(tuple(Fraction(0) if j == 0 else row[m + j - 1] for row in rows) for j in range(len(symbols)))
     if any(v.denominator != 1 for entry in table for v in entry):
         return None
     update = tuple(tuple(row[:m]) + (Fraction(0),) * d + (row[-1],) for row in rows)
@@ -254,7 +267,9 @@ def _integer_solution(update: Matrix, target: tuple[Fraction, ...], m: int) -> l
         guesses.append(list(solution.subs({p: 0 for p in free})))
     except ValueError:  # no rational solution at all
         return None
-    least, *_ = np.linalg.lstsq(np.array(a.tolist(), dtype=float), np.array(b.tolist(), dtype=float).ravel(), rcond=None)
+    least, *_ = np.linalg.lstsq(
+        np.array(a.tolist(), dtype=float), np.array(b.tolist(), dtype=float).ravel(), rcond=None
+    )
     guesses.append([round(v) for v in least])
     for guess in guesses:
         if all(sympy.Rational(v).q == 1 for v in guess):

@@ -31,8 +31,11 @@ def relevant(columns: dict[str, np.ndarray], target: np.ndarray) -> list[str] | 
     target = np.asarray(target, np.int64)
 
     def keys(chosen):
-        return np.stack([np.asarray(columns[n], np.int64) for n in chosen], axis=1) if chosen else \
-            np.zeros((len(target), 0), np.int64)
+        return (
+            np.stack([np.asarray(columns[n], np.int64) for n in chosen], axis=1)
+            if chosen
+            else np.zeros((len(target), 0), np.int64)
+        )
 
     if not is_function(keys(names), target):
         return None
@@ -47,7 +50,7 @@ def _pack(bits: np.ndarray) -> np.ndarray:
     """0/1 vectors [K, R] -> bitmasks [K, W] of uint64 (W = ceil(R / 64))."""
     words = -(-bits.shape[1] // 64)
     padded = np.zeros((bits.shape[0], words * 64), dtype=np.uint64)
-    padded[:, :bits.shape[1]] = bits
+    padded[:, : bits.shape[1]] = bits
     weights = np.uint64(1) << np.arange(64, dtype=np.uint64)
     return (padded.reshape(bits.shape[0], words, 64) * weights).sum(axis=2, dtype=np.uint64)
 
@@ -63,8 +66,9 @@ def _keys(masks: np.ndarray) -> np.ndarray:
     return key
 
 
-def find_boolean(columns: dict[str, np.ndarray], target: np.ndarray, *, max_size: int = 11,
-                 max_behaviours: int = 300_000) -> str | None:
+def find_boolean(
+    columns: dict[str, np.ndarray], target: np.ndarray, *, max_size: int = 11, max_behaviours: int = 300_000
+) -> str | None:
     """The smallest formula with &, |, ^ and `1 - a` over 0/1 `columns` equal to the 0/1
     `target` on every row, or a sum of products past `max_size`; None when a value is not
     0/1 or the target is not a function of the columns."""
@@ -124,9 +128,10 @@ def find_boolean(columns: dict[str, np.ndarray], target: np.ndarray, *, max_size
             for symbol, op in _OPS:
                 chunk = max(1, 2_000_000 // max(1, len(b)))
                 for start in range(0, len(a), chunk):
-                    block = op(a[start:start + chunk, None, :], b[None, :, :]).reshape(-1, a.shape[1])
-                    found = offer(size, block, lambda i, s=start, sy=symbol: (
-                        _join(ta[s + i // len(b)], sy, tb[i % len(b)]), sy))
+                    block = op(a[start : start + chunk, None, :], b[None, :, :]).reshape(-1, a.shape[1])
+                    found = offer(
+                        size, block, lambda i, s=start, sy=symbol: (_join(ta[s + i // len(b)], sy, tb[i % len(b)]), sy)
+                    )
                     if found is not None:
                         return found
     return sum_of_products(names, rows, goal)

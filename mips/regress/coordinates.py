@@ -36,8 +36,8 @@ import numpy as np
 from mips.arrays import distinct_rows
 from mips.extract.counters import machine_counters
 from mips.machines import FormulaMachine, StateMachine, compile_formula, input_names, state_names, without_error
-from mips.regress.rules import RuleConfig, find_rule
 from mips.network.trace import is_function
+from mips.regress.rules import RuleConfig, find_rule
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -54,8 +54,10 @@ class CoordinateConfig:
     rules: RuleConfig = field(default_factory=RuleConfig)
 
     def __post_init__(self):
-        if self.max_window < 0 or min(self.max_coordinates, self.sets_fitted, self.attempts, self.max_nodes,
-                                      self.max_features) < 1:
+        if (
+            self.max_window < 0
+            or min(self.max_coordinates, self.sets_fitted, self.attempts, self.max_nodes, self.max_features) < 1
+        ):
             raise ValueError("CoordinateConfig: max_window >= 0 and the other limits >= 1")
         if self.seconds <= 0:
             raise ValueError("CoordinateConfig.seconds must be positive")
@@ -94,8 +96,9 @@ def machine_as_formulas(machine: StateMachine, config: CoordinateConfig = Coordi
     start_free = machine.initial not in emits
     features = state_features(machine, start_free, config)
     dims = len(machine.symbols[0]) if machine.symbols else 1
-    pad = tuple(0 if any(s[d] == 0 for s in machine.symbols) else min(s[d] for s in machine.symbols)
-                for d in range(dims))
+    pad = tuple(
+        0 if any(s[d] == 0 for s in machine.symbols) else min(s[d] for s in machine.symbols) for d in range(dims)
+    )
     products = {}
     best: dict[bool, FormulaFit] = {}
     fitted = attempts = 0
@@ -110,10 +113,13 @@ def machine_as_formulas(machine: StateMachine, config: CoordinateConfig = Coordi
         if products[window] is None:
             continue
         exceptions = frozenset().union(*(f.exceptions for f in chosen))
-        for leave_out in ([False, True] if exceptions else [False]):
+        for leave_out in [False, True] if exceptions else [False]:
             product = _without(products[window], exceptions) if leave_out else products[window]
-            coords = np.concatenate([product.window] + [np.array(f.values)[product.state][:, None] for f in chosen],
-                                    axis=1) if count else np.zeros((len(product.state), 0), np.int64)
+            coords = (
+                np.concatenate([product.window] + [np.array(f.values)[product.state][:, None] for f in chosen], axis=1)
+                if count
+                else np.zeros((len(product.state), 0), np.int64)
+            )
             free = [window * dims + i for i, f in enumerate(chosen) if f.free_at_start]
             if not _congruent(coords, product, machine, start_free, skip_start=bool(free)):
                 continue
@@ -122,15 +128,20 @@ def machine_as_formulas(machine: StateMachine, config: CoordinateConfig = Coordi
                 why = f"rules not all found in the time given ({attempts} coordinate sets tried)"
                 break
             attempts += 1
-            labels = tuple([_window_label(k, d, dims) for k in range(window) for d in range(dims)]
-                           + [f.label for f in chosen])
+            labels = tuple(
+                [_window_label(k, d, dims) for k in range(window) for d in range(dims)] + [f.label for f in chosen]
+            )
             fit = _fit(machine, product, coords, free, start_free, labels, config.rules)
             if fit.machine is None:
                 why = fit.reason
                 continue
             if leave_out:
-                fit = replace(fit, exact=False, reason=f"{fit.reason}, but for {len(exceptions)} left out at the "
-                                                       "edge of the data, where the counter goes on")
+                fit = replace(
+                    fit,
+                    exact=False,
+                    reason=f"{fit.reason}, but for {len(exceptions)} left out at the "
+                    "edge of the data, where the counter goes on",
+                )
             fitted += 1
             if leave_out not in best or fit.machine.size < best[leave_out].machine.size:
                 best[leave_out] = fit
@@ -153,8 +164,10 @@ def state_features(machine: StateMachine, start_free: bool, config: CoordinateCo
     distinct and not constant."""
     outputs = np.array(machine.outputs)  # [S, O]
     transitions = np.array(machine.transitions)  # [S, A]
-    candidates = [Feature(f"the output{_index(j, outputs.shape[1])}", tuple(outputs[:, j].tolist()), start_free, 0)
-                  for j in range(outputs.shape[1])]
+    candidates = [
+        Feature(f"the output{_index(j, outputs.shape[1])}", tuple(outputs[:, j].tolist()), start_free, 0)
+        for j in range(outputs.shape[1])
+    ]
     words = [(a,) for a in range(min(len(machine.symbols), config.word_symbols))]
     if len(machine.symbols) <= 2:
         words += list(itertools.product(range(len(machine.symbols)), repeat=2))
@@ -167,13 +180,18 @@ def state_features(machine: StateMachine, start_free: bool, config: CoordinateCo
         name = ", ".join(_symbol(machine, a) for a in word)
         for j in range(outputs.shape[1]):
             inputs = "input were" if len(word) == 1 else "inputs were"
-            candidates.append(Feature(f"the output{_index(j, outputs.shape[1])} if the next {inputs} {name}",
-                                      tuple(outputs[state, j].tolist()), False, 1 + len(word)))
+            candidates.append(
+                Feature(
+                    f"the output{_index(j, outputs.shape[1])} if the next {inputs} {name}",
+                    tuple(outputs[state, j].tolist()),
+                    False,
+                    1 + len(word),
+                )
+            )
     counted = machine_counters(machine)
     if counted.steps is not None:
         for r in range(len(counted.steps)):
-            values = tuple(int(counted.potential[s][r]) if s in counted.potential else 0
-                           for s in range(machine.states))
+            values = tuple(int(counted.potential[s][r]) if s in counted.potential else 0 for s in range(machine.states))
             moves = ", ".join(f"{_symbol(machine, a)}: {int(v):+d}" for a, v in enumerate(counted.steps[r]))
             candidates.append(Feature(f"a counter (per input {moves})", values, False, 1, counted.exceptions))
     features, seen = [], set()
@@ -203,13 +221,14 @@ def _window_label(k: int, d: int, dims: int) -> str:
 def _candidate_sets(features: list[Feature], dims: int, config: CoordinateConfig):
     """(window length, features) pairs, fewest coordinates first, then fewer features, then
     cheaper; made one count of coordinates at a time, from the `max_features` cheapest."""
-    features = sorted(features, key=lambda f: f.cost)[:config.max_features]
+    features = sorted(features, key=lambda f: f.cost)[: config.max_features]
     for count in range(config.max_coordinates + 1):
         sets = []
         for window in range(min(config.max_window, count // dims) + 1):
             size = count - window * dims
-            sets += [(size, sum(f.cost for f in chosen), window, chosen)
-                     for chosen in itertools.combinations(features, size)]
+            sets += [
+                (size, sum(f.cost for f in chosen), window, chosen) for chosen in itertools.combinations(features, size)
+            ]
         sets.sort(key=lambda s: s[:3])
         for *_, window, chosen in sets:
             yield window, list(chosen)
@@ -236,7 +255,7 @@ def _product(machine: StateMachine, window: int, pad: tuple[int, ...], max_nodes
             if target < 0:
                 row.append(-1)
                 continue
-            node = (target, (machine.symbols[a] + past)[:len(past)])
+            node = (target, (machine.symbols[a] + past)[: len(past)])
             if node not in index:
                 if len(nodes) >= max_nodes:
                     return None
@@ -246,12 +265,16 @@ def _product(machine: StateMachine, window: int, pad: tuple[int, ...], max_nodes
             row.append(index[node])
         edges.append(row)
     width = window * len(pad)
-    return _Product(np.array([s for s, _ in nodes]), np.array([p for _, p in nodes], dtype=np.int64).reshape(len(nodes), width),
-                    np.array(edges, dtype=np.int64))
+    return _Product(
+        np.array([s for s, _ in nodes]),
+        np.array([p for _, p in nodes], dtype=np.int64).reshape(len(nodes), width),
+        np.array(edges, dtype=np.int64),
+    )
 
 
-def _congruent(coords: np.ndarray, product: _Product, machine: StateMachine, start_free: bool,
-               skip_start: bool) -> bool:
+def _congruent(
+    coords: np.ndarray, product: _Product, machine: StateMachine, start_free: bool, skip_start: bool
+) -> bool:
     """Do nodes with equal coordinates give the same output and go to nodes with equal
     coordinates on every input? The start is left out when its coordinates are still to
     be chosen (`skip_start`), and its output when it never emits."""
@@ -270,8 +293,15 @@ def _congruent(coords: np.ndarray, product: _Product, machine: StateMachine, sta
     return is_function(keys[defined], target.reshape(-1)[defined])
 
 
-def _fit(machine: StateMachine, product: _Product, coords: np.ndarray, free: list[int], start_free: bool,
-         labels: tuple[str, ...], config: RuleConfig) -> FormulaFit:
+def _fit(
+    machine: StateMachine,
+    product: _Product,
+    coords: np.ndarray,
+    free: list[int],
+    start_free: bool,
+    labels: tuple[str, ...],
+    config: RuleConfig,
+) -> FormulaFit:
     """Rules for every coordinate's update and every output, on every transition; then
     the start's free coordinates (outputs of a start state that never emits)."""
     m, dims = coords.shape[1], len(machine.symbols[0])
@@ -300,8 +330,15 @@ def _fit(machine: StateMachine, product: _Product, coords: np.ndarray, free: lis
     start = _start(coords, product, free, update, s_names + x_names, symbols)
     if start is None:
         return FormulaFit(None, labels, "no start value makes the first step follow the rules")
-    fitted = FormulaMachine(state_dim=m, input_dim=dims, update=tuple(update), readout=tuple(readout),
-                            initial=start, labels=labels, rewrites=machine.states)
+    fitted = FormulaMachine(
+        state_dim=m,
+        input_dim=dims,
+        update=tuple(update),
+        readout=tuple(readout),
+        initial=start,
+        labels=labels,
+        rewrites=machine.states,
+    )
     return FormulaFit(fitted, labels, f"{m} coordinate(s) ({'; '.join(labels)}), rules exact on every transition")
 
 
@@ -317,7 +354,8 @@ def _start(coords, product: _Product, free: list[int], update: list[str], names:
     for values in itertools.islice(itertools.product(*choices), 1000):
         fixed[free] = values
         start = [int(v) for v in fixed]
-        if without_error(lambda: all([rule(*start, *map(int, symbols[a])) for rule in rules] == list(target)
-                                      for a, target in moves)):
+        if without_error(
+            lambda: all([rule(*start, *map(int, symbols[a])) for rule in rules] == list(target) for a, target in moves)
+        ):
             return tuple(start)
     return None

@@ -17,8 +17,8 @@ from fractions import Fraction
 import numpy as np
 
 from mips.arrays import distinct_rows
-from mips.regress.boolean import find_boolean, relevant
 from mips.machines import affine_formula, compile_formula, formula_size, tidy, without_error
+from mips.regress.boolean import find_boolean, relevant
 from mips.regress.symbolic import SymbolicConfig, behaviours, find_formula, with_offset
 
 
@@ -60,8 +60,11 @@ def _smallest_rule(columns: dict[str, np.ndarray], target: np.ndarray, config: R
     affine = integer_affine(columns, target)
     if affine is not None:
         return affine
-    found = [find_boolean(columns, target, max_size=config.boolean_size), membership(columns, target),
-             find_formula(columns, target, config.symbolic, constants=data_constants(columns, target))]
+    found = [
+        find_boolean(columns, target, max_size=config.boolean_size),
+        membership(columns, target),
+        find_formula(columns, target, config.symbolic, constants=data_constants(columns, target)),
+    ]
     found = [f for f in found if f is not None]
     if not found:
         found = [f for f in [find_conditional(columns, target, config)] if f is not None]
@@ -92,15 +95,16 @@ def membership(columns: dict[str, np.ndarray], target: np.ndarray) -> str | None
     """A 0/1 target of one column as `int(c in (...))` (or `not in`, if shorter)."""
     if len(columns) != 1 or not np.isin(target, (0, 1)).all():
         return None
-    (name, values), = columns.items()
+    ((name, values),) = columns.items()
     ones = sorted(set(values[target == 1].tolist()))
     zeros = sorted(set(values[target == 0].tolist()))
     chosen, word = (ones, "in") if len(ones) <= len(zeros) else (zeros, "not in")
     return f"int({name} {word} ({', '.join(map(str, chosen))}{',' if len(chosen) == 1 else ''}))"
 
 
-def find_conditional(columns: dict[str, np.ndarray], target: np.ndarray,
-                     config: RuleConfig = RuleConfig()) -> str | None:
+def find_conditional(
+    columns: dict[str, np.ndarray], target: np.ndarray, config: RuleConfig = RuleConfig()
+) -> str | None:
     """A rule `b1 if g1 else b2 if g2 else ... bk`, found greedily.
 
     Branches b are small formulas (up to `config.operand_size`) plus a constant, and
@@ -114,10 +118,12 @@ def find_conditional(columns: dict[str, np.ndarray], target: np.ndarray,
         return None
     rows = dict(zip(names, table[:, :-1].T))
     goal = table[:, -1]
-    small = SymbolicConfig(max_size=config.operand_size, constants=config.symbolic.constants,
-                           max_formulas=20_000)
-    operands = [(block.size, text, vector, bool(atom)) for block in behaviours(rows, small, data_constants(rows, goal))
-                for text, vector, atom in zip(block.texts, block.values, block.atoms)]
+    small = SymbolicConfig(max_size=config.operand_size, constants=config.symbolic.constants, max_formulas=20_000)
+    operands = [
+        (block.size, text, vector, bool(atom))
+        for block in behaviours(rows, small, data_constants(rows, goal))
+        for text, vector, atom in zip(block.texts, block.values, block.atoms)
+    ]
     branches, right = _branches(operands, rows, goal)
     guards, chosen = _guards(operands, config.operand_size + 2)
     if not len(branches) or not len(guards):
@@ -189,11 +195,17 @@ def _guards(operands, max_size: int) -> tuple[list[str], np.ndarray]:
     """Comparisons of two small formulas, one per distinct set of rows they select."""
     texts, chosen, seen = [], [], set()
     for i, (size_a, a, va, _) in enumerate(operands):
-        for size_b, b, vb, _ in operands[i + 1:]:
+        for size_b, b, vb, _ in operands[i + 1 :]:
             if size_a + size_b + 1 > max_size:
                 continue
-            for text, mask in ((f"{a} < {b}", va < vb), (f"{b} < {a}", vb < va), (f"{a} <= {b}", va <= vb),
-                               (f"{b} <= {a}", vb <= va), (f"{a} == {b}", va == vb), (f"{a} != {b}", va != vb)):
+            for text, mask in (
+                (f"{a} < {b}", va < vb),
+                (f"{b} < {a}", vb < va),
+                (f"{a} <= {b}", va <= vb),
+                (f"{b} <= {a}", vb <= va),
+                (f"{a} == {b}", va == vb),
+                (f"{a} != {b}", va != vb),
+            ):
                 key = mask.tobytes()
                 if mask.any() and not mask.all() and key not in seen:
                     seen.add(key)
@@ -201,4 +213,3 @@ def _guards(operands, max_size: int) -> tuple[list[str], np.ndarray]:
                     chosen.append(mask)
     order = sorted(range(len(texts)), key=lambda i: formula_size(texts[i]))  # ties go to the smaller guard
     return [texts[i] for i in order], np.array([chosen[i] for i in order]) if chosen else np.zeros((0, 0), bool)
-

@@ -35,11 +35,15 @@ class SymbolicConfig:
 
 _UNARY = (("abs({})", np.abs), ("-{}", np.negative))
 _BINARY = (
-    ("{} + {}", np.add, True), ("{} - {}", np.subtract, False), ("{} * {}", np.multiply, True),
-    ("min({}, {})", np.minimum, True), ("max({}, {})", np.maximum, True),
+    ("{} + {}", np.add, True),
+    ("{} - {}", np.subtract, False),
+    ("{} * {}", np.multiply, True),
+    ("min({}, {})", np.minimum, True),
+    ("max({}, {})", np.maximum, True),
     ("int({} < {})", lambda a, b: (a < b).astype(np.int64), False),
     ("int({} == {})", lambda a, b: (a == b).astype(np.int64), True),
-    ("{} // {}", np.floor_divide, False), ("{} % {}", np.mod, False),
+    ("{} // {}", np.floor_divide, False),
+    ("{} % {}", np.mod, False),
 )
 _DIVIDES = {"{} // {}", "{} % {}"}
 _PAIRS_PER_BLOCK = 1 << 22  # values computed at once (memory)
@@ -55,9 +59,14 @@ class Block:
     atoms: np.ndarray  # bool [K]: a name or a number (never needs parentheses)
 
 
-def find_formula(columns: dict[str, np.ndarray], target: np.ndarray,
-                 config: SymbolicConfig = SymbolicConfig(), *, seed: int = 0,
-                 constants: tuple[int, ...] = ()) -> str | None:
+def find_formula(
+    columns: dict[str, np.ndarray],
+    target: np.ndarray,
+    config: SymbolicConfig = SymbolicConfig(),
+    *,
+    seed: int = 0,
+    constants: tuple[int, ...] = (),
+) -> str | None:
     """The smallest formula over `columns` (name -> int values, one per row) equal to
     `target` (plus an integer constant) on every row, or None. `constants` are tried
     beside `config.constants` (a modulus read off the data, say)."""
@@ -77,8 +86,9 @@ def find_formula(columns: dict[str, np.ndarray], target: np.ndarray,
     return None
 
 
-def behaviours(columns: dict[str, np.ndarray], config: SymbolicConfig = SymbolicConfig(),
-               constants: tuple[int, ...] = ()) -> Iterator[Block]:
+def behaviours(
+    columns: dict[str, np.ndarray], config: SymbolicConfig = SymbolicConfig(), constants: tuple[int, ...] = ()
+) -> Iterator[Block]:
     """Every distinct behaviour (vector of values on the rows) of formulas up to
     `config.max_size`, in blocks of one size, smallest first: the first formula found
     for a behaviour is kept, later ones are the same to the search. Pairs of smaller
@@ -103,17 +113,25 @@ def behaviours(columns: dict[str, np.ndarray], config: SymbolicConfig = Symbolic
         seen = np.concatenate([seen, keys[first]])
         block = Block(size, [text_of(int(i)) for i in first], values[first], np.full(len(first), atom))
         old = by_size.get(size)
-        by_size[size] = block if old is None else Block(size, old.texts + block.texts,
-                                                         np.concatenate([old.values, block.values]),
-                                                         np.concatenate([old.atoms, block.atoms]))
+        by_size[size] = (
+            block
+            if old is None
+            else Block(
+                size,
+                old.texts + block.texts,
+                np.concatenate([old.values, block.values]),
+                np.concatenate([old.atoms, block.atoms]),
+            )
+        )
         return block
 
     names = list(columns)
     leaves = np.array([np.asarray(columns[n], np.int64) for n in names]).reshape(len(names), rows)
     numbers = list(dict.fromkeys(config.constants + tuple(constants)))
-    for block in (keep(1, leaves, lambda i: names[i], True),
-                  keep(1, np.repeat(np.array(numbers, np.int64)[:, None], rows, axis=1), lambda i: str(numbers[i]),
-                       True)):
+    for block in (
+        keep(1, leaves, lambda i: names[i], True),
+        keep(1, np.repeat(np.array(numbers, np.int64)[:, None], rows, axis=1), lambda i: str(numbers[i]), True),
+    ):
         if block is not None:
             yield block
     for size in range(2, config.max_size + 1):
@@ -122,8 +140,12 @@ def behaviours(columns: dict[str, np.ndarray], config: SymbolicConfig = Symbolic
             for template, op in _UNARY:
                 texts, atoms = inner.texts, inner.atoms
                 wrap = template.startswith("abs")
-                block = keep(size, op(inner.values), lambda i, t=template: t.format(
-                    texts[i] if wrap else _wrap(texts[i], atoms[i])), False)
+                block = keep(
+                    size,
+                    op(inner.values),
+                    lambda i, t=template: t.format(texts[i] if wrap else _wrap(texts[i], atoms[i])),
+                    False,
+                )
                 if block is not None:
                     yield block
         for left_size in range(1, size - 1):
@@ -134,18 +156,25 @@ def behaviours(columns: dict[str, np.ndarray], config: SymbolicConfig = Symbolic
             for template, op, symmetric in _BINARY:
                 if symmetric and left_size > right_size:
                     continue
-                usable = np.flatnonzero(right.values.all(axis=1)) if template in _DIVIDES else \
-                    np.arange(len(right.texts))
+                usable = (
+                    np.flatnonzero(right.values.all(axis=1)) if template in _DIVIDES else np.arange(len(right.texts))
+                )
                 if not len(usable):
                     continue
                 rv = right.values[usable]
                 chunk = max(1, _PAIRS_PER_BLOCK // max(1, len(usable) * rows))
                 for start in range(0, len(left.texts), chunk):
-                    lv = left.values[start:start + chunk]
+                    lv = left.values[start : start + chunk]
                     with np.errstate(all="ignore"):
                         values = op(lv[:, None, :], rv[None, :, :]).reshape(-1, rows)
-                    block = keep(size, values, lambda i, s=start, t=template: _combine(
-                        t, left, s + i // len(usable), right, int(usable[i % len(usable)])), False)
+                    block = keep(
+                        size,
+                        values,
+                        lambda i, s=start, t=template: _combine(
+                            t, left, s + i // len(usable), right, int(usable[i % len(usable)])
+                        ),
+                        False,
+                    )
                     if block is not None:
                         yield block
                     if len(seen) >= config.max_formulas:

@@ -21,8 +21,14 @@ def get(name: str) -> Task:
     """The built-in task of that exact name (KeyError if there is none)."""
     input_dim, length, values, reference, sample, rule = SPECS[name]
     return define_task(
-        name=name, input_dim=input_dim, length=length, input_values=values,
-        reference=reference, sample=sample, rule=rule, source="built-in",
+        name=name,
+        input_dim=input_dim,
+        length=length,
+        input_values=values,
+        reference=reference,
+        sample=sample,
+        rule=rule,
+        source="built-in",
     )
 
 

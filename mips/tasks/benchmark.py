@@ -35,6 +35,7 @@ def _window(xs, t, k):
 
 # --- addition with a carry -------------------------------------------------
 
+
 def _base_addition(base):
     def reference(inputs):
         carry, out = 0, []
@@ -47,14 +48,15 @@ def _base_addition(base):
     return reference
 
 
-_task("Binary_Addition", 2, 10, BITS, "little-endian binary addition of the two bits with a carry")(
-    _base_addition(2))
+_task("Binary_Addition", 2, 10, BITS, "little-endian binary addition of the two bits with a carry")(_base_addition(2))
 for _k in range(3, 8):
     _task(f"Base_{_k}_Addition", 2, 10, range(0, _k), f"little-endian base-{_k} addition with a carry")(
-        _base_addition(_k))
+        _base_addition(_k)
+    )
 
 
 # --- bitwise -----------------------------------------------------------------
+
 
 @_task("Bitwise_Xor", 2, 10, BITS, "a_t XOR b_t")
 def bitwise_xor(inputs):
@@ -77,6 +79,7 @@ def bitwise_not(inputs):
 
 
 # --- parities ------------------------------------------------------------------
+
 
 def _parity_last(k):
     def reference(inputs):
@@ -117,6 +120,7 @@ def evens_counter(inputs):
 
 
 # --- sums and delays -----------------------------------------------------------
+
 
 @_task("Sum_All", 1, 10, NUMBERS, "sum of all inputs so far")
 def sum_all(inputs):
@@ -207,8 +211,9 @@ def _majority(k):
 
 
 for _k in (1, 2, 3):
-    _task(f"Majority_0_{_k}", 1, 10, range(0, _k + 1),
-          "most frequent value so far, ties to the smallest")(_majority(_k))
+    _task(f"Majority_0_{_k}", 1, 10, range(0, _k + 1), "most frequent value so far, ties to the smallest")(
+        _majority(_k)
+    )
 
 
 @_task("Evens_Detector", 1, 10, DIGITS, "1 if x_t is even else 0")

@@ -20,8 +20,8 @@ from mips.extract.behaviour import BehaviourConfig, extract_fsm_by_behaviour, in
 from mips.extract.lattice import extract_lattice
 from mips.machines import StateMachine
 from mips.network.model import Arch, Encoding, Head, Network
-from mips.regress.affine import RegressConfig, fit_affine_machine
 from mips.network.trace import Trace
+from mips.regress.affine import RegressConfig, fit_affine_machine
 
 LENGTH = 10
 
@@ -43,8 +43,10 @@ def _parity_of_count_network(width: int = 16) -> Network:
     g1_kernel[1:, 1] = [2.0 * (-1) ** k for k in range(1, width)]
     params = {
         "f": {"Dense_0": {"kernel": f_kernel, "bias": np.zeros(1, np.float32)}},
-        "g": {"Dense_0": {"kernel": g0_kernel, "bias": g0_bias},
-              "Dense_1": {"kernel": g1_kernel, "bias": np.array([0.0, -0.5], np.float32)}},
+        "g": {
+            "Dense_0": {"kernel": g0_kernel, "bias": g0_bias},
+            "Dense_1": {"kernel": g1_kernel, "bias": np.array([0.0, -0.5], np.float32)},
+        },
     }
     return Network(Arch(1, 1, 2, width), encoding, params)
 
@@ -110,7 +112,7 @@ def test_nudges_recover_a_sparse_delay_line_lattice(k, seed):
     network, _ = _delay_line_network(k, rng)
     inputs = rng.integers(0, 100, size=(1000, 2 * k, 1))
     trace = _trace(network, inputs)
-    expected = np.array([[sum(row[max(0, t - k + 1):t + 1]) for t in range(len(row))] for row in inputs[..., 0]])
+    expected = np.array([[sum(row[max(0, t - k + 1) : t + 1]) for t in range(len(row))] for row in inputs[..., 0]])
     assert np.array_equal(trace.outputs[..., 0], expected)  # the planted network is right
     nudges = input_nudges(network, inputs, seed=seed)
     lattice = extract_lattice(trace, nudges=nudges)
@@ -118,7 +120,7 @@ def test_nudges_recover_a_sparse_delay_line_lattice(k, seed):
     fit = fit_affine_machine(lattice, trace, RegressConfig())
     assert fit.machine is not None, fit.reason
     for row in rng.integers(0, 100, size=(30, 10 * k)):
-        want = [sum(row[max(0, t - k + 1):t + 1]) for t in range(len(row))]
+        want = [sum(row[max(0, t - k + 1) : t + 1]) for t in range(len(row))]
         assert fit.machine.run([int(x) for x in row]) == [int(v) for v in want]
 
 
@@ -174,7 +176,7 @@ def test_the_lattice_in_what_the_network_will_say_sees_a_delay_longer_than_the_d
     fit = fit_affine_machine(lattice, observed, RegressConfig())
     assert fit.machine is not None, fit.reason
     row = [int(v) for v in rng.integers(0, 100, size=60)]
-    assert fit.machine.run(row) == [sum(row[max(0, t - 6):t + 1]) for t in range(len(row))]
+    assert fit.machine.run(row) == [sum(row[max(0, t - 6) : t + 1]) for t in range(len(row))]
 
 
 def test_probes_start_with_every_input_symbol():

@@ -226,8 +226,12 @@ def planted_case(seed: int) -> Planted:
 
 def case_id(seed: int) -> str:
     rng = np.random.default_rng(seed)
-    states, symbols, outputs, hidden = (int(rng.integers(2, 7)), int(rng.integers(2, 4)),
-                                        int(rng.integers(2, 4)), int(rng.integers(1, 6)))
+    states, symbols, outputs, hidden = (
+        int(rng.integers(2, 7)),
+        int(rng.integers(2, 4)),
+        int(rng.integers(2, 4)),
+        int(rng.integers(1, 6)),
+    )
     return f"seed{seed}-{states}states-{symbols}symbols-{outputs}outputs-n{hidden}"
 
 
@@ -459,7 +463,8 @@ def test_merging_keeps_every_observed_output():
                 used[(state, x)] = machine.transitions[state][x]
                 state = used[(state, x)]
         partial = StateMachine(
-            initial=machine.initial, symbols=machine.symbols,
+            initial=machine.initial,
+            symbols=machine.symbols,
             transitions=tuple(tuple(used.get((s, x), -1) for x in range(2)) for s in range(machine.states)),
             outputs=machine.outputs,
         )

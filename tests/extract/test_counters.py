@@ -7,8 +7,8 @@ import numpy as np
 
 from mips.extract.counters import counter_states, machine_counters
 from mips.machines import StateMachine
-from mips.regress.affine import fit_affine_machine
 from mips.network.trace import Trace
+from mips.regress.affine import fit_affine_machine
 
 LENGTH = 10
 
@@ -28,7 +28,8 @@ def _chain(up: int, down: int) -> StateMachine:
         return t if 0 <= t < size else -1
 
     return StateMachine(
-        initial=LENGTH, symbols=((0,), (1,)),
+        initial=LENGTH,
+        symbols=((0,), (1,)),
         transitions=tuple((step(s, down), step(s, up)) for s in range(size)),
         outputs=tuple((int(s - LENGTH > 0),) for s in range(size)),
     )
@@ -50,9 +51,12 @@ def test_a_chain_becomes_a_counter_that_runs_past_the_training_length():
 def test_time_is_a_counter_too():
     inputs = np.random.default_rng(2).integers(0, 2, size=(100, LENGTH))
     steps = np.tile(np.arange(1, LENGTH + 1), (100, 1))
-    clock = StateMachine(initial=0, symbols=((0,), (1,)),
-                         transitions=tuple((t + 1, t + 1) if t < LENGTH else (-1, -1) for t in range(LENGTH + 1)),
-                         outputs=tuple(((t + 1) % 2,) for t in range(LENGTH + 1)))
+    clock = StateMachine(
+        initial=0,
+        symbols=((0,), (1,)),
+        transitions=tuple((t + 1, t + 1) if t < LENGTH else (-1, -1) for t in range(LENGTH + 1)),
+        outputs=tuple(((t + 1) % 2,) for t in range(LENGTH + 1)),
+    )
     result = counter_states(clock, _trace(inputs, (steps + 1) % 2))
     assert result.found and np.array_equal(np.abs(result.states[..., 0]), steps), result.reason
 
@@ -73,9 +77,12 @@ def test_two_counters_are_found_when_the_machine_keeps_two():
         a, b = c[0] + (x == 1), c[1] + (x == 2)
         return number.get((a, b), -1) if (a + b) <= LENGTH else -1
 
-    grid = StateMachine(initial=number[(0, 0)], symbols=((0,), (1,), (2,)),
-                        transitions=tuple(tuple(go(c, x) for x in range(3)) for c in cells),
-                        outputs=tuple((int(a > b),) for a, b in cells))
+    grid = StateMachine(
+        initial=number[(0, 0)],
+        symbols=((0,), (1,), (2,)),
+        transitions=tuple(tuple(go(c, x) for x in range(3)) for c in cells),
+        outputs=tuple((int(a > b),) for a, b in cells),
+    )
     inputs = np.random.default_rng(4).integers(0, 3, size=(200, LENGTH))
     ones, twos = np.cumsum(inputs == 1, axis=1), np.cumsum(inputs == 2, axis=1)
     result = counter_states(grid, _trace(inputs, (ones > twos).astype(np.int64)))
@@ -87,9 +94,11 @@ def test_a_chain_whose_ends_absorb_keeps_a_counter_with_its_edge_as_exceptions()
     by every transition, one is by all but the two at the ends."""
     size = 2 * LENGTH + 1
     saturating = StateMachine(
-        initial=LENGTH, symbols=((0,), (1,)),
+        initial=LENGTH,
+        symbols=((0,), (1,)),
         transitions=tuple((max(s - 1, 0), min(s + 1, size - 1)) for s in range(size)),
-        outputs=tuple((int(s > LENGTH),) for s in range(size)))
+        outputs=tuple((int(s > LENGTH),) for s in range(size)),
+    )
     counted = machine_counters(saturating)
     assert counted.steps is not None and abs(counted.steps).tolist() == [[1, 1]]
     assert counted.exceptions == {(0, 0), (size - 1, 1)}

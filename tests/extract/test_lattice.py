@@ -17,8 +17,8 @@ import pytest
 
 from mips.extract.lattice import LatticeConfig, extract_lattice
 from mips.machines import AffineMachine
-from mips.regress.affine import fit_affine_machine
 from mips.network.trace import Trace
+from mips.regress.affine import fit_affine_machine
 
 # Noise, as a fraction of the shortest basis vector, used by the plant-and-recover tests.
 # (Larger noise is test_recovers_lattice_with_noise_1e-3_of_the_spacing, which fails.)
@@ -66,9 +66,7 @@ STRUCTURES = {
         2, 1, tuple(range(-3, 4)), lambda s, x: (s[0] + x[0], s[1] + s[0] + x[0]), lambda s: (s[1], s[0])
     ),
     # two numbers per step: s <- s + x0 - 2 x1, y = 3 s + 1
-    "difference": Structure(
-        1, 2, tuple(range(5)), lambda s, x: (s[0] + x[0] - 2 * x[1],), lambda s: (3 * s[0] + 1,)
-    ),
+    "difference": Structure(1, 2, tuple(range(5)), lambda s, x: (s[0] + x[0] - 2 * x[1],), lambda s: (3 * s[0] + 1,)),
 }
 
 
@@ -142,6 +140,7 @@ def recover(planted: Planted, rng: np.random.Generator):
 # ---------------------------------------------------------------------------
 # Plant and recover: several structures, seeds and hidden sizes (n > m included)
 # ---------------------------------------------------------------------------
+
 
 def cases():
     for name, structure in STRUCTURES.items():

@@ -41,14 +41,17 @@ def test_a_file_given_as_out_is_left_untouched(tmp_path, no_training, one_line_e
     assert (tmp_path / "results.csv").read_text() == "a,b\n"
 
 
-@pytest.mark.parametrize("out, fragment", [
-    (".", "working folder"),
-    ("..", "working folder"),
-    ("/", "working folder"),
-    ("results.csv/run", "is a file"),
-    ("results.csv/deeper/run", "is a file"),
-    ("/dev/null", "is a file"),
-])
+@pytest.mark.parametrize(
+    "out, fragment",
+    [
+        (".", "working folder"),
+        ("..", "working folder"),
+        ("/", "working folder"),
+        ("results.csv/run", "is a file"),
+        ("results.csv/deeper/run", "is a file"),
+        ("/dev/null", "is a file"),
+    ],
+)
 def test_unusable_out_is_one_line_before_training(tmp_path, no_training, one_line_error, out, fragment):
     (tmp_path / "results.csv").write_text("a,b\n")
     before = _snapshot(tmp_path)

@@ -12,16 +12,17 @@ from mips.cli import main
 from mips.data import DataConfig
 from mips.errors import RunError
 from mips.io.inspection import machine_dot, machine_text, parse_inputs, trace_rows, trace_text
-from mips.machines import AffineMachine, FormulaMachine, StateMachine
-from mips.regress.coordinates import CoordinateConfig
-from mips.pipeline import PipelineConfig, synthesize
 from mips.io.runs import load_run, save_run
+from mips.machines import AffineMachine, FormulaMachine, StateMachine
 from mips.network.train import SearchConfig, TrainConfig
+from mips.pipeline import PipelineConfig, synthesize
+from mips.regress.coordinates import CoordinateConfig
 
 F = Fraction
 # s0, s1 <- s1 + x, x; output s0: the sum of the last two inputs.
 SUM_LAST2 = AffineMachine(
-    state_dim=2, input_dim=1,
+    state_dim=2,
+    input_dim=1,
     update=((F(0), F(1), F(1), F(0)), (F(0), F(0), F(1), F(0))),
     readout=((F(1), F(0), F(0)),),
 )
@@ -76,12 +77,15 @@ def test_dot_output_parses_as_graphviz(machine):
     assert graphs[0].get_nodes() or graphs[0].get_edges()
 
 
-@pytest.mark.parametrize("text, dim, expected", [
-    ("1,0,1", 1, [1, 0, 1]),
-    (" 3, -2 ", 1, [3, -2]),
-    ("[4, 5]", 1, [4, 5]),
-    ("[[1, 2], [0, 3]]", 2, [(1, 2), (0, 3)]),
-])
+@pytest.mark.parametrize(
+    "text, dim, expected",
+    [
+        ("1,0,1", 1, [1, 0, 1]),
+        (" 3, -2 ", 1, [3, -2]),
+        ("[4, 5]", 1, [4, 5]),
+        ("[[1, 2], [0, 3]]", 2, [(1, 2), (0, 3)]),
+    ],
+)
 def test_trace_inputs_parse(text, dim, expected):
     assert parse_inputs(text, dim) == expected
 
@@ -115,8 +119,21 @@ def test_trace_shows_network_machine_and_program_agreeing(run_folder):
     assert [r["program"] for r in rows] == expected
     assert all(len(r["hidden"]) == 1 for r in rows)
     text = trace_text(rows)
-    assert text[0].split() == ["t", "input", "network", "hidden", "state", "network", "out", "machine", "state",
-                               "machine", "out", "program", "out"]
+    assert text[0].split() == [
+        "t",
+        "input",
+        "network",
+        "hidden",
+        "state",
+        "network",
+        "out",
+        "machine",
+        "state",
+        "machine",
+        "out",
+        "program",
+        "out",
+    ]
     assert len(text) == 1 + len(inputs)
 
 
@@ -168,17 +185,33 @@ PARITY = StateMachine(initial=0, symbols=((0,), (1,)), transitions=((0, 1), (1, 
 
 def write_run(folder, machine=PARITY, *, program: str | None = None, network: bool = False, name="Parity"):
     """A run folder written by hand: report, config, machine.json, and program.py or a network when asked."""
-    from mips.network.model import Arch, Encoding, Head, Network, init_params
-    from mips.io.runs import save_network
-
     from mips.io.folders import mark_run_folder
+    from mips.io.runs import save_network
+    from mips.network.model import Arch, Encoding, Head, Network, init_params
 
     folder.mkdir(exist_ok=True)
     mark_run_folder(folder)  # as save_run does
-    task = {"name": name, "source": "built-in", "input_dim": 1, "output_dim": 1, "length": 6, "input_values": "0..1",
-            "rule": "parity"}
-    (folder / "report.json").write_text(json.dumps({"format": 1, "task": task, "verdict": "VERIFIED: by hand",
-                                                    "network": None, "machine": None, "extraction": None}))
+    task = {
+        "name": name,
+        "source": "built-in",
+        "input_dim": 1,
+        "output_dim": 1,
+        "length": 6,
+        "input_values": "0..1",
+        "rule": "parity",
+    }
+    (folder / "report.json").write_text(
+        json.dumps(
+            {
+                "format": 1,
+                "task": task,
+                "verdict": "VERIFIED: by hand",
+                "network": None,
+                "machine": None,
+                "extraction": None,
+            }
+        )
+    )
     (folder / "config.json").write_text("{}")
     (folder / "machine.json").write_text(json.dumps(machine.to_json()))
     if program is not None:
@@ -196,9 +229,11 @@ def write_run(folder, machine=PARITY, *, program: str | None = None, network: bo
 def test_trace_never_runs_the_folders_program(tmp_path, capsys):
     """program.py is data: the program column is what mips writes for the machine."""
     marker = tmp_path / "program-ran"
-    hostile = (f'"""Parity."""\nimport pathlib\npathlib.Path({str(marker)!r}).write_text("at import")\n\n\n'
-               f'def program(inputs):\n    pathlib.Path({str(marker)!r}).write_text("when called")\n'
-               '    return [7 for _ in inputs]\n')
+    hostile = (
+        f'"""Parity."""\nimport pathlib\npathlib.Path({str(marker)!r}).write_text("at import")\n\n\n'
+        f'def program(inputs):\n    pathlib.Path({str(marker)!r}).write_text("when called")\n'
+        "    return [7 for _ in inputs]\n"
+    )
     folder = write_run(tmp_path / "run", program=hostile)
     assert main(["inspect", str(folder), "--trace", "1,0,1"]) == 0
     assert not marker.exists()
@@ -247,18 +282,21 @@ def test_a_task_name_with_quotes_and_backslashes_still_draws(tmp_path, capsys):
     assert graphs[0].get_label() == '"Pär\\"ity\\\\: fsm"'
 
 
-@pytest.mark.parametrize("text, message", [
-    ("9223372036854775808", "9223372036854775808 does not fit in 64 bits"),
-    ("[-9223372036854775809]", "does not fit in 64 bits"),
-    ("1,5", "5 is not one of the task's input values (0..1)"),
-    ("[0, -1]", "-1 is not one of the task's input values (0..1)"),
-    ("[" * 100_000 + "]" * 100_000, "give comma-separated integers or a JSON list"),
-    ("[[[1]]]", "each step needs 1 integer(s)"),
-    ('["1"]', "each step needs 1 integer(s)"),
-    ("[1.0]", "each step needs 1 integer(s)"),
-    ('[{"x": 1}]', "each step needs 1 integer(s)"),
-    ("[]", "no inputs given"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("9223372036854775808", "9223372036854775808 does not fit in 64 bits"),
+        ("[-9223372036854775809]", "does not fit in 64 bits"),
+        ("1,5", "5 is not one of the task's input values (0..1)"),
+        ("[0, -1]", "-1 is not one of the task's input values (0..1)"),
+        ("[" * 100_000 + "]" * 100_000, "give comma-separated integers or a JSON list"),
+        ("[[[1]]]", "each step needs 1 integer(s)"),
+        ('["1"]', "each step needs 1 integer(s)"),
+        ("[1.0]", "each step needs 1 integer(s)"),
+        ('[{"x": 1}]', "each step needs 1 integer(s)"),
+        ("[]", "no inputs given"),
+    ],
+)
 def test_trace_inputs_must_be_the_tasks_values(text, message):
     with pytest.raises(RunError) as caught:
         parse_inputs(text, 1, "0..1")

@@ -11,20 +11,27 @@ import pytest
 
 from mips.cli import main
 from mips.errors import RunError
-from mips.network.model import Arch, Encoding, Head, Network, init_params
 from mips.io.report import FORMAT_VERSION
 from mips.io.runs import input_values, load_run, parameter_shapes, save_network
+from mips.network.model import Arch, Encoding, Head, Network, init_params
 
-PARITY = {"kind": "fsm", "initial": 0, "symbols": [[0], [1]], "transitions": [[0, 1], [1, 0]],
-          "outputs": [[0], [1]]}
+PARITY = {"kind": "fsm", "initial": 0, "symbols": [[0], [1]], "transitions": [[0, 1], [1, 0]], "outputs": [[0], [1]]}
 ENCODING = Encoding(input_dim=1, input_values=(0, 1), input_scale=1.0, one_hot=True, heads=(Head("classes", (0, 1)),))
 
 
 def report(**task) -> dict:
     return {
         "format": FORMAT_VERSION,
-        "task": {"name": "Parity", "source": "built-in", "input_dim": 1, "output_dim": 1, "length": 6,
-                 "input_values": "0..1", "rule": "parity of the ones so far", **task},
+        "task": {
+            "name": "Parity",
+            "source": "built-in",
+            "input_dim": 1,
+            "output_dim": 1,
+            "length": 6,
+            "input_values": "0..1",
+            "rule": "parity of the ones so far",
+            **task,
+        },
         "verdict": "VERIFIED: by hand",
         "network": None,
         "machine": {"description": "a 2-state machine"},
@@ -63,16 +70,22 @@ def test_network_json_and_machine_json_are_optional(tmp_path):
     assert run.machine is None and run.network is None and run.program is None
 
 
-@pytest.mark.parametrize("arch, encoding", [
-    (Arch(1), ENCODING),
-    (Arch(3, f_depth=2, g_depth=3, width=5), ENCODING),
-    (Arch(2, f_depth=3, g_depth=1, width=4),
-     Encoding(2, (0, 1, 2), 2.0, False, (Head("classes", (0, 1, 5)), Head("regression", scale=9.0)))),
-])
+@pytest.mark.parametrize(
+    "arch, encoding",
+    [
+        (Arch(1), ENCODING),
+        (Arch(3, f_depth=2, g_depth=3, width=5), ENCODING),
+        (
+            Arch(2, f_depth=3, g_depth=1, width=4),
+            Encoding(2, (0, 1, 2), 2.0, False, (Head("classes", (0, 1, 5)), Head("regression", scale=9.0))),
+        ),
+    ],
+)
 def test_parameter_shapes_are_those_init_params_makes(arch, encoding):
     made = init_params(arch, encoding, key=jax.random.key(0))
-    flat = {"/".join(str(k.key) for k in path): leaf.shape
-            for path, leaf in jax.tree_util.tree_flatten_with_path(made)[0]}
+    flat = {
+        "/".join(str(k.key) for k in path): leaf.shape for path, leaf in jax.tree_util.tree_flatten_with_path(made)[0]
+    }
     assert parameter_shapes(arch, encoding) == flat
 
 
@@ -109,8 +122,10 @@ CORRUPT = {
     # network.npz and network.json
     "npz-missing": (lambda f: (f / "network.npz").unlink(), "network.npz is missing"),
     "npz-not-a-zip": (lambda f: (f / "network.npz").write_bytes(b"PK\x03\x04 not really"), "network.npz is corrupt"),
-    "npz-truncated": (lambda f: (f / "network.npz").write_bytes((f / "network.npz").read_bytes()[:200]),
-                      "network.npz is corrupt"),
+    "npz-truncated": (
+        lambda f: (f / "network.npz").write_bytes((f / "network.npz").read_bytes()[:200]),
+        "network.npz is corrupt",
+    ),
     "npz-one-array": (_one_array, "network.npz is corrupt"),
     "npz-missing-array": (_drop_array, "holds 3 arrays"),
     "npz-other-shapes": (_weights_of_hidden_3, "not floats of shape"),
@@ -121,20 +136,26 @@ CORRUPT = {
     "arch-float": (_change("network.json", lambda d: d["arch"].update(width=16.0)), "arch.width must be an integer"),
     "arch-zero": (_change("network.json", lambda d: d["arch"].update(f_depth=0)), "arch.f_depth must be from 1 to"),
     "arch-extra": (_change("network.json", lambda d: d["arch"].update(dropout=1)), "unknown fields (dropout)"),
-    "arch-huge": (_change("network.json", lambda d: d["arch"].update(hidden=10**12, width=10**12)),
-                  "arch.hidden must be from 1 to 4096"),
+    "arch-huge": (
+        _change("network.json", lambda d: d["arch"].update(hidden=10**12, width=10**12)),
+        "arch.hidden must be from 1 to 4096",
+    ),
     "no-heads": (_change("network.json", lambda d: d["encoding"].pop("heads")), "encoding.heads is missing"),
     "one-hot-int": (_change("network.json", lambda d: d["encoding"].update(one_hot=1)), "true or false"),
     "head-kind": (_change("network.json", lambda d: d["encoding"]["heads"][0].update(kind="tree")), "heads[0].kind"),
-    "network-width": (_change("report.json", lambda d: d["task"].update(input_dim=2)),
-                      "network reads 1 number(s) per step, the task in report.json 2"),
+    "network-width": (
+        _change("report.json", lambda d: d["task"].update(input_dim=2)),
+        "network reads 1 number(s) per step, the task in report.json 2",
+    ),
     # machine.json
     "machine-not-json": (lambda f: (f / "machine.json").write_text("{"), "machine.json is corrupt"),
     "machine-deep": (lambda f: (f / "machine.json").write_text("[" * 100_000), "machine.json is corrupt"),
     "machine-list": (lambda f: (f / "machine.json").write_text("[1]"), "the machine must be a JSON object"),
     "machine-kind": (_change("machine.json", lambda d: d.update(kind="tape")), "one of fsm, lattice, formula"),
-    "machine-out-of-range": (_change("machine.json", lambda d: d["transitions"][1].__setitem__(0, 2)),
-                             "transitions[1][0] must be from -1 to 1, got 2"),
+    "machine-out-of-range": (
+        _change("machine.json", lambda d: d["transitions"][1].__setitem__(0, 2)),
+        "transitions[1][0] must be from -1 to 1, got 2",
+    ),
     "machine-width": (_change("machine.json", lambda d: d.update(symbols=[[0, 0], [1, 0]])), "number(s) per step"),
     # report.json
     "report-list": (lambda f: (f / "report.json").write_text("[]"), "a report is a JSON object"),
@@ -142,14 +163,18 @@ CORRUPT = {
     "no-task": (_change("report.json", lambda d: d.pop("task")), "task is missing"),
     "task-name-number": (_change("report.json", lambda d: d["task"].update(name=3)), "task.name must be a string"),
     "task-name-newline": (_change("report.json", lambda d: d["task"].update(name="a\nb")), "task.name holds U+000A"),
-    "task-length-text": (_change("report.json", lambda d: d["task"].update(length="6")),
-                         "task.length must be an integer"),
+    "task-length-text": (
+        _change("report.json", lambda d: d["task"].update(length="6")),
+        "task.length must be an integer",
+    ),
     "task-dim-bool": (_change("report.json", lambda d: d["task"].update(input_dim=True)), "task.input_dim must be"),
     "task-values": (_change("report.json", lambda d: d["task"].update(input_values="a..b")), "task.input_values"),
     "no-verdict": (_change("report.json", lambda d: d.pop("verdict")), "verdict is missing"),
     "description": (_change("report.json", lambda d: d["machine"].update(description=5)), "machine.description"),
-    "network-arch": (_change("report.json", lambda d: d.update(network={"arch": {"hidden": 1.5}})),
-                     "network.arch.hidden must be an integer"),
+    "network-arch": (
+        _change("report.json", lambda d: d.update(network={"arch": {"hidden": 1.5}})),
+        "network.arch.hidden must be an integer",
+    ),
     "extraction": (_change("report.json", lambda d: d.update(extraction={"fsm": {}})), "extraction.fsm.reason"),
     "program-not-text": (lambda f: (f / "program.py").write_bytes(b"\xff\xfe"), "program.py is corrupt"),
 }
@@ -197,8 +222,16 @@ def test_the_arrays_headers_are_checked_before_any_array_is_read(tmp_path, monke
         load_run(folder)
 
 
-@pytest.mark.parametrize("text, values", [("0..9", range(10)), ("-3..3", range(-3, 4)), ("1,3,5", (1, 3, 5)),
-                                          ("7", (7,)), ("0..9223372036854775807", range(2**63))])
+@pytest.mark.parametrize(
+    "text, values",
+    [
+        ("0..9", range(10)),
+        ("-3..3", range(-3, 4)),
+        ("1,3,5", (1, 3, 5)),
+        ("7", (7,)),
+        ("0..9223372036854775807", range(2**63)),
+    ],
+)
 def test_input_values_read_the_reports_text(text, values):
     assert input_values(text) == values
 

@@ -11,15 +11,15 @@ import random
 import numpy as np
 import pytest
 
-from mips.regress.coordinates import machine_as_formulas
+from mips.choose import reproduces_heldout as _matches
 from mips.data import Sequences, TaskData
 from mips.emit import emit_program
 from mips.machines import FormulaMachine, StateMachine, compile_formula, machine_from_json, tidy
-from mips.choose import reproduces_heldout as _matches
+from mips.regress.coordinates import machine_as_formulas
 from mips.regress.rules import find_rule
 from mips.verify import load_program
 
-CONSTANTS = (-10**15, -100, -3, -1, 0, 1, 2, 7, 10**12)
+CONSTANTS = (-(10**15), -100, -3, -1, 0, 1, 2, 7, 10**12)
 NAMES = ("s0", "s1", "x")
 
 
@@ -72,8 +72,9 @@ def test_formula_machines_with_any_constants_round_trip_and_emit_the_same_progra
     while made < 40:
         update = tuple(tidy(_random_formula(rng, 2)) for _ in range(2))
         readout = (tidy(_random_formula(rng, 2, names=("s0", "s1"))),)
-        machine = FormulaMachine(state_dim=2, input_dim=1, update=update, readout=readout,
-                                 initial=(rng.choice(CONSTANTS), 0))
+        machine = FormulaMachine(
+            state_dim=2, input_dim=1, update=update, readout=readout, initial=(rng.choice(CONSTANTS), 0)
+        )
         inputs = [rng.choice((-3, -1, 0, 2, 9)) for _ in range(6)]
         try:
             expected = machine.run(inputs)
@@ -98,8 +99,7 @@ def test_membership_in_a_set_of_negative_constants_is_found_and_compiles():
 @pytest.mark.parametrize("members", [(-3, 2), (-5, -3, 2, 7), (0,), (-(10**12), 10**12)])
 def test_rules_over_negative_and_large_values_always_compile(members):
     rng = np.random.default_rng(0)
-    columns = {"x": rng.choice(np.array([-5, -3, 0, 2, 7, -(10**12), 10**12]), 200),
-               "s0": rng.integers(-4, 5, 200)}
+    columns = {"x": rng.choice(np.array([-5, -3, 0, 2, 7, -(10**12), 10**12]), 200), "s0": rng.integers(-4, 5, 200)}
     targets = {
         "membership": np.isin(columns["x"], members).astype(np.int64),
         "affine": 3 * columns["s0"] - 2 * columns["x"] - 7,
@@ -118,9 +118,12 @@ def test_a_state_machine_over_negative_inputs_is_written_as_a_membership_formula
     # output a set of negative and positive inputs, rewritten as formulas on coordinates.
     symbols = tuple((v,) for v in range(-3, 4))
     members = {-3, 2}
-    machine = StateMachine(initial=7, symbols=symbols,
-                           transitions=tuple(tuple(range(7)) for _ in range(8)),
-                           outputs=tuple((int(v in members),) for v in range(-3, 4)) + ((0,),))
+    machine = StateMachine(
+        initial=7,
+        symbols=symbols,
+        transitions=tuple(tuple(range(7)) for _ in range(8)),
+        outputs=tuple((int(v in members),) for v in range(-3, 4)) + ((0,),),
+    )
     fits = machine_as_formulas(machine)
     found = fits[0].machine
     assert found is not None, fits[0].reason
@@ -144,8 +147,9 @@ def _tiny_data() -> TaskData:
     return TaskData(Sequences(inputs, inputs), Sequences(inputs, inputs))
 
 
-@pytest.mark.parametrize("error", [ZeroDivisionError, OverflowError, IndexError, RecursionError, KeyError,
-                                   ValueError, TypeError])
+@pytest.mark.parametrize(
+    "error", [ZeroDivisionError, OverflowError, IndexError, RecursionError, KeyError, ValueError, TypeError]
+)
 def test_a_candidate_that_fails_on_data_is_a_failed_candidate(error):
     assert _matches(_Failing(error), _tiny_data()) is False
 

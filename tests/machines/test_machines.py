@@ -232,8 +232,10 @@ MALFORMED = {
     "fsm-initial-float": (_spoiled(parity_machine(), initial=0.0), "initial must be an integer, got the number 0.0"),
     "fsm-initial-bool": (_spoiled(parity_machine(), initial=False), "initial must be an integer, got false"),
     "fsm-initial-range": (_spoiled(parity_machine(), initial=2), "initial must be from 0 to 1, got 2"),
-    "fsm-target-range": (_spoiled(parity_machine(), transitions=[[0, 1], [1, 2]]),
-                         "transitions[1][1] must be from -1 to 1, got 2"),
+    "fsm-target-range": (
+        _spoiled(parity_machine(), transitions=[[0, 1], [1, 2]]),
+        "transitions[1][1] must be from -1 to 1, got 2",
+    ),
     "fsm-target-negative": (_spoiled(parity_machine(), transitions=[[0, -2], [1, 0]]), "transitions[0][1] must be"),
     "fsm-target-float": (_spoiled(parity_machine(), transitions=[[0, 1.0], [1, 0]]), "transitions[0][1] must be an "),
     "fsm-row-length": (_spoiled(parity_machine(), transitions=[[0, 1], [1]]), "transitions[1] must have 2 entries"),
@@ -256,10 +258,14 @@ MALFORMED = {
     "lattice-zero-denominator": (_spoiled(counter_machine(), update=[["1", "1/0", "0"]]), "update[0][1] must be"),
     "lattice-state-dim": (_spoiled(counter_machine(), state_dim=-1), "state_dim must be at least 0"),
     "lattice-initial": (_spoiled(counter_machine(), initial=[0, 0]), "initial must have 1 value(s)"),
-    "lattice-table-rows": (_spoiled(counter_machine(), symbols=[[0], [1]], input_table=[["1"]]),
-                           "input_table must have 2 entries"),
-    "lattice-symbol-width": (_spoiled(counter_machine(), symbols=[[0, 1]], input_table=[["1"]]),
-                             "symbols[0] has 2 number(s), where each needs 1"),
+    "lattice-table-rows": (
+        _spoiled(counter_machine(), symbols=[[0], [1]], input_table=[["1"]]),
+        "input_table must have 2 entries",
+    ),
+    "lattice-symbol-width": (
+        _spoiled(counter_machine(), symbols=[[0, 1]], input_table=[["1"]]),
+        "symbols[0] has 2 number(s), where each needs 1",
+    ),
     # formula machines
     "formula-code": (_spoiled(FORMULAS, update=["__import__('os').system('true')", "s0"]), "not a formula"),
     "formula-attribute": (_spoiled(FORMULAS, readout=["s0.real"]), "not a formula"),
@@ -269,8 +275,10 @@ MALFORMED = {
     "formula-count": (_spoiled(FORMULAS, update=["x"]), "update must have 2 entries"),
     "formula-no-readout": (_spoiled(FORMULAS, readout=[]), "readout is empty"),
     "formula-deep": (_spoiled(FORMULAS, readout=["-" * 5000 + "s0"]), "formula"),
-    "label-newline": (_spoiled(FORMULAS, labels=["sum\nimport os", "x"]),
-                      "labels[0] holds U+000A, a line break or control character"),
+    "label-newline": (
+        _spoiled(FORMULAS, labels=["sum\nimport os", "x"]),
+        "labels[0] holds U+000A, a line break or control character",
+    ),
     "label-carriage-return": (_spoiled(FORMULAS, labels=["a", "b\rc"]), "labels[1] holds U+000D"),
     "label-line-separator": (_spoiled(FORMULAS, labels=["a\u2028b"]), "labels[0] holds U+2028"),
     "label-not-text": (_spoiled(FORMULAS, labels=[1]), "labels[0] must be a string"),
@@ -293,27 +301,41 @@ def test_formula_machine_round_trips_with_its_labels():
 
 
 def test_hand_written_machine_json_may_leave_out_the_optional_fields():
-    lattice = machine_from_json({"kind": "lattice", "state_dim": 1, "input_dim": 1, "update": [[1, 1, 0]],
-                                 "readout": [["1/2", 0]]})
+    lattice = machine_from_json(
+        {"kind": "lattice", "state_dim": 1, "input_dim": 1, "update": [[1, 1, 0]], "readout": [["1/2", 0]]}
+    )
     assert lattice.initial == (0,) and lattice.readout[0][0] == F(1, 2)
-    formula = machine_from_json({"kind": "formula", "state_dim": 1, "input_dim": 1, "update": ["s0 + x"],
-                                 "readout": ["s0"]})
+    formula = machine_from_json(
+        {"kind": "formula", "state_dim": 1, "input_dim": 1, "update": ["s0 + x"], "readout": ["s0"]}
+    )
     assert formula.run([2, 3]) == [2, 5]
 
 
 def test_an_affine_machine_with_fractions_computes_exactly_in_integers():
     # s <- s / 2 + x, y = 3 s / 2: integers on these inputs; y = s + 1/2 never is
-    halves = AffineMachine(state_dim=1, input_dim=1, update=((Fraction(1, 2), Fraction(1), Fraction(0)),),
-                           readout=((Fraction(3, 2), Fraction(0)),))
+    halves = AffineMachine(
+        state_dim=1,
+        input_dim=1,
+        update=((Fraction(1, 2), Fraction(1), Fraction(0)),),
+        readout=((Fraction(3, 2), Fraction(0)),),
+    )
     assert halves.steps([4, 2]) == [((4,), 6), ((4,), 6)]
-    odd = AffineMachine(state_dim=1, input_dim=1, update=((Fraction(1, 2), Fraction(1), Fraction(0)),),
-                        readout=((Fraction(1), Fraction(1, 2)),))
+    odd = AffineMachine(
+        state_dim=1,
+        input_dim=1,
+        update=((Fraction(1, 2), Fraction(1), Fraction(0)),),
+        readout=((Fraction(1), Fraction(1, 2)),),
+    )
     with pytest.raises(ValueError, match="left the integers"):
         odd.run([2])
 
 
 def test_an_affine_machine_stops_when_its_state_leaves_64_bits():
-    doubling = AffineMachine(state_dim=1, input_dim=1, update=((Fraction(2), Fraction(1), Fraction(0)),),
-                             readout=((Fraction(1), Fraction(0)),))
+    doubling = AffineMachine(
+        state_dim=1,
+        input_dim=1,
+        update=((Fraction(2), Fraction(1), Fraction(0)),),
+        readout=((Fraction(1), Fraction(0)),),
+    )
     with pytest.raises(ValueError, match="64-bit"):
         doubling.run([1] * 70)

@@ -1,9 +1,9 @@
 """The network on its own: runs of any number of sequences give each sequence's own result."""
 
 import numpy as np
+from test_simplify import delay_line
 
 from mips.network import model
-from test_simplify import delay_line
 
 
 def test_a_run_gives_each_sequence_the_same_result_whatever_else_runs_beside_it():
@@ -36,8 +36,13 @@ def test_a_regression_output_pulls_as_hard_when_far_off_as_when_one_unit_off():
     import jax
     import jax.numpy as jnp
 
-    encoding = model.Encoding(input_dim=1, input_values=tuple(range(100)), input_scale=99.0, one_hot=False,
-                              heads=(model.Head("regression", scale=99.0),))
+    encoding = model.Encoding(
+        input_dim=1,
+        input_values=tuple(range(100)),
+        input_scale=99.0,
+        one_hot=False,
+        heads=(model.Head("regression", scale=99.0),),
+    )
     targets = jnp.array([[[50]]])
 
     def pull(off_by: float) -> float:

@@ -3,15 +3,22 @@
 import numpy as np
 import pytest
 
-from mips.network import simplify as simplify_module
 from mips.data import Sequences, TaskData
+from mips.network import simplify as simplify_module
 from mips.network.model import Arch, Encoding, Head, Network
 from mips.network.simplify import (
-    SimplifyConfig, change_basis, hidden_states, predict, recurrent_weights_simple, simple_value, simplify,
+    SimplifyConfig,
+    change_basis,
+    hidden_states,
+    predict,
+    recurrent_weights_simple,
+    simple_value,
+    simplify,
 )
 
-ENCODING = Encoding(input_dim=1, input_values=tuple(range(10)), input_scale=9.0, one_hot=False,
-                    heads=(Head("regression", scale=9.0),))
+ENCODING = Encoding(
+    input_dim=1, input_values=tuple(range(10)), input_scale=9.0, one_hot=False, heads=(Head("regression", scale=9.0),)
+)
 SKEW = np.array([[1.0, 1.0], [0.0, 1.0]])  # the delay line's state (x_t, x_{t-1}) seen through this
 
 
@@ -40,10 +47,12 @@ def delay_line(extra_unit: bool = False) -> Network:
 
 def delay_data(sequences=256, length=8, seed=0) -> TaskData:
     rng = np.random.default_rng(seed)
+
     def make():
         x = rng.integers(0, 10, size=(sequences, length, 1))
         y = np.concatenate([np.zeros_like(x[:, :1]), x[:, :-1]], axis=1)
         return Sequences(x, y)
+
     return TaskData(make(), make())
 
 
@@ -104,17 +113,21 @@ def test_switched_off_simplify_returns_the_network_itself():
 
 def test_weights_close_to_simple_values_are_rounded():
     network = delay_line()
-    params = {part: {k: {n: v.copy() for n, v in layer.items()} for k, layer in layers.items()}
-              for part, layers in network.params.items()}
+    params = {
+        part: {k: {n: v.copy() for n, v in layer.items()} for k, layer in layers.items()}
+        for part, layers in network.params.items()
+    }
     params["f"]["Dense_0"]["kernel"] = params["f"]["Dense_0"]["kernel"] * np.float32(1.003)  # a little off
-    result = simplify(Network(network.arch, network.encoding, params), delay_data(),
-                      SimplifyConfig(basis=False, units=False))
+    result = simplify(
+        Network(network.arch, network.encoding, params), delay_data(), SimplifyConfig(basis=False, units=False)
+    )
     assert result.kept == ("rounding",)
     assert recurrent_weights_simple(result.network)
 
 
-@pytest.mark.parametrize("value, expected", [(1.004, 1.0), (-0.499, -0.5), (0.3336, 1 / 3), (0.0, 0.0),
-                                             (0.43, None), (2.95, None)])
+@pytest.mark.parametrize(
+    "value, expected", [(1.004, 1.0), (-0.499, -0.5), (0.3336, 1 / 3), (0.0, 0.0), (0.43, None), (2.95, None)]
+)
 def test_simple_values_are_integers_and_small_fractions(value, expected):
     found = simple_value(value)
     assert (found is None) if expected is None else found == pytest.approx(expected)

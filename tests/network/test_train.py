@@ -10,14 +10,14 @@ import numpy as np
 import pytest
 
 from mips import tasks
+from mips.data import DataConfig, make_task_data
+from mips.io.runs import save_run, saved_search
 from mips.network import bank
 from mips.network.bank import BankShape
-from mips.data import DataConfig, make_task_data
 from mips.network.model import Arch, Network, choose_encoding, forward, loss
-from mips.pipeline import PipelineConfig, synthesize
-from mips.io.runs import save_run, saved_search
-from mips.task import define_task
 from mips.network.train import SearchConfig, TrainConfig, learning_rate, padded_size, perfect_networks, reason_to_leave
+from mips.pipeline import PipelineConfig, synthesize
+from mips.task import define_task
 
 TINY_DATA = DataConfig(train_sequences=512, heldout_sequences=256)
 
@@ -38,8 +38,9 @@ def test_padded_size_is_at_least_the_floor(hidden, expected):
     assert padded_size(hidden, 8) == expected
 
 
-@pytest.mark.parametrize("most, sizes", [(3, [1, 2, 3]), (10, [1, 2, 3, 4, 5, 6, 7, 8, 10]),
-                                         (32, [1, 2, 3, 4, 5, 6, 7, 8, 12, 18, 27, 32])])
+@pytest.mark.parametrize(
+    "most, sizes", [(3, [1, 2, 3]), (10, [1, 2, 3, 4, 5, 6, 7, 8, 10]), (32, [1, 2, 3, 4, 5, 6, 7, 8, 12, 18, 27, 32])]
+)
 def test_hidden_sizes_are_every_size_to_8_then_half_again(most, sizes):
     assert SearchConfig(max_hidden=most).hidden_sizes() == sizes
 
@@ -56,7 +57,8 @@ def test_candidates_are_narrow_up_to_8_then_every_size_again_wide():
 
 def test_no_wide_width_means_narrow_candidates_only():
     assert SearchConfig(max_hidden=12, wide_width=0).candidates() == [
-        Arch(n, f, g, 16) for n in range(1, 9) for f, g in SearchConfig().depths]
+        Arch(n, f, g, 16) for n in range(1, 9) for f, g in SearchConfig().depths
+    ]
 
 
 def test_max_hidden_caps_the_narrow_and_the_wide_candidates():
@@ -69,14 +71,17 @@ def test_a_wide_width_equal_to_the_narrow_one_is_refused():
         SearchConfig(width=16, wide_width=16)
 
 
-@pytest.mark.parametrize("steps, perfect_at, expected", [
-    (0, None, 1e-2),
-    (2000, None, 1e-3),  # halfway to max_steps: halfway (in log) to the final rate
-    (4000, None, 1e-4),
-    (8000, None, 1e-4),  # a close candidate's extra steps stay at the final rate
-    (3000, 2000, 1e-4),  # polishing: a tenth of the rate when it became perfect
-    (9000, 6000, 1e-5),  # ...and no lower than a tenth of the final rate
-])
+@pytest.mark.parametrize(
+    "steps, perfect_at, expected",
+    [
+        (0, None, 1e-2),
+        (2000, None, 1e-3),  # halfway to max_steps: halfway (in log) to the final rate
+        (4000, None, 1e-4),
+        (8000, None, 1e-4),  # a close candidate's extra steps stay at the final rate
+        (3000, 2000, 1e-4),  # polishing: a tenth of the rate when it became perfect
+        (9000, 6000, 1e-5),  # ...and no lower than a tenth of the final rate
+    ],
+)
 def test_the_rate_decays_to_the_final_rate_and_stays_there(steps, perfect_at, expected):
     config = TrainConfig(learning_rate=1e-2, final_rate_factor=1e-2, max_steps=4000)
     assert learning_rate(steps, perfect_at, config) == pytest.approx(expected)
@@ -91,7 +96,10 @@ def test_a_wide_candidate_trains_in_its_own_bank_after_the_narrow_ones_fail():
     assert narrow.arch == Arch(1, 1, 1, 16) and not narrow.perfect
     assert wide.arch == Arch(1, 2, 1, 32) and wide.perfect
     assert result.network.arch == wide.arch
-    assert [p.shape for p in jax.tree.leaves(result.network.params["f"]["Dense_0"])] == [(32,), (4, 32)]  # bias; (hidden 1 + 3 features) x 32
+    assert [p.shape for p in jax.tree.leaves(result.network.params["f"]["Dense_0"])] == [
+        (32,),
+        (4, 32),
+    ]  # bias; (hidden 1 + 3 features) x 32
 
 
 @pytest.mark.parametrize("f_depth, g_depth, hidden", [(1, 1, 3), (2, 2, 3), (2, 1, 1), (1, 2, 8), (3, 2, 2)])
@@ -141,8 +149,16 @@ def test_a_bank_refuses_a_network_that_does_not_fit():
 
 def test_search_past_its_deadline_trains_nothing_and_reports_it():
     _, data, encoding = _setup("Sum_Last3")
-    result = next(perfect_networks(encoding, data, SearchConfig(max_hidden=2, wide_width=0), TrainConfig(seeds=2, slots=4),
-                                   key=jax.random.key(0), deadline=time.monotonic() - 1))
+    result = next(
+        perfect_networks(
+            encoding,
+            data,
+            SearchConfig(max_hidden=2, wide_width=0),
+            TrainConfig(seeds=2, slots=4),
+            key=jax.random.key(0),
+            deadline=time.monotonic() - 1,
+        )
+    )
     assert result.network is None and result.out_of_time and result.attempts == ()
 
 
@@ -150,8 +166,16 @@ def test_search_stopped_by_its_deadline_says_which_candidate_it_stopped():
     _, data, encoding = _setup("Sum_Last3")  # hidden size 1 cannot hold three inputs
     config = TrainConfig(seeds=2, slots=4, eval_every=50, polish_steps=0, patience=0, max_steps=10**6)
     deadline = time.monotonic() + 2.0
-    result = next(perfect_networks(encoding, data, SearchConfig(max_hidden=1, depths=((1, 1),), wide_width=0), config,
-                                   key=jax.random.key(0), deadline=deadline))
+    result = next(
+        perfect_networks(
+            encoding,
+            data,
+            SearchConfig(max_hidden=1, depths=((1, 1),), wide_width=0),
+            config,
+            key=jax.random.key(0),
+            deadline=deadline,
+        )
+    )
     assert result.network is None and result.out_of_time
     assert [a.outcome for a in result.attempts] == ["time budget"]
     assert result.attempts[0].out_of_time and 0 < result.attempts[0].steps < config.max_steps
@@ -170,8 +194,11 @@ def test_search_after_an_architecture_skips_it_and_the_smaller_ones():
 def test_an_architecture_that_stops_improving_is_abandoned_early():
     _, data, encoding = _setup("Sum_Last3")  # hidden size 1 cannot hold three inputs
     config = TrainConfig(seeds=2, slots=2, max_steps=4000, eval_every=50, patience=200, polish_steps=0)
-    result = next(perfect_networks(encoding, data, SearchConfig(max_hidden=1, depths=((1, 1),), wide_width=0), config,
-                                   key=jax.random.key(0)))
+    result = next(
+        perfect_networks(
+            encoding, data, SearchConfig(max_hidden=1, depths=((1, 1),), wide_width=0), config, key=jax.random.key(0)
+        )
+    )
     (attempt,) = result.attempts
     assert attempt.plateau and attempt.outcome == "plateau" and not attempt.perfect and not attempt.out_of_time
     assert attempt.steps < 4000 and attempt.errors > 0
@@ -190,40 +217,50 @@ def test_a_smaller_candidate_is_given_up_once_a_larger_one_is_perfect_and_it_has
     assert linear.steps == max(config.min_steps, deep.steps)  # checks come every 100 steps
 
 
-RULES = TrainConfig(max_steps=4000, patience=1000, close_patience=2000, min_steps=500, catch_up=2.0,
-                    close_extension=2.0)
+RULES = TrainConfig(
+    max_steps=4000, patience=1000, close_patience=2000, min_steps=500, catch_up=2.0, close_extension=2.0
+)
 
 
-@pytest.mark.parametrize("steps, rate, expected", [
-    (4000, 0.2, "step limit"),  # far from perfect: the step limit
-    (4000, 0.001, None),  # close (at most 1% wrong): trains on past it
-    (7900, 0.001, None),
-    (8000, 0.001, "step limit"),  # up to close_extension times the limit
-    (3900, 0.2, None),
-])
+@pytest.mark.parametrize(
+    "steps, rate, expected",
+    [
+        (4000, 0.2, "step limit"),  # far from perfect: the step limit
+        (4000, 0.001, None),  # close (at most 1% wrong): trains on past it
+        (7900, 0.001, None),
+        (8000, 0.001, "step limit"),  # up to close_extension times the limit
+        (3900, 0.2, None),
+    ],
+)
 def test_a_close_candidate_trains_past_the_step_limit_up_to_the_extension(steps, rate, expected):
     assert reason_to_leave(steps, rate, improved_at=steps - 100, larger=[], config=RULES) == expected
 
 
-@pytest.mark.parametrize("rate, since_progress, expected", [
-    (0.2, 900, None),
-    (0.2, 1000, "plateau"),  # far from perfect: the patience
-    (0.001, 1900, None),  # close: the close patience
-    (0.001, 2000, "plateau"),
-])
+@pytest.mark.parametrize(
+    "rate, since_progress, expected",
+    [
+        (0.2, 900, None),
+        (0.2, 1000, "plateau"),  # far from perfect: the patience
+        (0.001, 1900, None),  # close: the close patience
+        (0.001, 2000, "plateau"),
+    ],
+)
 def test_a_candidate_leaves_on_a_plateau_and_a_close_one_is_given_longer(rate, since_progress, expected):
     assert reason_to_leave(3000, rate, improved_at=3000 - since_progress, larger=[], config=RULES) == expected
 
 
-@pytest.mark.parametrize("larger, steps, rate, expected", [
-    ([700], 600, 0.2, None),
-    ([700], 700, 0.2, "caught up"),  # far from perfect: the steps the larger one needed
-    ([700], 1300, 0.001, None),  # close: catch_up (2) times those steps
-    ([700], 1400, 0.001, "caught up"),
-    ([300], 400, 0.2, None),  # and never fewer than min_steps
-    ([300], 500, 0.2, "caught up"),
-    ([900, 700], 700, 0.2, "caught up"),  # the quickest larger one counts
-])
+@pytest.mark.parametrize(
+    "larger, steps, rate, expected",
+    [
+        ([700], 600, 0.2, None),
+        ([700], 700, 0.2, "caught up"),  # far from perfect: the steps the larger one needed
+        ([700], 1300, 0.001, None),  # close: catch_up (2) times those steps
+        ([700], 1400, 0.001, "caught up"),
+        ([300], 400, 0.2, None),  # and never fewer than min_steps
+        ([300], 500, 0.2, "caught up"),
+        ([900, 700], 700, 0.2, "caught up"),  # the quickest larger one counts
+    ],
+)
 def test_a_smaller_candidate_leaves_after_the_steps_a_larger_perfect_one_needed(larger, steps, rate, expected):
     assert reason_to_leave(steps, rate, improved_at=steps, larger=larger, config=RULES) == expected
 
@@ -237,8 +274,7 @@ def test_the_same_seed_trains_the_same_network():
     _, data, encoding = _setup("Parity_All")
     search = SearchConfig(max_hidden=1, depths=((2, 1),), wide_width=0)
     config = TrainConfig(seeds=2, slots=2, polish_steps=100)
-    first, second = (next(perfect_networks(encoding, data, search, config, key=jax.random.key(3)))
-                     for _ in range(2))
+    first, second = (next(perfect_networks(encoding, data, search, config, key=jax.random.key(3))) for _ in range(2))
     assert first.attempts == tuple(replace(a, seconds=b.seconds) for a, b in zip(second.attempts, first.attempts))
     for a, b in zip(jax.tree.leaves(first.network.params), jax.tree.leaves(second.network.params)):
         np.testing.assert_array_equal(a, b)
@@ -275,8 +311,14 @@ def test_a_saved_network_is_reused_only_for_the_same_task_and_training(tmp_path)
     assert saved_search(tmp_path / "run", task, replace(QUICK, time_budget=5.0)) is not None
 
     # The same name and source with another rule (an edited task file): other data, trained again.
-    edited = define_task(name=task.name, input_dim=1, length=task.length, input_values=task.input_values,
-                         reference=lambda xs: list(xs), source=task.source)
+    edited = define_task(
+        name=task.name,
+        input_dim=1,
+        length=task.length,
+        input_values=task.input_values,
+        reference=lambda xs: list(xs),
+        source=task.source,
+    )
     candidate = saved_search(tmp_path / "run", edited, QUICK)
     assert candidate is not None  # the folder's name, source and training agree...
     retrained = synthesize(edited, QUICK, reuse=candidate)

@@ -10,8 +10,8 @@ import pytest
 from mips.extract.lattice import LatticeResult
 from mips.extract.states import IntegerStates
 from mips.machines import AffineMachine, FormulaMachine
-from mips.regress.affine import RegressConfig, fit_exact_affine, fit_affine_machine
 from mips.network.trace import Trace
+from mips.regress.affine import RegressConfig, fit_affine_machine, fit_exact_affine
 
 F = Fraction
 
@@ -59,7 +59,7 @@ def test_repeated_rows_count_once():
 
 def test_large_integers_stay_exact():
     keys = grid(range(10**6, 10**6 + 40, 3), range(-(10**5), -(10**5) + 30, 7))
-    values = (5 * keys[:, :1] - 2 * keys[:, 1:] + 123456)
+    values = 5 * keys[:, :1] - 2 * keys[:, 1:] + 123456
     rows, reason = fit_exact_affine(keys, values, max_denominator=12)
     assert rows == ((F(5), F(-2), F(123456)),), reason
 
@@ -114,7 +114,9 @@ def test_affine_in_most_places_but_not_all_is_refused():
 def injected(states: np.ndarray, inputs: np.ndarray, outputs: np.ndarray) -> tuple[LatticeResult, Trace]:
     """A lattice result whose integer states are given; the hidden states are not looked at."""
     n, t, m = states.shape
-    lattice = LatticeResult(origin=np.zeros(m), basis=np.eye(m), states=states.astype(np.int64), error=0.0, reason="injected")
+    lattice = LatticeResult(
+        origin=np.zeros(m), basis=np.eye(m), states=states.astype(np.int64), error=0.0, reason="injected"
+    )
     hidden = np.zeros((n, t + 1, m))
     return lattice, Trace(inputs.astype(np.int64), hidden, outputs.astype(np.int64))
 

@@ -8,8 +8,8 @@ import itertools
 import numpy as np
 import pytest
 
-from mips.regress.boolean import find_boolean, relevant, sum_of_products
 from mips.machines import compile_formula, formula_size
+from mips.regress.boolean import find_boolean, relevant, sum_of_products
 
 ROWS = np.array(list(itertools.product([0, 1], repeat=4)))
 A, B, C, D = ROWS.T

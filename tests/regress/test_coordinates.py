@@ -6,12 +6,11 @@ from __future__ import annotations
 import random
 from collections import deque
 
-import numpy as np
 import pytest
 
-from mips.regress.coordinates import CoordinateConfig, machine_as_formulas
 from mips.extract.clusters import minimize
 from mips.machines import StateMachine, as_tuple, from_tuple
+from mips.regress.coordinates import CoordinateConfig, machine_as_formulas
 
 
 def _machine(step, output, start, symbols) -> StateMachine:
@@ -29,8 +28,9 @@ def _machine(step, output, start, symbols) -> StateMachine:
                 queue.append(target)
             row.append(index[target])
         rows[index[state]] = tuple(row)
-    machine = StateMachine(0, tuple(symbols), tuple(rows[i] for i in range(len(order))),
-                           tuple(as_tuple(output(s)) for s in order))
+    machine = StateMachine(
+        0, tuple(symbols), tuple(rows[i] for i in range(len(order))), tuple(as_tuple(output(s)) for s in order)
+    )
     emits = {t for row in machine.transitions for t in row}
     return minimize(machine, emits)
 
@@ -52,14 +52,17 @@ PLANTED = {
     # name: (machine, rules expected: update, readout), None where any exact rules will do
     "parity of the last three": (
         _machine(lambda s, x: (x, s[0], s[1]), lambda s: s[0] ^ s[1] ^ s[2], (0, 0, 0), BITS),
-        (("x", "s0", "s1"), ("s0 ^ s1 ^ s2",))),
-    "sum mod 5": (
-        _machine(lambda s, x: (s + x) % 5, lambda s: s, 0, DIGITS[:5]), (("(s0 + x) % 5",), ("s0",))),
+        (("x", "s0", "s1"), ("s0 ^ s1 ^ s2",)),
+    ),
+    "sum mod 5": (_machine(lambda s, x: (s + x) % 5, lambda s: s, 0, DIGITS[:5]), (("(s0 + x) % 5",), ("s0",))),
     "max of the last two": (
-        _machine(lambda s, x: (x, max(x, s[0])), lambda s: s[1], (0, 0), DIGITS), (("x", "s0"), ("max(s0, s1)",))),
+        _machine(lambda s, x: (x, max(x, s[0])), lambda s: s[1], (0, 0), DIGITS),
+        (("x", "s0"), ("max(s0, s1)",)),
+    ),
     "base-3 addition": (
         _machine(lambda s, x: ((s[1] + x[0] + x[1]) % 3, (s[1] + x[0] + x[1]) // 3), lambda s: s[0], (0, 0), PAIRS),
-        None),
+        None,
+    ),
     "minimum so far": (_machine(lambda s, x: min(s, x), lambda s: s, 5, DIGITS), (("min(s0, x)",), ("s0",))),
 }
 
@@ -94,6 +97,7 @@ def test_the_formulas_of_random_machines_run_exactly_as_their_tables(seed):
 def test_a_counter_that_stops_where_the_data_stopped_goes_on_counting():
     """A chain of counts -4..4 whose ends absorb further steps (the data never went further):
     the exact fit keeps the ends, the second one counts on."""
+
     def step(s, x):
         return max(-4, min(4, s + (1 if x == 1 else -1)))
 
@@ -124,8 +128,9 @@ def test_off_means_tables():
 def test_exact_formulas_of_a_partial_machine_agree_wherever_the_table_is_defined(seed):
     rng = random.Random(100 + seed)
     states = rng.randint(3, 7)
-    transitions = tuple(tuple(rng.randrange(states) if s == 0 or rng.random() < 0.8 else -1 for _ in BITS)
-                        for s in range(states))  # the start goes somewhere on every input
+    transitions = tuple(
+        tuple(rng.randrange(states) if s == 0 or rng.random() < 0.8 else -1 for _ in BITS) for s in range(states)
+    )  # the start goes somewhere on every input
     machine = StateMachine(0, BITS, transitions, tuple((rng.randrange(3),) for _ in range(states)))
     fit = machine_as_formulas(machine, CoordinateConfig(seconds=5.0))[0]
     if fit.machine is None:

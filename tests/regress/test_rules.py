@@ -24,11 +24,20 @@ CASES = {
     "max": ({"s": S, "x": X}, np.maximum(S, X), "max(s, x)"),
     "modulus from the data": ({"s": S % 7, "x": X % 7}, (S % 7 + X % 7) % 7, "(s + x) % 7"),
     "a balance that stops once negative": (
-        {"b": BAL, "x": BIT}, np.where(BAL < 0, BAL, np.where((BAL == 0) & (BIT == 1), -1, BAL + 1 - 2 * BIT)), None),
+        {"b": BAL, "x": BIT},
+        np.where(BAL < 0, BAL, np.where((BAL == 0) & (BIT == 1), -1, BAL + 1 - 2 * BIT)),
+        None,
+    ),
     "the largest of 0, a and b (which one)": (
-        {"a": A2, "b": B2}, np.where(B2 > np.maximum(0, A2), 2, (A2 > 0).astype(np.int64)), None),
-    "a set of values": ({"x": X % 20}, np.isin(X % 20, [0, 1, 4, 9, 16]).astype(np.int64),
-                        "int(x in (0, 1, 4, 9, 16))"),
+        {"a": A2, "b": B2},
+        np.where(B2 > np.maximum(0, A2), 2, (A2 > 0).astype(np.int64)),
+        None,
+    ),
+    "a set of values": (
+        {"x": X % 20},
+        np.isin(X % 20, [0, 1, 4, 9, 16]).astype(np.int64),
+        "int(x in (0, 1, 4, 9, 16))",
+    ),
     "bits": ({"a": BIT, "b": 1 - BIT, "c": TRIT % 2}, BIT ^ (TRIT % 2), None),
 }
 
@@ -62,18 +71,21 @@ def test_membership_takes_the_shorter_side():
     assert membership({"x": values, "y": values}, values % 2) is None
 
 
-@pytest.mark.parametrize("text, shown", [
-    ("(s1 + (x0 + x1)) % 7", "(s1 + x0 + x1) % 7"),
-    ("a ^ (b ^ (c & d))", "a ^ b ^ (c & d)"),
-    ("a - (b + c)", "a - (b + c)"),
-    ("-(-a)", "-(-a)"),
-    ("(a if b < c else d) + 1", "(a if b < c else d) + 1"),
-    ("a // (b * c)", "a // (b * c)"),
-    ("a + (b - (c + d))", "a + b - (c + d)"),
-    ("a + (b - (c - d))", "a + b - (c - d)"),
-    ("-a % b + -(c // d)", "-a % b + -(c // d)"),
-    ("(-a) // b", "-a // b"),
-])
+@pytest.mark.parametrize(
+    "text, shown",
+    [
+        ("(s1 + (x0 + x1)) % 7", "(s1 + x0 + x1) % 7"),
+        ("a ^ (b ^ (c & d))", "a ^ b ^ (c & d)"),
+        ("a - (b + c)", "a - (b + c)"),
+        ("-(-a)", "-(-a)"),
+        ("(a if b < c else d) + 1", "(a if b < c else d) + 1"),
+        ("a // (b * c)", "a // (b * c)"),
+        ("a + (b - (c + d))", "a + b - (c + d)"),
+        ("a + (b - (c - d))", "a + b - (c - d)"),
+        ("-a % b + -(c // d)", "-a % b + -(c // d)"),
+        ("(-a) // b", "-a // b"),
+    ],
+)
 def test_tidy_keeps_only_the_parentheses_a_reader_needs(text, shown):
     assert tidy(text) == shown
     names = ["a", "b", "c", "d", "s1", "x0", "x1"]
