@@ -9,7 +9,7 @@ task ended with a verdict (verified or not) and the record was made with the
 same seed, search limit, timeout and task (its fingerprint); timed-out, crashed
 and killed tasks run again, and a record that cannot be read is set aside as
 <name>.json.corrupt. results.jsonl and summary.md are rebuilt from the records,
-programs/ holds exactly the solved tasks' programs, and provenance.json says
+programs/ holds exactly the solved tasks' programs, and meta.json says
 what made this invocation's results.
 
 OUT must be new, empty or a folder an earlier `mips bench` made (it carries a
@@ -173,7 +173,7 @@ def _run(
     if skipped:
         progress(f"{skipped} task(s) already done in {out}, skipping them")
     _check_run_folders(out, pending)
-    origin = _write_provenance(out, jobs, config, command)  # only once nothing can refuse the run
+    origin = _write_meta(out, jobs, config, command)  # only once nothing can refuse the run
     if worker is not None:
         preload()
     started = time.monotonic()
@@ -216,7 +216,9 @@ def _run(
             f"{len(jobs) - len(records)} task(s) have no record made with these settings yet: "
             "the summary leaves them out"
         )
-    write_outputs(records, out, anchors, wall=time.monotonic() - started, provenance=origin)
+    wall = time.monotonic() - started
+    _write_meta(out, jobs, config, command, origin=origin, wall=wall, records=records)
+    write_outputs(records, out, anchors, wall=wall, provenance=origin)
     return records
 
 
@@ -525,13 +527,30 @@ def _load_records(jobs: list[Job], out: Path, config: BenchConfig) -> list[dict]
     return records
 
 
-def _write_provenance(out: Path, jobs: list[Job], config: BenchConfig, command: list[str] | None) -> dict:
-    """OUT/provenance.json: what made this invocation's results (each record also carries
-    its worker's own provenance)."""
+def _write_meta(
+    out: Path,
+    jobs: list[Job],
+    config: BenchConfig,
+    command: list[str] | None,
+    *,
+    origin: dict | None = None,
+    wall: float | None = None,
+    records: list[dict] | None = None,
+) -> dict:
+    """OUT/meta.json: what made this invocation's results: versions, commit, machine, date, the
+    bench's settings and tasks, the command line, and (once it has finished) its wall time and
+    how many tasks were solved. Written when the run starts and again when it ends (each record
+    also carries its worker's own provenance)."""
     from mips.io.provenance import provenance  # versions from package metadata: jax is not imported
 
-    origin = {**provenance(), "bench": {**asdict(config), "tasks": [job.name for job in jobs]}, "command": command}
-    _write_atomic(out / "provenance.json", json.dumps(origin, indent=2) + "\n")
+    if origin is None:
+        origin = {**provenance(), "bench": {**asdict(config), "tasks": [job.name for job in jobs]}, "command": command}
+    meta = {**origin, "wall_seconds": None if wall is None else round(wall, 1)}
+    if records is not None:
+        meta["finished"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        meta["tasks_recorded"] = len(records)
+        meta["solved"] = sum(bool(r["solved"]) for r in records)
+    _write_atomic(out / "meta.json", json.dumps(meta, indent=2) + "\n")
     return origin
 
 
@@ -566,12 +585,12 @@ def _yes(value: str | None) -> str:
 
 
 def provenance_line(origin: dict) -> str:
-    """One line of provenance.json for summary.md."""
+    """One line of meta.json for summary.md."""
     commit = f" (commit {origin['commit']})" if origin.get("commit") else ""
     jax = (origin.get("libraries") or {}).get("jax") or "not installed"
     return (
         f"Made with mips {origin.get('mips')}{commit}, Python {origin.get('python')}, jax {jax}, "
-        f"on {origin.get('date')} (all of it in provenance.json)."
+        f"on {origin.get('date')} (all of it in meta.json)."
     )
 
 

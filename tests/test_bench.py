@@ -620,17 +620,19 @@ def test_bench_exits_3_when_a_task_crashed_or_was_killed(tmp_path, capsys, fake_
     assert sorted(started) == ["Boom", "Oom"]
 
 
-def test_provenance_is_written_and_summarised(tmp_path, fake_workers):
+def test_meta_is_written_and_summarised(tmp_path, fake_workers):
     out = tmp_path / "out"
     config = BenchConfig(seed=3, task_timeout=60.0)
     command = ["mips", "bench", "--seed", "3"]
     records = run_suite([Job("Flip", "Flip.py")], out, config, progress=lambda m: None, command=command)
-    origin = json.loads((out / "provenance.json").read_text())
+    origin = json.loads((out / "meta.json").read_text())
     from mips import __version__
 
     assert origin["mips"] == __version__ and "jax" in origin["libraries"] and origin["date"]
     assert origin["bench"]["seed"] == 3 and origin["bench"]["task_timeout"] == 60.0
     assert origin["bench"]["tasks"] == ["Flip"] and origin["command"] == command
+    assert origin["wall_seconds"] > 0 and origin["finished"] >= origin["date"]
+    assert origin["tasks_recorded"] == 1 and origin["solved"] == sum(r["solved"] for r in records)
     summary = (out / "summary.md").read_text()
     [line] = [line for line in summary.splitlines() if line.startswith("Made with mips")]
     assert f"mips {__version__}" in line and f"Python {origin['python']}" in line and "jax " in line
@@ -640,7 +642,7 @@ def test_provenance_is_written_and_summarised(tmp_path, fake_workers):
 
 def test_the_bench_parent_does_not_import_jax(suite):
     script = (
-        f"import sys; from mips.cli import resolve_suite; from mips.bench import _write_provenance; "
+        f"import sys; from mips.cli import resolve_suite; from mips.bench import _write_meta; "
         f"resolve_suite(['full']); resolve_suite([{str(suite)!r}]); from mips.io.provenance import provenance; "
         f"provenance(); print('jax' in sys.modules)"
     )
