@@ -57,15 +57,7 @@ def choose(candidates: tuple[Candidate, ...]) -> Candidate | None:
 
 def describe(candidate: Candidate) -> str:
     m = candidate.machine
-    if m.kind == "fsm":
-        shape = f"{m.states}-state machine"
-    elif m.kind == "lattice":
-        shape = f"{m.state_dim}-dimensional integer lattice"
-    elif m.rewrites:
-        shape = f"{m.rewrites}-state machine written as formulas on {m.state_dim} integer coordinate(s)"
-    else:
-        shape = f"{m.state_dim}-dimensional integer state with symbolic formulas"
     held = "reproduces" if candidate.matches_heldout else "does NOT reproduce"
     merged = ", completed by merging states" if candidate.merged else ""
     merged += ", counting on past the edge of the data" if candidate.extends else ""
-    return f"{shape} (size {m.size}){merged}, {held} the held-out outputs"
+    return f"{m.shape} (size {m.size}){merged}, {held} the held-out outputs"

@@ -27,11 +27,7 @@ def emit_program(machine: Machine, header: Sequence[str]) -> str:
     """The program's source text; `header` lines go into its docstring."""
     text = "\n".join(header).replace("\\", "\\\\").replace('"""', "'''")
     doc = '"""' + text + '\n"""\n'
-    if isinstance(machine, StateMachine):
-        return doc + _state_machine(machine)
-    if isinstance(machine, FormulaMachine):
-        return doc + _formula(machine)
-    return doc + _affine(machine)
+    return doc + _EMITTERS[machine.kind](machine)
 
 
 def _state_machine(machine: StateMachine) -> str:
@@ -166,3 +162,7 @@ def readable_names(updates: Sequence[str], inputs: Sequence[str], outs: Sequence
         used.add(candidate)
         final.append(candidate)
     return final
+
+
+# The program's body for each kind of machine (`Machine.kind`): a new kind is its class and its emitter.
+_EMITTERS = {"fsm": _state_machine, "lattice": _affine, "formula": _formula}

@@ -31,6 +31,7 @@ from mips.machines import (
     Step,
     as_tuple,
     from_tuple,
+    input_names,
     state_names,
 )
 from mips.verify import load_program
@@ -42,75 +43,8 @@ MACHINE_ERRORS = (KeyError, ValueError, ArithmeticError, TypeError)
 
 
 def machine_text(machine: Machine) -> list[str]:
-    """A state machine as its transition/output table; a lattice machine as its integer update."""
-    if isinstance(machine, StateMachine):
-        return _table(machine)
-    if isinstance(machine, FormulaMachine):
-        return _symbolic(machine)
-    return _formulas(machine)
-
-
-def _symbolic(machine: FormulaMachine) -> list[str]:
-    states = state_names(machine.state_dim)
-    rewrites = f" (the {machine.rewrites}-state machine, written as formulas)" if machine.rewrites else ""
-    lines = [f"integer state: {machine.state_dim} coordinate(s), start {tuple(machine.initial)}{rewrites}"]
-    lines += [f"  {name}: {label}" for name, label in zip(states, machine.labels)]
-    lines.append("  after each input:")
-    lines += [f"    {name} <- {rule}" for name, rule in zip(states, machine.update)]
-    for j, rule in enumerate(machine.readout):
-        lines.append(f"  output{'' if len(machine.readout) == 1 else f'[{j}]'} = {rule}")
-    return lines
-
-
-def _table(machine: StateMachine) -> list[str]:
-    symbols = [repr(from_tuple(s)) for s in machine.symbols]
-    rows = [["state", "output"] + [f"on {s}" for s in symbols]]
-    for state, (row, out) in enumerate(zip(machine.transitions, machine.outputs)):
-        name = f"{state}{' (start)' if state == machine.initial else ''}"
-        rows.append([name, repr(from_tuple(out))] + [str(t) if t >= 0 else "never seen" for t in row])
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = [
-        f"state machine: {machine.states} states, {len(symbols)} input symbols"
-        + ("" if machine.complete else "; some transitions were never observed")
-    ]
-    lines += ["  " + "  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
-    return lines
-
-
-def _formulas(machine: AffineMachine) -> list[str]:
-    states = [f"s{i}" for i in range(machine.state_dim)]
-    inputs = ["x"] if machine.input_dim == 1 else [f"x{j}" for j in range(machine.input_dim)]
-    lines = [
-        f"integer lattice: {machine.state_dim} state coordinate(s), start {tuple(machine.initial)}",
-        "  after each input:",
-    ]
-    table = machine.input_table
-    for i, row in enumerate(machine.update):
-        text = _linear(row, states + inputs)
-        if table:
-            text = ("" if text == "0" else text + " + ") + f"STEP[x][{i}]"
-        lines.append(f"    {states[i]} <- {text}")
-    if table:
-        lines.append("  STEP[x], what reading x adds to the state:")
-        for symbol, row in zip(machine.symbols, table):
-            lines.append(f"    x = {from_tuple(symbol)!r}: {tuple(str(v) for v in row)}")
-    for j, row in enumerate(machine.readout):
-        lines.append(f"  output{'' if len(machine.readout) == 1 else f'[{j}]'} = {_linear(row, states)}")
-    return lines
-
-
-def _linear(row: Sequence[Fraction], names: Sequence[str]) -> str:
-    terms = []
-    for coefficient, name in zip(row, list(names) + [""]):
-        if coefficient == 0:
-            continue
-        magnitude = abs(coefficient)
-        body = str(magnitude) if not name else (name if magnitude == 1 else f"{magnitude}*{name}")
-        terms.append(("-" if coefficient < 0 else "+", body))
-    if not terms:
-        return "0"
-    text = ("-" if terms[0][0] == "-" else "") + terms[0][1]
-    return text + "".join(f" {sign} {body}" for sign, body in terms[1:])
+    """The machine's rules, readable: a state machine's table, a lattice's or formula machine's update."""
+    return machine.text()
 
 
 def _dot_string(text: str, newline: str = "\\n") -> str:
@@ -123,47 +57,58 @@ def _dot_string(text: str, newline: str = "\\n") -> str:
 
 def machine_dot(machine: Machine, title: str) -> str:
     """Graphviz DOT: a state machine as a graph of states; a lattice machine as the flow
-    of its coordinates (an edge a -> b labelled c: b's update adds c times a)."""
+    of its coordinates (an edge a -> b labelled c: b's update adds c times a); a formula
+    machine as a box of its rules."""
     lines = [f"digraph {_dot_string(title)} {{", "  rankdir=LR;", f"  label={_dot_string(title)};"]
-    if isinstance(machine, FormulaMachine):
-        text = _dot_string("\n".join(_symbolic(machine)) + "\n", newline="\\l")
-        lines.append(f"  rules [shape=box, fontname=monospace, label={text}];")
-    elif isinstance(machine, StateMachine):
-        lines += ["  node [shape=circle];", "  start [shape=point];", f"  start -> s{machine.initial};"]
-        for state, out in enumerate(machine.outputs):
-            lines.append(f"  s{state} [label={_dot_string(f'{state}: out {from_tuple(out)!r}')}];")
-        for state, row in enumerate(machine.transitions):
-            targets: dict[int, list[str]] = {}
-            for symbol, target in zip(machine.symbols, row):
-                if target >= 0:
-                    targets.setdefault(target, []).append(repr(from_tuple(symbol)))
-            for target, labels in targets.items():
-                lines.append(f"  s{state} -> s{target} [label={_dot_string(','.join(labels))}];")
-    else:
-        states = [f"s{i}" for i in range(machine.state_dim)]
-        inputs = ["x"] if machine.input_dim == 1 else [f"x{j}" for j in range(machine.input_dim)]
-        lines.append("  node [shape=box];")
-        for name in inputs:
-            lines.append(f"  {name} [shape=ellipse];")
-        for i, name in enumerate(states):
-            constant = machine.update[i][-1]
-            extra = f" (+{constant})" if constant > 0 else f" ({constant})" if constant < 0 else ""
-            lines.append(f"  {name} [label={_dot_string(f'{name} start {machine.initial[i]}{extra}')}];")
-        for i, row in enumerate(machine.update):
-            for source, coefficient in zip(states + inputs, row):
-                if coefficient != 0:
-                    lines.append(f"  {source} -> {states[i]} [label={_dot_string(str(coefficient))}];")
-            if machine.input_table:
-                lines.append(f"  {inputs[0]} -> {states[i]} [label={_dot_string('STEP table')}, style=dashed];")
-        for j, row in enumerate(machine.readout):
-            out = f"y{j}"
-            name = f"output{'' if len(machine.readout) == 1 else j}"
-            lines.append(f"  {out} [shape=ellipse, label={_dot_string(name)}];")
-            for source, coefficient in zip(states, row):
-                if coefficient != 0:
-                    lines.append(f"  {source} -> {out} [label={_dot_string(str(coefficient))}];")
+    lines += _DRAWINGS[machine.kind](machine)
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+def _rules_box(machine: FormulaMachine) -> list[str]:
+    text = _dot_string("\n".join(machine.text()) + "\n", newline="\\l")
+    return [f"  rules [shape=box, fontname=monospace, label={text}];"]
+
+
+def _state_graph(machine: StateMachine) -> list[str]:
+    lines = ["  node [shape=circle];", "  start [shape=point];", f"  start -> s{machine.initial};"]
+    for state, out in enumerate(machine.outputs):
+        lines.append(f"  s{state} [label={_dot_string(f'{state}: out {from_tuple(out)!r}')}];")
+    for state, row in enumerate(machine.transitions):
+        targets: dict[int, list[str]] = {}
+        for symbol, target in zip(machine.symbols, row):
+            if target >= 0:
+                targets.setdefault(target, []).append(repr(from_tuple(symbol)))
+        for target, labels in targets.items():
+            lines.append(f"  s{state} -> s{target} [label={_dot_string(','.join(labels))}];")
+    return lines
+
+
+def _coordinate_flow(machine: AffineMachine) -> list[str]:
+    states, inputs = state_names(machine.state_dim), input_names(machine.input_dim)
+    lines = ["  node [shape=box];"] + [f"  {name} [shape=ellipse];" for name in inputs]
+    for i, name in enumerate(states):
+        constant = machine.update[i][-1]
+        extra = f" (+{constant})" if constant > 0 else f" ({constant})" if constant < 0 else ""
+        lines.append(f"  {name} [label={_dot_string(f'{name} start {machine.initial[i]}{extra}')}];")
+    for i, row in enumerate(machine.update):
+        for source, coefficient in zip(states + inputs, row):
+            if coefficient != 0:
+                lines.append(f"  {source} -> {states[i]} [label={_dot_string(str(coefficient))}];")
+        if machine.input_table:
+            lines.append(f"  {inputs[0]} -> {states[i]} [label={_dot_string('STEP table')}, style=dashed];")
+    for j, row in enumerate(machine.readout):
+        out = f"y{j}"
+        name = f"output{'' if len(machine.readout) == 1 else j}"
+        lines.append(f"  {out} [shape=ellipse, label={_dot_string(name)}];")
+        for source, coefficient in zip(states, row):
+            if coefficient != 0:
+                lines.append(f"  {source} -> {out} [label={_dot_string(str(coefficient))}];")
+    return lines
+
+
+# How `machine_dot` draws each kind of machine (`Machine.kind`).
+_DRAWINGS = {"fsm": _state_graph, "lattice": _coordinate_flow, "formula": _rules_box}
 
 
 DOT_MISSING = (

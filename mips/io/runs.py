@@ -26,7 +26,7 @@ from mips.errors import RunError
 from mips.io.folders import check_run_target, current_umask, discard_run_folder, mark_run_folder
 from mips.io.jsonread import json_field, json_int, json_ints, json_kind, json_list, json_object, json_text
 from mips.io.report import FORMAT_VERSION, build_report
-from mips.machines import Machine, StateMachine, machine_from_json
+from mips.machines import Machine, machine_from_json
 from mips.network.model import Arch, Encoding, Head, Network
 from mips.network.train import Attempt, SearchResult
 from mips.pipeline import PipelineConfig
@@ -343,7 +343,7 @@ def _load_machine(path: Path) -> Machine:
 
 
 def _input_width(machine: Machine) -> int:
-    return len(machine.symbols[0]) if isinstance(machine, StateMachine) else machine.input_dim
+    return machine.input_width
 
 
 def check_report(report: dict) -> None:

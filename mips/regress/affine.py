@@ -17,10 +17,10 @@ import sympy
 
 from mips.arrays import distinct_rows
 from mips.extract.states import IntegerStates
+from mips.io.jsonread import Matrix
 from mips.machines import (
     AffineMachine,
     FormulaMachine,
-    Matrix,
     affine_formula,
     compile_formula,
     from_tuple,

@@ -1,0 +1,228 @@
+"""The formula language: integer expressions that formula machines are written in, checked
+and compiled (never `eval` of arbitrary text), tidied and measured."""
+
+from __future__ import annotations
+
+import ast
+import re
+from typing import Callable, Sequence
+
+# What a formula may contain: integer arithmetic, bit operations on 0/1 values,
+# comparisons (membership in a tuple of constants included), abs/min/max/int, if-else.
+_NODES = (
+    ast.Expression,
+    ast.BinOp,
+    ast.UnaryOp,
+    ast.Compare,
+    ast.Call,
+    ast.Name,
+    ast.Constant,
+    ast.Load,
+    ast.Add,
+    ast.Sub,
+    ast.Mult,
+    ast.FloorDiv,
+    ast.Mod,
+    ast.USub,
+    ast.Lt,
+    ast.LtE,
+    ast.Gt,
+    ast.GtE,
+    ast.Eq,
+    ast.NotEq,
+    ast.IfExp,
+    ast.BitAnd,
+    ast.BitOr,
+    ast.BitXor,
+    ast.In,
+    ast.NotIn,
+    ast.Tuple,
+)
+_FUNCTIONS = {"abs": abs, "min": min, "max": max, "int": int}
+
+
+# The characters a formula may hold: nothing that could end a line or start a comment or a
+# string when the formula is written into a program.
+_FORMULA_CHARACTERS = re.compile(r"[A-Za-z0-9_ +\-*/%()<>=!,&|^]*")
+MAX_FORMULA_LENGTH = 100_000  # a set of 1,000 large values is about 22,000
+
+
+def _integer_literal(node) -> bool:
+    """3 or -3 (Python parses a negative constant as minus applied to a constant)."""
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        node = node.operand
+    return isinstance(node, ast.Constant) and type(node.value) is int
+
+
+def compile_formula(text: str, names: Sequence[str]):
+    """A formula (Python expression text over `names`) as a function of those values.
+
+    Only integer arithmetic, bit operations, comparisons (membership in a tuple of integer
+    constants included), conditional expressions and abs/min/max/int are allowed, so a
+    formula read back from a saved run cannot do anything else. Raises ValueError otherwise."""
+    if not isinstance(text, str) or len(text) > MAX_FORMULA_LENGTH or not _FORMULA_CHARACTERS.fullmatch(text):
+        raise ValueError(
+            f"formula {str(text)[:80]!r}: not a formula (only names, integers, operators and "
+            f"parentheses, at most {MAX_FORMULA_LENGTH} characters)"
+        )
+    try:
+        tree = ast.parse(text, mode="eval")
+    except (SyntaxError, RecursionError, MemoryError) as exc:
+        raise ValueError(f"formula {text[:80]!r}: not a Python expression ({type(exc).__name__})") from None
+    sets = [
+        c
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Compare)
+        for c in node.comparators
+        if isinstance(c, ast.Tuple) and all(_integer_literal(e) for e in c.elts)
+    ]
+    for node in ast.walk(tree):
+        if not isinstance(node, _NODES):
+            raise ValueError(f"formula {text!r}: {type(node).__name__} is not allowed")
+        if isinstance(node, ast.Name) and node.id not in names and node.id not in _FUNCTIONS:
+            raise ValueError(f"formula {text!r}: unknown name {node.id!r}")
+        if isinstance(node, ast.Constant) and type(node.value) is not int:
+            raise ValueError(f"formula {text!r}: only integer constants")
+        if isinstance(node, ast.Call) and (not isinstance(node.func, ast.Name) or node.keywords):
+            raise ValueError(f"formula {text!r}: only abs, min, max and int may be called")
+        if isinstance(node, ast.Tuple) and not any(node is c for c in sets):
+            raise ValueError(f"formula {text!r}: a tuple may only be a set of constants after in / not in")
+        if (
+            isinstance(node, ast.Compare)
+            and any(isinstance(c, ast.Tuple) for c in node.comparators)
+            and not (len(node.ops) == 1 and isinstance(node.ops[0], (ast.In, ast.NotIn)))
+        ):
+            raise ValueError(f"formula {text!r}: a tuple may only follow in / not in")
+    code = compile(tree, "<formula>", "eval")
+    return lambda *values: int(eval(code, {"__builtins__": {}}, {**_FUNCTIONS, **dict(zip(names, values))}))
+
+
+def without_error(test: Callable[[], bool]) -> bool:
+    """`test()`, or False when a formula fails on the way (a division by zero or an overflow
+    on a state off the rows it was fitted on, ...): a failed candidate, never a crash."""
+    try:
+        return bool(test())
+    except Exception:
+        return False
+
+
+class _Reassociate(ast.NodeTransformer):
+    """a + (b + c) -> a + b + c (and the same for *, &, |, ^, and a + (b - c) -> a + b - c):
+    the same value, written without parentheses a reader does not need."""
+
+    SAME = {
+        ast.Add: (ast.Add, ast.Sub),
+        ast.Mult: (ast.Mult,),
+        ast.BitAnd: (ast.BitAnd,),
+        ast.BitOr: (ast.BitOr,),
+        ast.BitXor: (ast.BitXor,),
+    }
+
+    def visit_BinOp(self, node):
+        self.generic_visit(node)
+        # The allowed inner operations follow the node's own, which changes as it turns:
+        # a + (b - (c + d)) becomes (a + b) - (c + d), which must stop there.
+        while isinstance(node.right, ast.BinOp) and isinstance(node.right.op, self.SAME.get(type(node.op), ())):
+            inner = node.right
+            node = ast.BinOp(
+                left=ast.BinOp(left=node.left, op=node.op, right=inner.left), op=inner.op, right=inner.right
+            )
+        return node
+
+
+def tidy(text: str) -> str:
+    """A formula rewritten with only the parentheses a reader needs (same value, same names):
+    none that precedence makes redundant, but always around a bit operation inside another
+    kind of bit operation (a ^ (b & c), not a ^ b & c)."""
+    return _show(_Reassociate().visit(ast.parse(text, mode="eval")).body)
+
+
+_PRECEDENCE = {
+    ast.BitOr: 7,
+    ast.BitXor: 8,
+    ast.BitAnd: 9,
+    ast.Add: 11,
+    ast.Sub: 11,
+    ast.Mult: 12,
+    ast.FloorDiv: 12,
+    ast.Mod: 12,
+}
+_SYMBOL = {
+    ast.BitOr: "|",
+    ast.BitXor: "^",
+    ast.BitAnd: "&",
+    ast.Add: "+",
+    ast.Sub: "-",
+    ast.Mult: "*",
+    ast.FloorDiv: "//",
+    ast.Mod: "%",
+    ast.Lt: "<",
+    ast.LtE: "<=",
+    ast.Gt: ">",
+    ast.GtE: ">=",
+    ast.Eq: "==",
+    ast.NotEq: "!=",
+    ast.In: "in",
+    ast.NotIn: "not in",
+}
+
+
+def _precedence(node) -> int:
+    if isinstance(node, ast.IfExp):
+        return 1
+    if isinstance(node, ast.Compare):
+        return 6
+    if isinstance(node, ast.BinOp):
+        return _PRECEDENCE[type(node.op)]
+    if isinstance(node, ast.UnaryOp) or (isinstance(node, ast.Constant) and node.value < 0):
+        return 13
+    return 16
+
+
+def _show(node, parent=None, right: bool = False) -> str:
+    if isinstance(node, ast.Name):
+        text = node.id
+    elif isinstance(node, ast.Constant):
+        text = repr(node.value)
+    elif isinstance(node, ast.Tuple):
+        text = "(" + ", ".join(_show(e) for e in node.elts) + ("," if len(node.elts) == 1 else "") + ")"
+    elif isinstance(node, ast.Call):
+        text = f"{node.func.id}({', '.join(_show(a) for a in node.args)})"
+    elif isinstance(node, ast.UnaryOp):
+        text = "-" + _show(node.operand, node)
+    elif isinstance(node, ast.BinOp):
+        text = f"{_show(node.left, node)} {_SYMBOL[type(node.op)]} {_show(node.right, node, right=True)}"
+    elif isinstance(node, ast.Compare):
+        parts = [_show(node.left, node)]
+        for op, value in zip(node.ops, node.comparators):
+            parts += [_SYMBOL[type(op)], _show(value, node, right=True)]
+        text = " ".join(parts)
+    elif isinstance(node, ast.IfExp):
+        text = f"{_show(node.body, node)} if {_show(node.test, node)} else {_show(node.orelse, node, right=True)}"
+    else:
+        raise ValueError(f"cannot show {type(node).__name__}")
+    if parent is None or isinstance(parent, ast.Call):
+        return text
+    mine, theirs = _precedence(node), _precedence(parent)
+    bits = (ast.BitAnd, ast.BitOr, ast.BitXor)
+    mixed_bits = (
+        isinstance(node, ast.BinOp)
+        and isinstance(parent, ast.BinOp)
+        and isinstance(node.op, bits)
+        and type(node.op) is not type(parent.op)
+    )
+    chained = isinstance(node, ast.Compare) and isinstance(parent, ast.Compare)
+    chained = chained or (mine == 13 and isinstance(parent, ast.UnaryOp))  # -(-a), not --a
+    if isinstance(parent, ast.IfExp) and mine == 1:
+        needed = not right  # a if g else b if h else c reads without parentheses
+    else:
+        needed = mine < theirs or (mine == theirs and right and mine != 13)
+    return f"({text})" if needed or mixed_bits or chained else text
+
+
+def formula_size(text: str) -> int:
+    """Description length of a formula: its syntax-tree nodes (names, numbers, operations)."""
+    return sum(
+        isinstance(n, (ast.BinOp, ast.UnaryOp, ast.Compare, ast.Call, ast.Name, ast.Constant, ast.IfExp))
+        for n in ast.walk(ast.parse(text, mode="eval"))
+    ) - text.count("int(")
