@@ -63,7 +63,7 @@ def probe_inputs(trace: Trace, config: BehaviourConfig, seed: int = 0) -> np.nda
     two states told apart by one input are told apart. There are `config.probes` of them,
     or one per symbol when there are more symbols."""
     length = min(config.probe_length, trace.steps)
-    symbols = distinct_rows(trace.inputs.reshape(-1, trace.inputs.shape[-1]))
+    symbols, _ = trace.alphabet()
     first = symbols if len(symbols) <= config.max_first_symbols else symbols[:0]
     count = max(config.probes, len(first))
     rng = np.random.default_rng(seed)
@@ -166,7 +166,7 @@ def _unseen_transitions(network, trace, labels, unique, label, rows, weight, pro
     and the state it reaches is put in the group whose signature it has (or, if none
     has exactly that signature, the one that differs in fewest places with the same
     output now); a group's output is the network's output in that state."""
-    symbols, symbol_index = distinct_rows(trace.inputs.reshape(-1, trace.inputs.shape[-1]), return_inverse=True)
+    symbols, symbol_index = trace.alphabet()
     seen = set(zip(labels[:, :-1].reshape(-1).tolist(), symbol_index.reshape(-1).tolist()))
     outputs = trace.outputs.shape[-1]
     representative = {}  # the most frequent fully probed state of each group (`weight` 0: not one)

@@ -122,10 +122,9 @@ def machine_from_labels(
 
 def _alphabets(trace: Trace):
     """The input symbols and output values seen, and each step's index into them ([N, T])."""
-    symbols, symbol_index = distinct_rows(trace.inputs.reshape(-1, trace.inputs.shape[-1]), return_inverse=True)
+    symbols, symbol_index = trace.alphabet()
     out_values, out_index = distinct_rows(trace.outputs.reshape(-1, trace.outputs.shape[-1]), return_inverse=True)
-    shape = (trace.sequences, trace.steps)
-    return symbols, symbol_index.reshape(shape), out_values, out_index.reshape(shape)
+    return symbols, symbol_index, out_values, out_index.reshape(trace.sequences, trace.steps)
 
 
 def _majority(keys: np.ndarray, values: np.ndarray, size: int) -> tuple[np.ndarray, int]:

@@ -34,6 +34,7 @@ from mips.machines import (
     input_names,
     state_names,
 )
+from mips.network.arch import Arch
 from mips.verify import load_program
 
 # What running a checked machine may raise: an input off its alphabet or an unseen transition
@@ -298,8 +299,8 @@ def overview(run: SavedRun) -> list[str]:
     if network:
         arch = network["arch"]
         lines.append(
-            f"network: hidden size {arch['hidden']}, f depth {arch['f_depth']}, g depth {arch['g_depth']}, "
-            f"width {arch['width']} (trained seed {network['trained_seed']}, {network['steps']} steps)"
+            f"network: hidden size {arch['hidden']}, {Arch(**arch).describe_depths()} "
+            f"(trained seed {network['trained_seed']}, {network['steps']} steps)"
         )
     else:
         lines.append("network: none was trained to 100% held-out accuracy")

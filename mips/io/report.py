@@ -7,6 +7,7 @@ from dataclasses import asdict
 import numpy as np
 
 from mips.choose import describe
+from mips.network.arch import Arch
 from mips.results import RunResult
 
 FORMAT_VERSION = 1
@@ -117,7 +118,7 @@ def summary_lines(report: dict) -> list[str]:
 
 
 def _arch_text(arch: dict) -> str:
-    return f"f depth {arch['f_depth']}, g depth {arch['g_depth']}, width {arch['width']}"
+    return Arch(**arch).describe_depths()
 
 
 def _fsm_json(fsm) -> dict:

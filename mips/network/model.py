@@ -19,6 +19,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from mips.data import Sequences
+from mips.network.arch import Arch
 
 # An input number with at most this many values also gets a one-hot code.
 ONE_HOT_MAX = 16
@@ -79,19 +80,6 @@ def choose_encoding(train: Sequences, input_values: tuple[int, ...], head: str =
         one_hot=len(input_values) <= ONE_HOT_MAX,
         heads=tuple(heads),
     )
-
-
-@dataclass(frozen=True, order=True)
-class Arch:
-    """One candidate architecture: hidden size, depths of f and g, MLP width."""
-
-    hidden: int
-    f_depth: int = 1
-    g_depth: int = 1
-    width: int = 16
-
-    def describe(self) -> str:
-        return f"hidden {self.hidden}, f depth {self.f_depth}, g depth {self.g_depth}, width {self.width}"
 
 
 class MLP(nn.Module):

@@ -23,6 +23,12 @@ class Trace:
     def steps(self) -> int:
         return self.inputs.shape[1]
 
+    def alphabet(self) -> tuple[np.ndarray, np.ndarray]:
+        """The input symbols seen (distinct rows, in lexicographic order) and each step's
+        index into them ([N, T])."""
+        symbols, index = distinct_rows(self.inputs.reshape(-1, self.inputs.shape[-1]), return_inverse=True)
+        return symbols, index.reshape(self.sequences, self.steps)
+
     def points(self) -> np.ndarray:
         """All hidden states, h_0 included, as rows [N * (T + 1), n]."""
         return self.hidden.reshape(-1, self.hidden.shape[-1])
