@@ -20,6 +20,7 @@ from sympy.logic import SOPform
 
 from mips.arrays import distinct_rows
 from mips.network.trace import is_function
+from mips.regress.enumeration import FirstSeen
 
 _OPS = (("&", np.bitwise_and), ("|", np.bitwise_or), ("^", np.bitwise_xor))
 
@@ -86,19 +87,13 @@ def find_boolean(
     goal_mask = _pack(goal[None])
     texts: dict[int, list[tuple[str, str]]] = {}  # (formula, its outermost operation)
     masks: dict[int, np.ndarray] = {}
-    seen = np.zeros(0, dtype=np.uint64)
+    seen = FirstSeen(max_behaviours)
 
     def offer(size: int, candidate: np.ndarray, text_of) -> str | None:
         """Keep the new behaviours among `candidate` [K, W]; the formula if one is the target."""
-        nonlocal seen
-        keys = _keys(candidate)
-        _, first = np.unique(keys, return_index=True)
-        first = np.sort(first)
-        first = first[~np.isin(keys[first], seen)]
+        first = seen.new(_keys(candidate))
         if not len(first):
             return None
-        first = first[: max(0, max_behaviours - len(seen))]
-        seen = np.concatenate([seen, keys[first]])
         hit = np.flatnonzero((candidate[first] == goal_mask).all(axis=1))
         if len(hit):
             return text_of(int(first[hit[0]]))[0]
@@ -112,7 +107,7 @@ def find_boolean(
         if found is not None:
             return found
     for size in range(2, max_size + 1):
-        if len(seen) >= max_behaviours:
+        if seen.full:
             break
         if size - 1 in masks:  # not: 1 - a
             inner = texts[size - 1]

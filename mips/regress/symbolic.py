@@ -19,6 +19,7 @@ import numpy as np
 
 from mips.arrays import distinct_rows
 from mips.machines import compile_formula, without_error
+from mips.regress.enumeration import FirstSeen
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -94,91 +95,108 @@ def behaviours(
     for a behaviour is kept, later ones are the same to the search. Pairs of smaller
     formulas are combined a block at a time (numpy), and behaviours are told apart by a
     64-bit hash of their values."""
-    rows = len(next(iter(columns.values()))) if columns else 0
-    weights = np.random.default_rng(12345).integers(1, 2**63, size=max(rows, 1), dtype=np.uint64) | np.uint64(1)
-    seen = np.zeros(0, dtype=np.uint64)
-    by_size: dict[int, Block] = {}
+    found = _Enumeration(columns, config)
+    names = list(columns)
+    leaves = np.array([np.asarray(columns[n], np.int64) for n in names]).reshape(len(names), found.rows)
+    numbers = list(dict.fromkeys(config.constants + tuple(constants)))
+    repeated = np.repeat(np.array(numbers, np.int64)[:, None], found.rows, axis=1)
+    for block in (
+        found.keep(1, leaves, lambda i: names[i], True),
+        found.keep(1, repeated, lambda i: str(numbers[i]), True),
+    ):
+        if block is not None:
+            yield block
+    for size in range(2, config.max_size + 1):
+        yield from found.unary(size)
+        for left_size in range(1, size - 1):
+            for block in found.binary(size, left_size):
+                yield block
+                if found.seen.full:
+                    return
+            if found.seen.full:
+                return
 
-    def keep(size: int, values: np.ndarray, text_of, atom: bool) -> Block | None:
-        nonlocal seen
-        if len(seen) >= config.max_formulas or not len(values):
+
+class _Enumeration:
+    """The behaviours kept so far, by size (`behaviours`)."""
+
+    def __init__(self, columns: dict[str, np.ndarray], config: SymbolicConfig):
+        self.rows = len(next(iter(columns.values()))) if columns else 0
+        # Fixed weights: the hash only tells behaviours apart, it draws nothing the result depends on.
+        weights = np.random.default_rng(12345).integers(1, 2**63, size=max(self.rows, 1), dtype=np.uint64)
+        self.weights = weights | np.uint64(1)
+        self.seen = FirstSeen(config.max_formulas)
+        self.by_size: dict[int, Block] = {}
+
+    def keep(self, size: int, values: np.ndarray, text_of, atom: bool) -> Block | None:
+        """The new behaviours among `values` [K, R], as a block (also added to its size's)."""
+        if self.seen.full or not len(values):
             return None
         with np.errstate(over="ignore"):
-            keys = (values.astype(np.uint64) * weights[:rows]).sum(axis=1, dtype=np.uint64)
-        _, first = np.unique(keys, return_index=True)
-        first = np.sort(first)
-        first = first[~np.isin(keys[first], seen)][: config.max_formulas - len(seen)]
+            keys = (values.astype(np.uint64) * self.weights[: self.rows]).sum(axis=1, dtype=np.uint64)
+        first = self.seen.new(keys)
         if not len(first):
             return None
-        seen = np.concatenate([seen, keys[first]])
         block = Block(size, [text_of(int(i)) for i in first], values[first], np.full(len(first), atom))
-        old = by_size.get(size)
-        by_size[size] = (
-            block
-            if old is None
-            else Block(
+        old = self.by_size.get(size)
+        if old is not None:
+            block_all = Block(
                 size,
                 old.texts + block.texts,
                 np.concatenate([old.values, block.values]),
                 np.concatenate([old.atoms, block.atoms]),
             )
-        )
+            self.by_size[size] = block_all
+        else:
+            self.by_size[size] = block
         return block
 
-    names = list(columns)
-    leaves = np.array([np.asarray(columns[n], np.int64) for n in names]).reshape(len(names), rows)
-    numbers = list(dict.fromkeys(config.constants + tuple(constants)))
-    for block in (
-        keep(1, leaves, lambda i: names[i], True),
-        keep(1, np.repeat(np.array(numbers, np.int64)[:, None], rows, axis=1), lambda i: str(numbers[i]), True),
-    ):
-        if block is not None:
-            yield block
-    for size in range(2, config.max_size + 1):
-        inner = by_size.get(size - 1)
-        if inner is not None:
-            for template, op in _UNARY:
-                texts, atoms = inner.texts, inner.atoms
-                wrap = template.startswith("abs")
-                block = keep(
+    def unary(self, size: int) -> Iterator[Block]:
+        inner = self.by_size.get(size - 1)
+        if inner is None:
+            return
+        for template, op in _UNARY:
+            texts, atoms = inner.texts, inner.atoms
+            wrap = template.startswith("abs")
+            block = self.keep(
+                size,
+                op(inner.values),
+                lambda i, t=template: t.format(texts[i] if wrap else _wrap(texts[i], atoms[i])),
+                False,
+            )
+            if block is not None:
+                yield block
+
+    def binary(self, size: int, left_size: int) -> Iterator[Block]:
+        """Blocks of `size` combining a formula of `left_size` with one of the rest, by each operation."""
+        right_size = size - 1 - left_size
+        left, right = self.by_size.get(left_size), self.by_size.get(right_size)
+        if left is None or right is None:
+            return
+        for template, op, symmetric in _BINARY:
+            if symmetric and left_size > right_size:
+                continue
+            usable = np.flatnonzero(right.values.all(axis=1)) if template in _DIVIDES else np.arange(len(right.texts))
+            if not len(usable):
+                continue
+            rv = right.values[usable]
+            chunk = max(1, _PAIRS_PER_BLOCK // max(1, len(usable) * self.rows))
+            for start in range(0, len(left.texts), chunk):
+                lv = left.values[start : start + chunk]
+                with np.errstate(all="ignore"):
+                    values = op(lv[:, None, :], rv[None, :, :]).reshape(-1, self.rows)
+                block = self.keep(
                     size,
-                    op(inner.values),
-                    lambda i, t=template: t.format(texts[i] if wrap else _wrap(texts[i], atoms[i])),
+                    values,
+                    lambda i, s=start, t=template: _combine(
+                        t, left, s + i // len(usable), right, int(usable[i % len(usable)])
+                    ),
                     False,
                 )
                 if block is not None:
                     yield block
-        for left_size in range(1, size - 1):
-            right_size = size - 1 - left_size
-            left, right = by_size.get(left_size), by_size.get(right_size)
-            if left is None or right is None:
-                continue
-            for template, op, symmetric in _BINARY:
-                if symmetric and left_size > right_size:
-                    continue
-                usable = (
-                    np.flatnonzero(right.values.all(axis=1)) if template in _DIVIDES else np.arange(len(right.texts))
-                )
-                if not len(usable):
-                    continue
-                rv = right.values[usable]
-                chunk = max(1, _PAIRS_PER_BLOCK // max(1, len(usable) * rows))
-                for start in range(0, len(left.texts), chunk):
-                    lv = left.values[start : start + chunk]
-                    with np.errstate(all="ignore"):
-                        values = op(lv[:, None, :], rv[None, :, :]).reshape(-1, rows)
-                    block = keep(
-                        size,
-                        values,
-                        lambda i, s=start, t=template: _combine(
-                            t, left, s + i // len(usable), right, int(usable[i % len(usable)])
-                        ),
-                        False,
-                    )
-                    if block is not None:
-                        yield block
-                    if len(seen) >= config.max_formulas:
-                        return
+                if self.seen.full:
+                    return
 
 
 def _combine(template: str, left: Block, i: int, right: Block, j: int) -> str:
