@@ -120,74 +120,18 @@ def load_data_file(path: str | Path) -> Task:
     problem = _one_json_document(text)
     if problem:
         raise TaskError(source, [problem])
-    problems: list[str] = []
-    examples: list[Example] = []
-    named: set[str] = set()  # the "task" field, when rows have one
-    in_dims: dict[int, list[int]] = {}
-    out_dims: dict[int, list[int]] = {}
+    rows = _Rows()
     for lineno, line in enumerate(text.split("\n"), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            problems.append(f"line {lineno}: not JSON ({exc.msg})")
-            continue
-        except RecursionError:
-            problems.append(f"line {lineno}: nested too deeply")
-            continue
-        except ValueError:  # an integer of more than 4,300 digits
-            problems.append(f"line {lineno}: a number does not fit in 64 bits (|v| < 2**63 is needed)")
-            continue
-        if not isinstance(row, dict) or "inputs" not in row or "outputs" not in row:
-            problems.append(f'line {lineno}: expected an object with "inputs" and "outputs"')
-            continue
-        if "task" in row:
-            named.add(cut(str(row["task"])))
-        xs, ys = row["inputs"], row["outputs"]
-        if not isinstance(xs, list) or not isinstance(ys, list) or not xs:
-            problems.append(f"line {lineno}: inputs and outputs must be non-empty lists")
-            continue
-        if len(xs) != len(ys):
-            problems.append(f"line {lineno}: {len(xs)} inputs but {len(ys)} outputs")
-            continue
-        x_shapes = {shape_of_step(s) for s in xs}
-        y_shapes = {shape_of_step(s) for s in ys}
-        if None in x_shapes or None in y_shapes:
-            problems.append(f"line {lineno}: every step must be an integer or a list of integers")
-            continue
-        if len(x_shapes) > 1 or len(y_shapes) > 1:
-            problems.append(f"line {lineno}: ragged steps (some steps have a different number of numbers)")
-            continue
-        big = first_out_of_range(xs + ys)
-        if big is not None:
-            problems.append(f"line {lineno}: " + out_of_range_problem("the value", big))
-            continue
-        in_dims.setdefault(x_shapes.pop(), []).append(lineno)
-        out_dims.setdefault(y_shapes.pop(), []).append(lineno)
-        examples.append(
-            (
-                tuple(as_step(s) for s in xs),
-                tuple(as_step(s) for s in ys),
-            )
-        )
-    for what, dims in (("inputs", in_dims), ("outputs", out_dims)):
-        if len(dims) > 1:
-            parts = [f"{d} number(s) per step on lines {listed([str(n) for n in lines])}" for d, lines in dims.items()]
-            more = f"; and {len(parts) - 3} more shapes" if len(parts) > 3 else ""  # each part is long
-            problems.append(f"inconsistent {what}: " + "; ".join(parts[:3]) + more)
-    if len(named) > 1:
-        problems.append(f"examples of {len(named)} different tasks ({listed(sorted(named))}): one task per file")
-    if not examples and not problems:
-        problems.append("no examples in the file")
-    if not problems and len(examples) < 8:
-        problems.append(f"only {len(examples)} examples: at least 8 are needed to train and hold some out")
+        if line.strip():
+            rows.read(lineno, line)
+    problems = rows.problems + rows.file_problems()
     if problems:
         raise task_error(source, problems)
+    examples = rows.examples
     lengths = [len(x) for x, _ in examples]
     length = max(set(lengths), key=lambda n: (lengths.count(n), -n))
     values = tuple(sorted({v for x, _ in examples for s in x for v in ((s,) if isinstance(s, int) else s)}))
-    input_dim, output_dim = next(iter(in_dims)), next(iter(out_dims))
+    input_dim, output_dim = next(iter(rows.in_dims)), next(iter(rows.out_dims))
     # The limits of a task file, for the same reasons.
     if input_dim > MAX_INPUT_DIM:
         problems.append(f"inputs may have at most {MAX_INPUT_DIM} numbers per step, got {input_dim}")
@@ -208,3 +152,84 @@ def load_data_file(path: str | Path) -> Task:
         source=source,
         fingerprint=task_fingerprint(input_dim, output_dim, length, values, "examples", examples),
     )
+
+
+class _Rows:
+    """A data file's examples as its lines are read, and every problem found on the way."""
+
+    def __init__(self):
+        self.problems: list[str] = []
+        self.examples: list[Example] = []
+        self.named: set[str] = set()  # the "task" field, when rows have one
+        self.in_dims: dict[int, list[int]] = {}
+        self.out_dims: dict[int, list[int]] = {}
+
+    def read(self, lineno: int, line: str) -> None:
+        row = self._parse(lineno, line)
+        if row is None:
+            return
+        if "task" in row:
+            self.named.add(cut(str(row["task"])))
+        xs, ys = row["inputs"], row["outputs"]
+        problem = _example_problem(xs, ys)
+        if problem:
+            self.problems.append(f"line {lineno}: {problem}")
+            return
+        self.in_dims.setdefault(shape_of_step(xs[0]), []).append(lineno)
+        self.out_dims.setdefault(shape_of_step(ys[0]), []).append(lineno)
+        self.examples.append((tuple(as_step(s) for s in xs), tuple(as_step(s) for s in ys)))
+
+    def _parse(self, lineno: int, line: str) -> dict | None:
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            self.problems.append(f"line {lineno}: not JSON ({exc.msg})")
+            return None
+        except RecursionError:
+            self.problems.append(f"line {lineno}: nested too deeply")
+            return None
+        except ValueError:  # an integer of more than 4,300 digits
+            self.problems.append(f"line {lineno}: a number does not fit in 64 bits (|v| < 2**63 is needed)")
+            return None
+        if not isinstance(row, dict) or "inputs" not in row or "outputs" not in row:
+            self.problems.append(f'line {lineno}: expected an object with "inputs" and "outputs"')
+            return None
+        return row
+
+    def file_problems(self) -> list[str]:
+        """What is wrong with the rows together (shapes, tasks, too few examples)."""
+        problems = []
+        for what, dims in (("inputs", self.in_dims), ("outputs", self.out_dims)):
+            if len(dims) > 1:
+                parts = [
+                    f"{d} number(s) per step on lines {listed([str(n) for n in lines])}" for d, lines in dims.items()
+                ]
+                more = f"; and {len(parts) - 3} more shapes" if len(parts) > 3 else ""  # each part is long
+                problems.append(f"inconsistent {what}: " + "; ".join(parts[:3]) + more)
+        if len(self.named) > 1:
+            problems.append(
+                f"examples of {len(self.named)} different tasks ({listed(sorted(self.named))}): one task per file"
+            )
+        if not self.examples and not self.problems and not problems:
+            problems.append("no examples in the file")
+        if not self.problems and not problems and len(self.examples) < 8:
+            problems.append(f"only {len(self.examples)} examples: at least 8 are needed to train and hold some out")
+        return problems
+
+
+def _example_problem(xs, ys) -> str | None:
+    """What is wrong with one example's inputs and outputs, or None."""
+    if not isinstance(xs, list) or not isinstance(ys, list) or not xs:
+        return "inputs and outputs must be non-empty lists"
+    if len(xs) != len(ys):
+        return f"{len(xs)} inputs but {len(ys)} outputs"
+    x_shapes = {shape_of_step(s) for s in xs}
+    y_shapes = {shape_of_step(s) for s in ys}
+    if None in x_shapes or None in y_shapes:
+        return "every step must be an integer or a list of integers"
+    if len(x_shapes) > 1 or len(y_shapes) > 1:
+        return "ragged steps (some steps have a different number of numbers)"
+    big = first_out_of_range(xs + ys)
+    if big is not None:
+        return out_of_range_problem("the value", big)
+    return None
