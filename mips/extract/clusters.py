@@ -201,22 +201,61 @@ def merge_states(machine: StateMachine, emits: set[int]) -> tuple[StateMachine, 
     which held-out data and verification then test. Returns the merged machine and
     the states that emit (others, like a start state never re-entered, carry no
     output of their own)."""
-    symbols = len(machine.symbols)
     rank = {s: i for i, s in enumerate(_breadth_first(machine.initial, machine.transitions))}
-    parent = list(range(machine.states))
-    table = {s: list(machine.transitions[s]) for s in range(machine.states)}
-    output = {s: machine.outputs[s] if s in emits else None for s in range(machine.states)}
+    blocks = _Blocks(
+        list(range(machine.states)),
+        {s: list(machine.transitions[s]) for s in range(machine.states)},
+        {s: machine.outputs[s] if s in emits else None for s in range(machine.states)},
+    )
+    kept = [machine.initial]
+    while True:
+        kept = list(dict.fromkeys(blocks.root(r) for r in kept))
+        frontier = {blocks.root(t) for r in kept for t in blocks.table[r] if t >= 0} - set(kept)
+        if not frontier:
+            break
+        candidate = min(frontier, key=lambda s: rank.get(s, len(rank)))
+        for state in kept:
+            merged = blocks.merged(state, candidate, rank)
+            if merged is not None:
+                blocks = merged
+                break
+        else:
+            kept.append(candidate)
+    kept = list(dict.fromkeys(blocks.root(r) for r in kept))
+    number = {s: i for i, s in enumerate(kept)}
+    fallback = machine.outputs[machine.initial]
+    output = blocks.output
+    result = StateMachine(
+        initial=number[blocks.root(machine.initial)],
+        symbols=machine.symbols,
+        transitions=tuple(tuple(number[blocks.root(t)] if t >= 0 else -1 for t in blocks.table[s]) for s in kept),
+        outputs=tuple(output[s] if output[s] is not None else fallback for s in kept),
+    )
+    return result, {number[s] for s in kept if output[s] is not None}
 
-    def root(p, x):
-        while p[x] != x:
-            x = p[x]
+
+@dataclass(frozen=True)
+class _Blocks:
+    """States merged into blocks (union-find `parent`), each block's transitions (by its
+    root) and output (None: it emits none of its own)."""
+
+    parent: list[int]
+    table: dict[int, list[int]]
+    output: dict[int, tuple[int, ...] | None]
+
+    def root(self, x: int) -> int:
+        while self.parent[x] != x:
+            x = self.parent[x]
         return x
 
-    def merge(a, b):
-        p, t, o = parent.copy(), {k: v.copy() for k, v in table.items()}, dict(output)
+    def merged(self, a: int, b: int, rank: dict[int, int]) -> _Blocks | None:
+        """The blocks with a and b merged, and their successors in turn; None when two of the
+        states merged emit different outputs."""
+        merged = _Blocks(self.parent.copy(), {k: v.copy() for k, v in self.table.items()}, dict(self.output))
+        p, t, o = merged.parent, merged.table, merged.output
         pending = [(a, b)]
         while pending:
-            x, y = (root(p, v) for v in pending.pop())
+            x, y = (merged.root(v) for v in pending.pop())
             if x == y:
                 continue
             if o[x] is not None and o[y] is not None and o[x] != o[y]:
@@ -225,38 +264,13 @@ def merge_states(machine: StateMachine, emits: set[int]) -> tuple[StateMachine, 
                 x, y = y, x  # the earlier state stays the block's name
             p[y] = x
             o[x] = o[x] if o[x] is not None else o[y]
-            for i in range(symbols):
+            for i in range(len(t[x])):
                 if t[x][i] < 0:
                     t[x][i] = t[y][i]
                 elif t[y][i] >= 0:
                     pending.append((t[x][i], t[y][i]))
             del t[y]
-        return p, t, o
-
-    kept = [machine.initial]
-    while True:
-        kept = list(dict.fromkeys(root(parent, r) for r in kept))
-        frontier = {root(parent, t) for r in kept for t in table[r] if t >= 0} - set(kept)
-        if not frontier:
-            break
-        candidate = min(frontier, key=lambda s: rank.get(s, len(rank)))
-        for state in kept:
-            merged = merge(state, candidate)
-            if merged is not None:
-                parent, table, output = merged
-                break
-        else:
-            kept.append(candidate)
-    kept = list(dict.fromkeys(root(parent, r) for r in kept))
-    number = {s: i for i, s in enumerate(kept)}
-    fallback = machine.outputs[machine.initial]
-    result = StateMachine(
-        initial=number[root(parent, machine.initial)],
-        symbols=machine.symbols,
-        transitions=tuple(tuple(number[root(parent, t)] if t >= 0 else -1 for t in table[s]) for s in kept),
-        outputs=tuple(output[s] if output[s] is not None else fallback for s in kept),
-    )
-    return result, {number[s] for s in kept if output[s] is not None}
+        return merged
 
 
 def minimize(machine: StateMachine, emits: set[int] | None = None) -> StateMachine:
