@@ -91,64 +91,89 @@ def machine_as_formulas(machine: StateMachine, config: CoordinateConfig = Coordi
     guess past the data, for held-out data and verification to judge."""
     if not config.enabled:
         return [FormulaFit(None, (), "not tried (off in the configuration)")]
-    deadline = time.monotonic() + config.seconds
-    emits = {t for row in machine.transitions for t in row if t >= 0}
-    start_free = machine.initial not in emits
-    features = state_features(machine, start_free, config)
-    dims = len(machine.symbols[0]) if machine.symbols else 1
-    pad = tuple(
-        0 if any(s[d] == 0 for s in machine.symbols) else min(s[d] for s in machine.symbols) for d in range(dims)
-    )
-    products = {}
-    best: dict[bool, FormulaFit] = {}
-    fitted = attempts = 0
-    smallest = None
-    why = "no set of coordinates is a congruence of the machine"
-    for window, chosen in _candidate_sets(features, dims, config):
-        count = window * dims + len(chosen)
-        if smallest is not None and count > smallest + 1:
-            break  # only sets at most one coordinate larger than the smallest usable one
-        if window not in products:
-            products[window] = _product(machine, window, pad, config.max_nodes)
-        if products[window] is None:
-            continue
+    search = _SetSearch(machine, config)
+    for window, chosen in _candidate_sets(search.features, search.dims, config):
+        if not search.try_set(window, chosen):
+            break
+    fits = [search.best.get(False, FormulaFit(None, (), search.why))]
+    return fits + ([search.best[True]] if True in search.best else [])
+
+
+class _SetSearch:
+    """Coordinate sets tried one after another (`machine_as_formulas`): the best fit so far,
+    exact (False) and leaving out the counter's exceptions (True), and why none was found.
+    Counted work decides (`config.attempts`, `config.sets_fitted`); `config.seconds` is a
+    safety cap, named in the reason when it stops the search."""
+
+    def __init__(self, machine: StateMachine, config: CoordinateConfig):
+        self.machine, self.config = machine, config
+        self.deadline = time.monotonic() + config.seconds
+        emits = {t for row in machine.transitions for t in row if t >= 0}
+        self.start_free = machine.initial not in emits
+        self.features = state_features(machine, self.start_free, config)
+        self.dims = dims = len(machine.symbols[0]) if machine.symbols else 1
+        self.pad = tuple(
+            0 if any(s[d] == 0 for s in machine.symbols) else min(s[d] for s in machine.symbols) for d in range(dims)
+        )
+        self.products: dict[int, _Product | None] = {}
+        self.best: dict[bool, FormulaFit] = {}
+        self.fitted = self.attempts = 0
+        self.smallest: int | None = None
+        self.why = "no set of coordinates is a congruence of the machine"
+
+    def _spent(self) -> bool:
+        return time.monotonic() > self.deadline or self.attempts >= self.config.attempts
+
+    def try_set(self, window: int, chosen: list[Feature]) -> bool:
+        """Fit rules on the past `window` inputs and the `chosen` features; False when the
+        search is over."""
+        count = window * self.dims + len(chosen)
+        if self.smallest is not None and count > self.smallest + 1:
+            return False  # only sets at most one coordinate larger than the smallest usable one
+        if window not in self.products:
+            self.products[window] = _product(self.machine, window, self.pad, self.config.max_nodes)
+        if self.products[window] is None:
+            return True
         exceptions = frozenset().union(*(f.exceptions for f in chosen))
         for leave_out in [False, True] if exceptions else [False]:
-            product = _without(products[window], exceptions) if leave_out else products[window]
-            coords = (
-                np.concatenate([product.window] + [np.array(f.values)[product.state][:, None] for f in chosen], axis=1)
-                if count
-                else np.zeros((len(product.state), 0), np.int64)
-            )
-            free = [window * dims + i for i, f in enumerate(chosen) if f.free_at_start]
-            if not _congruent(coords, product, machine, start_free, skip_start=bool(free)):
-                continue
-            smallest = count if smallest is None else smallest
-            if time.monotonic() > deadline or attempts >= config.attempts:
-                why = f"rules not all found in the time given ({attempts} coordinate sets tried)"
+            product = _without(self.products[window], exceptions) if leave_out else self.products[window]
+            if not self._fit_one(product, window, chosen, count, leave_out, exceptions):
                 break
-            attempts += 1
-            labels = tuple(
-                [_window_label(k, d, dims) for k in range(window) for d in range(dims)] + [f.label for f in chosen]
+        return not (self.fitted >= self.config.sets_fitted or self._spent())
+
+    def _fit_one(self, product, window, chosen, count, leave_out, exceptions) -> bool:
+        """One coordinate set on one product; False when the work allowed is spent."""
+        dims = self.dims
+        coords = (
+            np.concatenate([product.window] + [np.array(f.values)[product.state][:, None] for f in chosen], axis=1)
+            if count
+            else np.zeros((len(product.state), 0), np.int64)
+        )
+        free = [window * dims + i for i, f in enumerate(chosen) if f.free_at_start]
+        if not _congruent(coords, product, self.machine, self.start_free, skip_start=bool(free)):
+            return True
+        self.smallest = count if self.smallest is None else self.smallest
+        if self._spent():
+            self.why = f"rules not all found in the time given ({self.attempts} coordinate sets tried)"
+            return False
+        self.attempts += 1
+        labels = tuple(
+            [_window_label(k, d, dims) for k in range(window) for d in range(dims)] + [f.label for f in chosen]
+        )
+        fit = _fit(self.machine, product, coords, free, self.start_free, labels, self.config.rules)
+        if fit.machine is None:
+            self.why = fit.reason
+            return True
+        if leave_out:
+            fit = replace(
+                fit,
+                exact=False,
+                reason=f"{fit.reason}, but for {len(exceptions)} left out at the edge of the data, where the counter goes on",
             )
-            fit = _fit(machine, product, coords, free, start_free, labels, config.rules)
-            if fit.machine is None:
-                why = fit.reason
-                continue
-            if leave_out:
-                fit = replace(
-                    fit,
-                    exact=False,
-                    reason=f"{fit.reason}, but for {len(exceptions)} left out at the "
-                    "edge of the data, where the counter goes on",
-                )
-            fitted += 1
-            if leave_out not in best or fit.machine.size < best[leave_out].machine.size:
-                best[leave_out] = fit
-        if fitted >= config.sets_fitted or time.monotonic() > deadline or attempts >= config.attempts:
-            break
-    fits = [best.get(False, FormulaFit(None, (), why))]
-    return fits + ([best[True]] if True in best else [])
+        self.fitted += 1
+        if leave_out not in self.best or fit.machine.size < self.best[leave_out].machine.size:
+            self.best[leave_out] = fit
+        return True
 
 
 def _without(product: _Product, exceptions: frozenset) -> _Product:
