@@ -106,7 +106,6 @@ def extract_fsm_by_behaviour(
     with it on the trusted part; with none, it is a group of its own."""
     length = min(config.fsm_probe_length, trace.steps)
     probes = probe_inputs(trace, replace(config, probe_length=length), seed)
-    n = trace.hidden.shape[-1]
     points = trace.points()
     unique, inverse = unique_rows(points, config.dedup * spread(points))
     left = np.minimum(trace.steps - np.arange(trace.steps + 1), length)  # trusted probe steps per step t
@@ -119,25 +118,7 @@ def extract_fsm_by_behaviour(
     label = np.full(len(unique), -1, dtype=np.int64)
     label[full] = _rare_groups_joined(rows[full], weight[full], outputs, config.rare)
     for steps in range(length):
-        short = np.flatnonzero(trusted == steps)
-        if not len(short):
-            continue
-        keep = np.zeros((len(probes), length, outputs), dtype=bool)
-        keep[:, :steps] = True
-        columns = np.concatenate([np.ones(outputs, dtype=bool), keep.reshape(-1)])
-        full_keys = {}
-        for index, key in zip(full, map(bytes, rows[full][:, columns])):
-            full_keys.setdefault(key, []).append(index)
-        waiting: dict[bytes, list[int]] = {}
-        for index, key in zip(short, map(bytes, rows[short][:, columns])):
-            waiting.setdefault(key, []).append(index)
-        for key, members in waiting.items():
-            candidates = np.asarray(full_keys.get(key, []))
-            if not len(candidates):
-                label[members] = label.max() + 1
-                continue
-            nearest = nearest_index(unique[members], unique[candidates].reshape(-1, n))
-            label[members] = label[candidates[nearest]]
+        _join_short_states(label, np.flatnonzero(trusted == steps), full, rows, unique, steps, length, len(probes))
     groups = int(label.max()) + 1
     if groups > config.max_groups:
         return FsmResult(
@@ -155,6 +136,31 @@ def extract_fsm_by_behaviour(
     if asked:
         how += f"; {len(asked)} transitions the data never showed were asked of the network"
     return machine_from_labels(labels, trace, how, len(unique), asked, said)
+
+
+def _join_short_states(label, short, full, rows, unique, steps: int, length: int, probes: int) -> None:
+    """Label the states with only `steps` trusted probe steps (`short`): each joins the
+    group of the nearest fully probed state whose signature agrees on the trusted part,
+    or else starts a group of its own (labels are set in place)."""
+    if not len(short):
+        return
+    outputs = rows.shape[1] // (1 + probes * length)
+    keep = np.zeros((probes, length, outputs), dtype=bool)
+    keep[:, :steps] = True
+    columns = np.concatenate([np.ones(outputs, dtype=bool), keep.reshape(-1)])
+    full_keys = {}
+    for index, key in zip(full, map(bytes, rows[full][:, columns])):
+        full_keys.setdefault(key, []).append(index)
+    waiting: dict[bytes, list[int]] = {}
+    for index, key in zip(short, map(bytes, rows[short][:, columns])):
+        waiting.setdefault(key, []).append(index)
+    for key, members in waiting.items():
+        candidates = np.asarray(full_keys.get(key, []))
+        if not len(candidates):
+            label[members] = label.max() + 1
+            continue
+        nearest = nearest_index(unique[members], unique[candidates].reshape(-1, unique.shape[1]))
+        label[members] = label[candidates[nearest]]
 
 
 def _unseen_transitions(network, trace, labels, unique, label, rows, weight, probes, config) -> tuple[dict, dict]:

@@ -114,22 +114,31 @@ def find_boolean(
             found = offer(size, masks[size - 1] ^ full, lambda i: (f"1 - {_wrap(inner[i][0])}", "-"))
             if found is not None:
                 return found
-        for left in range(1, (size - 1) // 2 + 1):
-            right = size - 1 - left
-            if left not in masks or right not in masks:
-                continue
-            a, b = masks[left], masks[right]
-            ta, tb = texts[left], texts[right]
-            for symbol, op in _OPS:
-                chunk = max(1, 2_000_000 // max(1, len(b)))
-                for start in range(0, len(a), chunk):
-                    block = op(a[start : start + chunk, None, :], b[None, :, :]).reshape(-1, a.shape[1])
-                    found = offer(
-                        size, block, lambda i, s=start, sy=symbol: (_join(ta[s + i // len(b)], sy, tb[i % len(b)]), sy)
-                    )
-                    if found is not None:
-                        return found
+        found = _pairs(size, masks, texts, offer)
+        if found is not None:
+            return found
     return sum_of_products(names, rows, goal)
+
+
+def _pairs(size: int, masks: dict, texts: dict, offer) -> str | None:
+    """Offer every formula of `size` that joins two smaller ones by &, | or ^ (a block of
+    pairs at a time); the first that is the target."""
+    for left in range(1, (size - 1) // 2 + 1):
+        right = size - 1 - left
+        if left not in masks or right not in masks:
+            continue
+        a, b = masks[left], masks[right]
+        ta, tb = texts[left], texts[right]
+        for symbol, op in _OPS:
+            chunk = max(1, 2_000_000 // max(1, len(b)))
+            for start in range(0, len(a), chunk):
+                block = op(a[start : start + chunk, None, :], b[None, :, :]).reshape(-1, a.shape[1])
+                found = offer(
+                    size, block, lambda i, s=start, sy=symbol: (_join(ta[s + i // len(b)], sy, tb[i % len(b)]), sy)
+                )
+                if found is not None:
+                    return found
+    return None
 
 
 def sum_of_products(names: list[str], rows: np.ndarray, goal: np.ndarray) -> str:
