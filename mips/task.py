@@ -306,7 +306,6 @@ def _probe_reference(reference, sample, values, input_dim, length, source, seed)
     """Run the reference on a few sequences (all within the time limit); return the output
     dim and the fingerprinted examples, or raise TaskError with the problem."""
     until = deadline()
-    allowed = frozenset(values)
 
     def call(what, fn, *args, inputs=None):
         try:
@@ -325,16 +324,7 @@ def _probe_reference(reference, sample, values, input_dim, length, source, seed)
         if i == _FINGERPRINTED and seed != 0:
             rng = random.Random(seed)
         n = lengths[i] if i < len(lengths) else rng.randint(1, 5 * length)
-        if sample is not None:
-            inputs = call(f"sample(rng, {n})", sample, rng, n)
-            problem = _sample_problem(inputs, n, input_dim, allowed)
-            if problem:
-                raise task_error(source, [f"sample(rng, {n}) {problem}"])
-            inputs = [as_step(s) for s in inputs]
-        elif input_dim == 1:
-            inputs = [rng.choice(values) for _ in range(n)]
-        else:
-            inputs = [tuple(rng.choice(values) for _ in range(input_dim)) for _ in range(n)]
+        inputs = _probe_inputs(call, sample, rng, n, values, input_dim, source)
         outputs = call("reference", reference, list(inputs), inputs=inputs)
         problem = _outputs_problem(outputs, n)
         if problem:
@@ -344,10 +334,29 @@ def _probe_reference(reference, sample, values, input_dim, length, source, seed)
     if len(dims) > 1:
         raise task_error(source, [f"reference outputs mix shapes: steps with {sorted(dims)} numbers"])
 
-    # A reference that keeps state between calls, or draws random numbers, makes data
-    # that no program can fit, and a run that cannot be repeated. Run it again on the
-    # training length, five times it, and a random length.
-    for inputs, outputs in probed[2 : 2 + _RECHECKED]:
+    _check_repeatable(call, reference, probed[2 : 2 + _RECHECKED], source)
+    fingerprinted = [(tuple(x), tuple(y)) for x, y in probed[:_FINGERPRINTED]]
+    return dims.pop(), fingerprinted
+
+
+def _probe_inputs(call, sample, rng, n: int, values, input_dim: int, source) -> list[Step]:
+    """n steps of input: from the task's `sample` (checked), or uniform over `values`."""
+    if sample is not None:
+        inputs = call(f"sample(rng, {n})", sample, rng, n)
+        problem = _sample_problem(inputs, n, input_dim, frozenset(values))
+        if problem:
+            raise task_error(source, [f"sample(rng, {n}) {problem}"])
+        return [as_step(s) for s in inputs]
+    if input_dim == 1:
+        return [rng.choice(values) for _ in range(n)]
+    return [tuple(rng.choice(values) for _ in range(input_dim)) for _ in range(n)]
+
+
+def _check_repeatable(call, reference, probed, source) -> None:
+    """A reference that keeps state between calls, or draws random numbers, makes data
+    that no program can fit, and a run that cannot be repeated: run it again on the
+    training length, five times it, and a random length."""
+    for inputs, outputs in probed:
         again = call("reference", reference, list(inputs), inputs=inputs)
         problem = _outputs_problem(again, len(inputs))
         if problem is None:
@@ -361,8 +370,6 @@ def _probe_reference(reference, sample, values, input_dim, length, source, seed)
                     "with no randomness or state kept between calls"
                 ],
             )
-    fingerprinted = [(tuple(x), tuple(y)) for x, y in probed[:_FINGERPRINTED]]
-    return dims.pop(), fingerprinted
 
 
 def _first_difference(first: list[Step], second: list[Step]) -> str:
