@@ -373,6 +373,35 @@ def _weight(value: float) -> str:
 PLOT_MAX_LENGTH = 1000
 
 
+def _plane(points: np.ndarray, times: np.ndarray) -> tuple[np.ndarray, tuple[str, str]]:
+    """Hidden states as points of a plane: a 1-D state against time, a 2-D one as it is, a
+    larger one on its two principal axes."""
+    if points.shape[1] == 1:
+        return np.stack([times, points[:, 0]], axis=1), ("step t", "hidden unit 0")
+    if points.shape[1] == 2:
+        return points, ("hidden unit 0", "hidden unit 1")
+    centred = points - points.mean(axis=0)
+    axes = np.linalg.svd(centred, full_matrices=False)[2][:2]
+    return centred @ axes.T, ("principal axis 1", "principal axis 2")
+
+
+def _machine_colours(machine: Machine | None, inputs: np.ndarray) -> tuple[np.ndarray | None, str, str]:
+    """The colour of each step's point (the machine's state, or its first coordinate), the
+    legend and the colour map."""
+    if machine is None:
+        return None, "no machine was extracted", "viridis"
+    try:
+        states = [machine.steps([from_tuple(step) for step in sequence]) for sequence in inputs]
+    except MACHINE_ERRORS as exc:
+        return None, f"the machine stopped on these inputs ({exc})", "viridis"
+    if isinstance(machine, StateMachine):
+        return np.asarray([s for seq in states for s, _ in seq]), "colour: the state machine's state", "tab20"
+    if machine.state_dim:
+        colour = np.asarray([s[0] for seq in states for s, _ in seq], dtype=np.float64)
+        return colour, "colour: the lattice machine's coordinate s0", "viridis"
+    return None, "the machine has no state", "viridis"
+
+
 def plot_states(run: SavedRun, path: Path, *, sequences: int = 200, seed: int = 0) -> str:
     """Scatter the network's hidden states on random input sequences of the training
     length, coloured by the state the extracted machine is in at the same step (for a
@@ -395,31 +424,8 @@ def plot_states(run: SavedRun, path: Path, *, sequences: int = 200, seed: int = 
     rng = np.random.default_rng(seed)
     inputs = rng.choice(np.asarray(encoding.input_values), size=(sequences, length, encoding.input_dim))
     hidden, _ = network.run(inputs)
-    points = hidden.reshape(-1, hidden.shape[-1])
-    times = np.tile(np.arange(1, length + 1), sequences)
-    if points.shape[1] == 1:
-        xy, labels = np.stack([times, points[:, 0]], axis=1), ("step t", "hidden unit 0")
-    elif points.shape[1] == 2:
-        xy, labels = points, ("hidden unit 0", "hidden unit 1")
-    else:
-        centred = points - points.mean(axis=0)
-        axes = np.linalg.svd(centred, full_matrices=False)[2][:2]
-        xy, labels = centred @ axes.T, ("principal axis 1", "principal axis 2")
-
-    colour, legend, cmap = None, "no machine was extracted", "viridis"
-    if run.machine is not None:
-        try:
-            states = [run.machine.steps([from_tuple(step) for step in sequence]) for sequence in inputs]
-            if isinstance(run.machine, StateMachine):
-                colour = np.asarray([s for seq in states for s, _ in seq])
-                legend, cmap = "colour: the state machine's state", "tab20"
-            elif run.machine.state_dim:
-                colour = np.asarray([s[0] for seq in states for s, _ in seq], dtype=np.float64)
-                legend = "colour: the lattice machine's coordinate s0"
-            else:
-                legend = "the machine has no state"
-        except MACHINE_ERRORS as exc:
-            legend = f"the machine stopped on these inputs ({exc})"
+    xy, labels = _plane(hidden.reshape(-1, hidden.shape[-1]), np.tile(np.arange(1, length + 1), sequences))
+    colour, legend, cmap = _machine_colours(run.machine, inputs)
 
     figure, axis = plt.subplots(figsize=(7, 5.5))
     scatter = axis.scatter(xy[:, 0], xy[:, 1], c=colour, s=9, cmap=cmap if colour is not None else None)
