@@ -185,23 +185,10 @@ def _run(
                 job = pending.pop(0)
                 running[job.name] = (job, _start(job, out, config, lock, worker), time.monotonic())
             for name, (job, process, since) in list(running.items()):
-                elapsed = time.monotonic() - since
-                if process.poll() is None and elapsed <= config.task_timeout:
-                    continue
-                status = "done"
-                if process.returncode is None:
-                    _stop(process)
-                    status = "timeout"
-                record = _record(job, out, process.returncode, status, elapsed, config)
-                _write_atomic(out / "records" / f"{name}.json", json.dumps(record, indent=2) + "\n")
-                del running[name]
-                done = _load_records(jobs, out, config)
-                outcome = "solved" if record["solved"] else _OUTCOMES.get(record["status"], record["status"])
-                progress(
-                    f"[{len(done)}/{len(jobs)}] {name}: {outcome} "
-                    f"in {elapsed:.0f}s ({sum(r['solved'] for r in done)} solved so far, "
-                    f"{time.monotonic() - started:.0f}s elapsed)"
-                )
+                record = _finish(job, process, time.monotonic() - since, out, config)
+                if record is not None:
+                    del running[name]
+                    _say_done(jobs, out, config, record, progress, time.monotonic() - since, started)
             if running and time.monotonic() - last_report > 30:
                 last_report = time.monotonic()
                 stages = ", ".join(f"{name} ({_stage(out, name)})" for name in running)
@@ -223,6 +210,30 @@ def _run(
 
 
 _OUTCOMES = {"done": "not solved", "timeout": "timed out"}  # else crashed or killed
+
+
+def _finish(job: Job, process, elapsed: float, out: Path, config: BenchConfig) -> dict | None:
+    """Record a worker that has ended or run out of time (stopping it); None while it runs."""
+    if process.poll() is None and elapsed <= config.task_timeout:
+        return None
+    status = "done"
+    if process.returncode is None:
+        _stop(process)
+        status = "timeout"
+    record = _record(job, out, process.returncode, status, elapsed, config)
+    _write_atomic(out / "records" / f"{job.name}.json", json.dumps(record, indent=2) + "\n")
+    return record
+
+
+def _say_done(jobs, out: Path, config: BenchConfig, record: dict, progress: Progress, elapsed: float, started: float):
+    done = _load_records(jobs, out, config)
+    name = record["task"]
+    outcome = "solved" if record["solved"] else _OUTCOMES.get(record["status"], record["status"])
+    progress(
+        f"[{len(done)}/{len(jobs)}] {name}: {outcome} "
+        f"in {elapsed:.0f}s ({sum(r['solved'] for r in done)} solved so far, "
+        f"{time.monotonic() - started:.0f}s elapsed)"
+    )
 
 
 def _settings(job: Job, config: BenchConfig) -> dict:
