@@ -31,7 +31,6 @@ import re
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from contextlib import contextmanager
@@ -45,10 +44,10 @@ from mips.errors import OutputError
 from mips.io.folders import (
     BENCH_MARKER,
     check_bench_target,
-    current_umask,
     discard_run_folder,
     is_run_folder,
     mark_bench_folder,
+    write_atomic,
 )
 
 Progress = Callable[[str], None]
@@ -221,7 +220,7 @@ def _finish(job: Job, process, elapsed: float, out: Path, config: BenchConfig) -
         _stop(process)
         status = "timeout"
     record = _record(job, out, process.returncode, status, elapsed, config)
-    _write_atomic(out / "records" / f"{job.name}.json", json.dumps(record, indent=2) + "\n")
+    write_atomic(out / "records" / f"{job.name}.json", json.dumps(record, indent=2) + "\n")
     return record
 
 
@@ -497,7 +496,7 @@ def _record(job: Job, out: Path, code: int | None, status: str, seconds: float, 
         return record
     program = out / "runs" / job.name / "program.py"
     if record["solved"] and program.is_file():
-        _write_atomic(out / "programs" / f"{job.name}.py", program.read_text())
+        write_atomic(out / "programs" / f"{job.name}.py", program.read_text())
     return record
 
 
@@ -561,23 +560,8 @@ def _write_meta(
         meta["finished"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
         meta["tasks_recorded"] = len(records)
         meta["solved"] = sum(bool(r["solved"]) for r in records)
-    _write_atomic(out / "meta.json", json.dumps(meta, indent=2) + "\n")
+    write_atomic(out / "meta.json", json.dumps(meta, indent=2) + "\n")
     return origin
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w") as f:
-            f.write(text)
-        os.chmod(temporary, 0o666 & ~_UMASK)  # mkstemp makes files private; these are plain results
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
-_UMASK = current_umask()
 
 
 def write_outputs(
@@ -587,8 +571,8 @@ def write_outputs(
         for record in records:  # a task re-run without success keeps no program from before
             if not record["solved"]:
                 (out / "programs" / f"{record['task']}.py").unlink(missing_ok=True)
-    _write_atomic(out / "results.jsonl", "".join(json.dumps(r) + "\n" for r in records))
-    _write_atomic(out / "summary.md", summary_markdown(records, anchors, wall=wall, provenance=provenance))
+    write_atomic(out / "results.jsonl", "".join(json.dumps(r) + "\n" for r in records))
+    write_atomic(out / "summary.md", summary_markdown(records, anchors, wall=wall, provenance=provenance))
 
 
 def _yes(value: str | None) -> str:

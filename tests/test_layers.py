@@ -46,6 +46,7 @@ LAYERS = {
     "regress.boolean": 5,
     "regress.rules": 5,
     "regress.coordinates": 5,
+    "regress.enumeration": 5,
     "emit": 6,
     "verify": 7,
     "pipeline": 8,

@@ -187,3 +187,21 @@ def _write_marker(path: Path, kind: str) -> None:
 
 def _names(entries: list[str], shown: int = 3) -> str:
     return ", ".join(entries[:shown]) + (f" and {len(entries) - shown} more" if len(entries) > shown else "")
+
+
+# Read once, at import: reading it sets it for a moment, which a thread writing then would see.
+_UMASK = current_umask()
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write a file whole or not at all: a reader (or a bench resumed after a kill) never sees
+    half of it. The file gets the permissions the umask gives a new file."""
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w") as f:
+            f.write(text)
+        os.chmod(temporary, 0o666 & ~_UMASK)  # mkstemp makes files private; these are plain results
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
