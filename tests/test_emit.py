@@ -9,7 +9,7 @@ from fractions import Fraction
 import pytest
 
 from mips.emit import emit_program
-from mips.machines import AffineMachine, StateMachine
+from mips.machines import AffineMachine, FormulaMachine, StateMachine
 from mips.verify import load_program
 
 F = Fraction
@@ -75,6 +75,21 @@ MACHINES = {
         readout=((F(1), F(1), F(0)),),
         initial=(5, -3),
     ),
+    # Formula machines: most solved programs are of this kind.
+    "formula-mod-counter": FormulaMachine(1, 1, ("(s0 + x) % 3",), ("s0",)),
+    "formula-run-of-ones": FormulaMachine(1, 1, ("s0 + 1 if x == 1 else 0",), ("s0",), labels=("the ones in a row",)),
+    "formula-2-coordinates-2-in-2-out": FormulaMachine(
+        2,
+        2,
+        ("(s1 + x0 + x1) % 3", "(s1 + x0 + x1) // 3"),  # base-3 addition: the digit and the carry
+        ("s0", "max(s0, s1) - s1"),
+        labels=("the output", "the output if the next input were (0, 0)"),
+        rewrites=6,
+    ),
+    "formula-window-nonzero-start": FormulaMachine(2, 1, ("x", "s0"), ("abs(s0 - s1)",), initial=(3, -1)),
+    "formula-bits-and-comparisons": FormulaMachine(
+        2, 2, ("s0 ^ (x0 & x1)", "min(s1, x0 - x1)"), ("int(s0 < s1) + 2 * s0",), initial=(0, 4)
+    ),
 }
 
 
@@ -82,9 +97,11 @@ def random_inputs(machine, rng: random.Random, length: int) -> list:
     if isinstance(machine, StateMachine):
         steps = [s[0] if len(s) == 1 else s for s in machine.symbols]
         return [rng.choice(steps) for _ in range(length)]
+    # Formulas compare inputs with small numbers (x == 1): small inputs take every branch.
+    low, high = (-2, 2) if isinstance(machine, FormulaMachine) else (-9, 9)
     if machine.input_dim == 1:
-        return [rng.randint(-9, 9) for _ in range(length)]
-    return [tuple(rng.randint(-9, 9) for _ in range(machine.input_dim)) for _ in range(length)]
+        return [rng.randint(low, high) for _ in range(length)]
+    return [tuple(rng.randint(low, high) for _ in range(machine.input_dim)) for _ in range(length)]
 
 
 def emitted(machine) -> str:
@@ -120,9 +137,10 @@ def test_program_with_two_number_steps_takes_lists_too():
     program = load_program(emitted(machine))
     xs = [(0, 1), (1, 1), (1, 0), (0, 0), (1, 1)]
     assert program([list(x) for x in xs]) == machine.run(xs)
-    affine = MACHINES["affine-2-in-negative-terms"]
-    program = load_program(emitted(affine))
-    assert program([list(x) for x in xs]) == affine.run(xs)
+    for name in ("affine-2-in-negative-terms", "formula-2-coordinates-2-in-2-out"):
+        other = MACHINES[name]
+        program = load_program(emitted(other))
+        assert program([list(x) for x in xs]) == other.run(xs), name
 
 
 def test_rational_coefficients_are_integer_arithmetic():

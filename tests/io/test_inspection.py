@@ -226,6 +226,50 @@ def write_run(folder, machine=PARITY, *, program: str | None = None, network: bo
     return folder
 
 
+def test_cli_inspect_of_a_formula_machine_prints_its_formulas_and_traces_its_state(tmp_path, capsys):
+    """Most solved programs are formula machines: `mips inspect` shows the start, what each
+    coordinate is and each rule, draws the rules, and traces the integer state step by step."""
+    from mips.emit import emit_program
+
+    ones = FormulaMachine(
+        2,
+        1,
+        ("(s0 + x) % 3", "s1 + 1 if x == 1 else 0"),
+        ("max(s0, s1)",),
+        labels=("the ones so far, mod 3", "the ones in a row"),
+    )
+    folder = write_run(tmp_path / "run", ones, program=emit_program(ones, ["Ones: by hand"]), name="Ones")
+    assert main(["inspect", str(folder), "--no-plot"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    rules = [
+        "integer state: 2 coordinate(s), start (0, 0)",
+        "  s0: the ones so far, mod 3",
+        "  s1: the ones in a row",
+        "  after each input:",
+        "    s0 <- (s0 + x) % 3",
+        "    s1 <- s1 + 1 if x == 1 else 0",
+        "  output = max(s0, s1)",
+    ]
+    start = out.index(rules[0])
+    assert out[start : start + len(rules)] == rules
+    assert "def program(inputs):" in out  # printed (without --trace), never run
+    dot = (folder / "machine.dot").read_text()
+    assert dot.startswith('digraph "Ones: formula" {') and "s1 <- s1 + 1 if x == 1 else 0\\l" in dot
+
+    assert main(["inspect", str(folder), "--no-plot", "--trace", "1,1,0,1"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    header = out.index("t  input  machine state  machine out  program out")
+    rows = [re.split(r"\s{2,}", line) for line in out[header + 1 : header + 5]]  # columns: 2 spaces or more
+    # t, input, the state (both coordinates), the machine's output and the program's
+    assert rows == [
+        ["1", "1", "(1, 1)", "1", "1"],
+        ["2", "1", "(2, 2)", "2", "2"],
+        ["3", "0", "(2, 0)", "2", "2"],
+        ["4", "1", "(0, 1)", "1", "1"],
+    ]
+    assert out[header + 5].startswith("program.py is the program mips writes for machine.json")
+
+
 def test_trace_never_runs_the_folders_program(tmp_path, capsys):
     """program.py is data: the program column is what mips writes for the machine."""
     marker = tmp_path / "program-ran"

@@ -4,6 +4,7 @@ error naming the file (exit 2), never a traceback, and nothing in it is ever run
 from __future__ import annotations
 
 import json
+import random
 
 import jax
 import numpy as np
@@ -13,6 +14,7 @@ from mips.cli import main
 from mips.errors import RunError
 from mips.io.report import FORMAT_VERSION
 from mips.io.runs import input_values, load_run, parameter_shapes, save_network
+from mips.machines import FormulaMachine, machine_from_json
 from mips.network.model import Arch, Encoding, Head, Network, init_params
 
 PARITY = {"kind": "fsm", "initial": 0, "symbols": [[0], [1]], "transitions": [[0, 1], [1, 0]], "outputs": [[0], [1]]}
@@ -65,6 +67,52 @@ def test_a_well_formed_run_reads_back(tmp_path):
     assert run.network.run(np.zeros((1, 3, 1), dtype=np.int64))[0].shape == (1, 3, 2)
 
 
+# Formula machines (most solved programs are of this kind), with the task each reads: input_dim, input_values.
+FORMULA_RUNS = {
+    "mod-counter": (FormulaMachine(1, 1, ("(s0 + x) % 3",), ("s0",), labels=("the output",), rewrites=3), 1, "0..2"),
+    "two-coordinates-two-inputs": (
+        FormulaMachine(
+            2,
+            2,
+            ("(s1 + x0 + x1) % 3", "(s1 + x0 + x1) // 3"),
+            ("s0", "s1"),
+            labels=("the output", "the output if the next input were (0, 0)"),
+            rewrites=6,
+        ),
+        2,
+        "0..2",
+    ),
+    "conditional-nonzero-start": (FormulaMachine(1, 1, ("s0 + 1 if x == 1 else 0",), ("s0",), initial=(2,)), 1, "0..1"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FORMULA_RUNS))
+def test_a_run_of_a_formula_machine_reads_back_as_the_same_machine(tmp_path, name):
+    machine, input_dim, values = FORMULA_RUNS[name]
+    assert machine_from_json(machine.to_json()) == machine
+    assert machine_from_json(json.loads(json.dumps(machine.to_json()))) == machine  # through the text too
+    folder = write_run(
+        tmp_path / "run",
+        machine=machine.to_json(),
+        network=Arch(hidden=2) if input_dim == 1 else None,  # the hand-made network reads one number
+        input_dim=input_dim,
+        input_values=values,
+        output_dim=len(machine.readout),
+    )
+    run = load_run(folder)
+    assert isinstance(run.machine, FormulaMachine) and run.machine == machine
+    assert run.machine.labels == machine.labels and run.machine.rewrites == machine.rewrites
+    rng, domain = random.Random(0), input_values(values)
+    for length in (1, 5, 30):
+        for _ in range(30):
+            xs = [
+                rng.choice(domain) if input_dim == 1 else (rng.choice(domain), rng.choice(domain))
+                for _ in range(length)
+            ]
+            assert run.machine.run(xs) == machine.run(xs)
+            assert run.machine.steps(xs) == machine.steps(xs)
+
+
 def test_network_json_and_machine_json_are_optional(tmp_path):
     run = load_run(write_run(tmp_path / "run", machine=None, network=None))
     assert run.machine is None and run.network is None and run.program is None
@@ -114,6 +162,12 @@ def _ints_for_floats(folder):
     np.savez(folder / "network.npz", **kept)
 
 
+def _formula_machine(folder, update):
+    """machine.json: a formula machine whose update is `update`."""
+    machine = {"kind": "formula", "state_dim": 1, "input_dim": 1, "update": [update], "readout": ["s0"]}
+    (folder / "machine.json").write_text(json.dumps(machine))
+
+
 def _change(name, change):
     return lambda folder: edit_json(folder / name, change)
 
@@ -157,6 +211,11 @@ CORRUPT = {
         "transitions[1][0] must be from -1 to 1, got 2",
     ),
     "machine-width": (_change("machine.json", lambda d: d.update(symbols=[[0, 0], [1, 0]])), "number(s) per step"),
+    "formula-not-arithmetic": (
+        lambda f: _formula_machine(f, "__import__('os').system('exit 1')"),
+        "not a formula (only names, integers, operators",
+    ),
+    "formula-unknown-name": (lambda f: _formula_machine(f, "s0 + s9"), "unknown name 's9'"),
     # report.json
     "report-list": (lambda f: (f / "report.json").write_text("[]"), "a report is a JSON object"),
     "report-deep": (lambda f: (f / "report.json").write_text("[" * 100_000), "report.json is corrupt"),

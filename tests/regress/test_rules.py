@@ -10,47 +10,83 @@ from mips.machines import compile_formula, tidy
 from mips.regress.rules import find_conditional, find_rule, membership
 
 RNG = np.random.default_rng(0)
-S = RNG.integers(0, 100, 2000)
-X = RNG.integers(0, 100, 2000)
-BAL = RNG.integers(-1, 11, 2000)  # a balance, -1 standing for "went negative"
-BIT = RNG.integers(0, 2, 2000)
-LEAD = RNG.integers(-10, 10, 2000)
-TRIT = RNG.integers(0, 3, 2000)
-A2, B2 = RNG.integers(-10, 10, 2000), RNG.integers(-10, 10, 2000)
 
+
+def _draw(rng, rows=2000):
+    """The columns every case is made of, drawn afresh."""
+    bit, trit = rng.integers(0, 2, rows), rng.integers(0, 3, rows)
+    return {
+        "S": rng.integers(0, 100, rows),
+        "X": rng.integers(0, 100, rows),
+        "BAL": rng.integers(-1, 11, rows),  # a balance, -1 standing for "went negative"
+        "BIT": bit,
+        "NOT_BIT": 1 - bit,
+        "TRIT": trit,
+        "ODD_TRIT": trit % 2,
+        "A2": rng.integers(-10, 10, rows),
+        "B2": rng.integers(-10, 10, rows),
+    }
+
+
+FITTED = _draw(RNG)
+S, X, A2, B2 = FITTED["S"], FITTED["X"], FITTED["A2"], FITTED["B2"]
+# Rows no rule was fitted on, from the same ranges (and the same relations between columns).
+FRESH = _draw(np.random.default_rng(1))
+
+
+def _balance(b, x):
+    if b < 0:
+        return b
+    return -1 if b == 0 and x == 1 else b + 1 - 2 * x
+
+
+def _which_largest(a, b):
+    return 2 if b > max(0, a) else int(a > 0)
+
+
+# name: (the columns by name, each from a column of `_draw` mapped elementwise; the function
+# planted, on Python ints; the rule expected, or None where its text may vary)
 CASES = {
-    "copy": ({"s": S, "x": X}, X, "x"),
-    "sum with offset": ({"s": S, "x": X}, S + X - 3, "s + x - 3"),
-    "max": ({"s": S, "x": X}, np.maximum(S, X), "max(s, x)"),
-    "modulus from the data": ({"s": S % 7, "x": X % 7}, (S % 7 + X % 7) % 7, "(s + x) % 7"),
-    "a balance that stops once negative": (
-        {"b": BAL, "x": BIT},
-        np.where(BAL < 0, BAL, np.where((BAL == 0) & (BIT == 1), -1, BAL + 1 - 2 * BIT)),
-        None,
+    "copy": ({"s": ("S", None), "x": ("X", None)}, lambda s, x: x, "x"),
+    "sum with offset": ({"s": ("S", None), "x": ("X", None)}, lambda s, x: s + x - 3, "s + x - 3"),
+    "max": ({"s": ("S", None), "x": ("X", None)}, max, "max(s, x)"),
+    "modulus from the data": (
+        {"s": ("S", lambda v: v % 7), "x": ("X", lambda v: v % 7)},
+        lambda s, x: (s + x) % 7,
+        "(s + x) % 7",
     ),
-    "the largest of 0, a and b (which one)": (
-        {"a": A2, "b": B2},
-        np.where(B2 > np.maximum(0, A2), 2, (A2 > 0).astype(np.int64)),
-        None,
-    ),
+    "a balance that stops once negative": ({"b": ("BAL", None), "x": ("BIT", None)}, _balance, None),
+    "the largest of 0, a and b (which one)": ({"a": ("A2", None), "b": ("B2", None)}, _which_largest, None),
     "a set of values": (
-        {"x": X % 20},
-        np.isin(X % 20, [0, 1, 4, 9, 16]).astype(np.int64),
+        {"x": ("X", lambda v: v % 20)},
+        lambda x: int(x in (0, 1, 4, 9, 16)),
         "int(x in (0, 1, 4, 9, 16))",
     ),
-    "bits": ({"a": BIT, "b": 1 - BIT, "c": TRIT % 2}, BIT ^ (TRIT % 2), None),
+    "bits": ({"a": ("BIT", None), "b": ("NOT_BIT", None), "c": ("ODD_TRIT", None)}, lambda a, b, c: a ^ c, None),
 }
+
+
+def _columns(spec, drawn) -> dict:
+    return {name: drawn[key] if f is None else f(drawn[key]) for name, (key, f) in spec.items()}
+
+
+def _rows(columns) -> list[tuple[int, ...]]:
+    return [tuple(map(int, row)) for row in zip(*columns.values())]
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_the_rule_holds_on_every_row(name):
-    columns, target, expected = CASES[name]
+    spec, truth, expected = CASES[name]
+    columns = _columns(spec, FITTED)
+    target = np.array([truth(*row) for row in _rows(columns)])
     rule = find_rule(columns, target)
     assert rule is not None
     compiled = compile_formula(rule, list(columns))
-    assert all(compiled(*map(int, row)) == t for row, t in zip(zip(*columns.values()), target))
+    assert all(compiled(*row) == t for row, t in zip(_rows(columns), target))
     if expected is not None:
         assert rule == expected
+    # Checked apart from the search's own check: the function planted, on rows it was not fitted on.
+    assert all(compiled(*row) == truth(*row) for row in _rows(_columns(spec, FRESH))), rule
 
 
 def test_no_rule_when_the_target_is_not_a_function_of_the_columns():
@@ -63,6 +99,8 @@ def test_a_conditional_rule_splits_where_the_rule_changes():
     assert rule is not None and " if " in rule
     compiled = compile_formula(rule, ["s", "x"])
     assert all(compiled(int(s), int(x)) == t for s, x, t in zip(S, X, target))
+    for s, x in _rows({"s": FRESH["S"], "x": FRESH["X"]}):  # rows it was not fitted on
+        assert compiled(s, x) == (s + x if s < x else s - x), rule
 
 
 def test_membership_takes_the_shorter_side():
@@ -102,5 +140,6 @@ def test_a_formula_whose_text_starts_with_a_call_is_still_wrapped():
     # -(abs(a) + abs(b)) must not be written -abs(a) + abs(b): found as it is.
     rule = find_rule({"a": A2, "b": B2}, -(np.abs(A2) + np.abs(B2)))
     assert rule is not None and " if " not in rule
+    assert rule == "-(abs(a) + abs(b))"
     compiled = compile_formula(rule, ["a", "b"])
     assert all(compiled(int(a), int(b)) == -(abs(a) + abs(b)) for a, b in zip(A2, B2))

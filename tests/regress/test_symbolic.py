@@ -11,25 +11,33 @@ from mips.regress.symbolic import SymbolicConfig, find_formula
 RNG = np.random.default_rng(0)
 A = RNG.integers(-100, 100, 3000)
 B = RNG.integers(-100, 100, 3000)
+# Rows the formulas were not fitted on, from the same range.
+FRESH = np.random.default_rng(1).integers(-100, 100, (3000, 2))
 
+# name: the function planted, on Python ints (its name is a formula that computes it)
 CASES = {
-    "abs(a - b)": np.abs(A - B),
-    "abs(a) - abs(b)": np.abs(A) - np.abs(B),
-    "min(a, b)": np.minimum(A, B),
-    "max(a, b) + 7": np.maximum(A, B) + 7,  # an offset comes for free
-    "a < b": (A < B).astype(np.int64),
-    "a % 2": A % 2,
-    "a * b": A * B,
+    "abs(a - b)": lambda a, b: abs(a - b),
+    "abs(a) - abs(b)": lambda a, b: abs(a) - abs(b),
+    "min(a, b)": min,
+    "max(a, b) + 7": lambda a, b: max(a, b) + 7,  # an offset comes for free
+    "a < b": lambda a, b: int(a < b),
+    "a % 2": lambda a, b: a % 2,
+    "a * b": lambda a, b: a * b,
 }
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_finds_a_formula_that_is_exact_on_every_row(name):
-    target = CASES[name]
+    truth = CASES[name]
+    target = np.array([truth(int(a), int(b)) for a, b in zip(A, B)])
     formula = find_formula({"a": A, "b": B}, target)
     assert formula is not None
     rule = compile_formula(formula, ["a", "b"])
     assert all(rule(int(a), int(b)) == int(t) for a, b, t in zip(A, B, target))
+    # Checked apart from the search's own check: the function planted, on rows it never saw,
+    # and no larger than the formula planted (the smallest one is found).
+    assert all(rule(int(a), int(b)) == truth(int(a), int(b)) for a, b in FRESH), formula
+    assert formula_size(formula) <= formula_size(name if name != "a < b" else "int(a < b)"), formula
 
 
 def test_the_smallest_formula_is_found():
@@ -46,11 +54,9 @@ def test_a_formula_fitting_only_the_sample_is_rejected():
     # Agrees with abs(a) except on one row, which the 16-row sample is unlikely to hold.
     target = np.abs(A).copy()
     target[np.argmax(A)] += 1
-    found = find_formula({"a": A}, target, SymbolicConfig(sample_rows=16, max_size=3))
-    assert found != "abs(a)"
-    if found is not None:
-        rule = compile_formula(found, ["a"])
-        assert all(rule(int(a)) == int(t) for a, t in zip(A, target))
+    # No formula this small is exact on every row: the one that fits the sample is refused.
+    assert find_formula({"a": A}, target, SymbolicConfig(sample_rows=16, max_size=3)) is None
+    assert find_formula({"a": A}, np.abs(A), SymbolicConfig(sample_rows=16, max_size=3)) == "abs(a)"
 
 
 def test_formulas_may_not_do_anything_but_arithmetic():
