@@ -46,7 +46,7 @@ def _library_versions() -> dict[str, str | None]:
 def checkout_commit() -> str | None:
     """The git commit of the checkout mips runs from ("+changes" when it has uncommitted
     changes to tracked files); None for an installed copy or when git is not there."""
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     if not (root / ".git").exists():
         return None
     try:
