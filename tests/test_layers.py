@@ -47,6 +47,8 @@ LAYERS = {
     "regress.rules": 5,
     "regress.coordinates": 5,
     "regress.enumeration": 5,
+    "regress.linear": 5,
+    "regress.checks": 5,
     "emit": 6,
     "verify": 7,
     "pipeline": 8,

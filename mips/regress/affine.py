@@ -22,13 +22,13 @@ from mips.machines import (
     AffineMachine,
     FormulaMachine,
     affine_formula,
-    compile_formula,
     from_tuple,
     input_names,
     state_names,
-    without_error,
 )
 from mips.network.trace import Trace
+from mips.regress.checks import first_start
+from mips.regress.linear import fit_exact_affine
 from mips.regress.rules import RuleConfig, find_rule
 
 
@@ -47,30 +47,6 @@ class RegressConfig:
 class AffineFit:
     machine: AffineMachine | FormulaMachine | None
     reason: str
-
-
-def fit_exact_affine(keys: np.ndarray, values: np.ndarray, max_denominator: int) -> tuple[Matrix | None, str]:
-    """Rows of `values` [M, q] as exact affine functions of rows of `keys` [M, p].
-
-    Returns a matrix with one row per value column (p coefficients, then the
-    constant), or None with the reason."""
-    keys = keys.astype(np.int64)
-    values = values.astype(np.int64)
-    table = distinct_rows(np.concatenate([keys, values], axis=1))
-    keys, values = table[:, : keys.shape[1]], table[:, keys.shape[1] :]
-    if len(distinct_rows(keys)) != len(keys):
-        return None, "not a function of the state and input: the same key leads to different values"
-    design = np.concatenate([keys, np.ones((len(keys), 1), dtype=np.int64)], axis=1)
-    solution, *_ = np.linalg.lstsq(design.astype(np.float64), values.astype(np.float64), rcond=None)
-    rows = []
-    for column in range(values.shape[1]):
-        coefficients = [Fraction(float(c)).limit_denominator(max_denominator) for c in solution[:, column]]
-        denominator = int(np.lcm.reduce([c.denominator for c in coefficients]))
-        numerators = np.array([int(c * denominator) for c in coefficients], dtype=np.int64)
-        if not np.array_equal(design @ numerators, values[:, column] * denominator):
-            return None, f"no exact affine rule with denominators up to {max_denominator} for column {column}"
-        rows.append(tuple(coefficients))
-    return tuple(rows), f"exact on {len(keys)} distinct cases"
 
 
 def fit_affine_machine(integer: IntegerStates, trace: Trace, config: RegressConfig = RegressConfig()) -> AffineFit:
@@ -201,21 +177,12 @@ def _formula(columns: dict[str, np.ndarray], target: np.ndarray, config: Regress
 
 def _formula_initial_state(update: tuple[str, ...], states: np.ndarray, inputs: np.ndarray, names: list[str]):
     """A start state s_0 (0, or a state seen) from which every sequence's first step gives its s_1."""
-    rules = [compile_formula(t, names) for t in update]
     firsts = distinct_rows(np.concatenate([states[:, 0], inputs[:, 0]], axis=1))
     m = states.shape[-1]
     seen, counts = distinct_rows(states.reshape(-1, m), return_counts=True)
     candidates = [np.zeros(m, dtype=np.int64)] + list(seen[np.argsort(-counts)][:64])
-    for s0 in candidates:
-        start = tuple(int(v) for v in s0)
-        if without_error(
-            lambda: all(
-                tuple(rule(*start, *map(int, row[m:])) for rule in rules) == tuple(int(v) for v in row[:m])
-                for row in firsts
-            )
-        ):
-            return start
-    return None
+    moves = [(tuple(int(v) for v in row[m:]), tuple(int(v) for v in row[:m])) for row in firsts]
+    return first_start(update, names, candidates, moves)
 
 
 def _fit_with_input_table(previous, inputs, current, all_inputs, config: RegressConfig):

@@ -35,8 +35,9 @@ import numpy as np
 
 from mips.arrays import distinct_rows
 from mips.extract.counters import machine_counters
-from mips.machines import FormulaMachine, StateMachine, compile_formula, input_names, state_names, without_error
+from mips.machines import FormulaMachine, StateMachine, input_names, state_names
 from mips.network.trace import is_function
+from mips.regress.checks import first_start
 from mips.regress.rules import RuleConfig, find_rule
 
 
@@ -373,14 +374,16 @@ def _start(coords, product: _Product, free: list[int], update: list[str], names:
     fixed = coords[0].copy()
     if not free:
         return tuple(int(v) for v in fixed)
-    rules = [compile_formula(u, names) for u in update]
     choices = [sorted(set(coords[1:, i].tolist()) | {0}, key=lambda v: (abs(v), v)) for i in free]
-    moves = [(a, coords[t]) for a, t in enumerate(product.next[0]) if t >= 0]
-    for values in itertools.islice(itertools.product(*choices), 1000):
-        fixed[free] = values
-        start = [int(v) for v in fixed]
-        if without_error(
-            lambda: all([rule(*start, *map(int, symbols[a])) for rule in rules] == list(target) for a, target in moves)
-        ):
-            return tuple(start)
-    return None
+    moves = [
+        (tuple(int(v) for v in symbols[a]), tuple(int(v) for v in coords[t]))
+        for a, t in enumerate(product.next[0])
+        if t >= 0
+    ]
+
+    def candidates():
+        for values in itertools.islice(itertools.product(*choices), 1000):
+            fixed[free] = values
+            yield fixed
+
+    return first_start(update, names, candidates(), moves)

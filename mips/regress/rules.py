@@ -17,8 +17,10 @@ from fractions import Fraction
 import numpy as np
 
 from mips.arrays import distinct_rows
-from mips.machines import affine_formula, compile_formula, formula_size, tidy, without_error
+from mips.machines import affine_formula, formula_size, tidy
 from mips.regress.boolean import find_boolean, relevant
+from mips.regress.checks import holds_on_rows
+from mips.regress.linear import fit_exact_affine
 from mips.regress.symbolic import SymbolicConfig, behaviours, find_formula, with_offset
 
 
@@ -43,8 +45,7 @@ def find_rule(columns: dict[str, np.ndarray], target: np.ndarray, config: RuleCo
     shown = tidy(rule)  # the same value by construction; checked all the same, it is cheap
     names = list(columns)
     rows = distinct_rows(np.stack([np.asarray(columns[n], np.int64) for n in names] + [target], axis=1))
-    compiled = compile_formula(shown, names)
-    return shown if without_error(lambda: all(compiled(*map(int, r[:-1])) == r[-1] for r in rows)) else rule
+    return shown if holds_on_rows(shown, names, rows) else rule
 
 
 def _smallest_rule(columns: dict[str, np.ndarray], target: np.ndarray, config: RuleConfig) -> str | None:
@@ -75,13 +76,8 @@ def integer_affine(columns: dict[str, np.ndarray], target: np.ndarray) -> str | 
     """target = sum(a_i * column_i) + c with integer a_i and c on every row, as Python, or None."""
     names = list(columns)
     keys = np.stack([columns[n] for n in names], axis=1) if names else np.zeros((len(target), 0), np.int64)
-    table = distinct_rows(np.concatenate([keys, target[:, None]], axis=1))
-    design = np.concatenate([table[:, :-1], np.ones((len(table), 1), np.int64)], axis=1)
-    solution, *_ = np.linalg.lstsq(design.astype(float), table[:, -1].astype(float), rcond=None)
-    coefficients = np.round(solution).astype(np.int64)
-    if not np.array_equal(design @ coefficients, table[:, -1]):
-        return None
-    return affine_formula([Fraction(int(c)) for c in coefficients], names)
+    rows, _ = fit_exact_affine(keys, np.asarray(target)[:, None], 1)
+    return None if rows is None else affine_formula(rows[0], names)
 
 
 def data_constants(columns: dict[str, np.ndarray], target: np.ndarray) -> tuple[int, ...]:
@@ -148,10 +144,7 @@ def find_conditional(
         return None
     last = min((branches[i] for i in closing), key=formula_size)
     text = "".join(f"{b} if {g} else " for b, g in parts) + last
-    rule = compile_formula(text, names)
-    if without_error(lambda: all(rule(*map(int, r[:-1])) == r[-1] for r in table)):
-        return text
-    return None
+    return text if holds_on_rows(text, names, table) else None
 
 
 def _branches(operands, rows: dict[str, np.ndarray], goal: np.ndarray) -> tuple[list[str], np.ndarray]:

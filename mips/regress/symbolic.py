@@ -18,7 +18,7 @@ from typing import Iterator
 import numpy as np
 
 from mips.arrays import distinct_rows
-from mips.machines import compile_formula, without_error
+from mips.regress.checks import holds_on_rows
 from mips.regress.enumeration import FirstSeen
 
 
@@ -230,8 +230,5 @@ def with_offset(text: str, offset: int) -> str:
 def _check(text: str, offset: int, columns: dict[str, np.ndarray], target: np.ndarray) -> str | None:
     """`text + offset` if it gives the target on every row (exact integer arithmetic)."""
     formula = with_offset(text, offset)
-    rule = compile_formula(formula, list(columns))
     rows = distinct_rows(np.stack(list(columns.values()) + [target], axis=1))
-    if without_error(lambda: all(rule(*map(int, row[:-1])) == row[-1] for row in rows)):
-        return formula
-    return None
+    return formula if holds_on_rows(formula, list(columns), rows) else None

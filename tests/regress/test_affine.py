@@ -11,7 +11,8 @@ from mips.extract.lattice import LatticeResult
 from mips.extract.states import IntegerStates
 from mips.machines import AffineMachine, FormulaMachine
 from mips.network.trace import Trace
-from mips.regress.affine import RegressConfig, fit_affine_machine, fit_exact_affine
+from mips.regress.affine import RegressConfig, fit_affine_machine
+from mips.regress.linear import fit_exact_affine
 
 F = Fraction
 
