@@ -1,6 +1,6 @@
 """Time `synthesize` on named built-in tasks, one after another, and write the results.
 
-    python benchmarks/time_tasks.py --out benchmarks/results/skeleton Bitwise_Xor Parity_All ...
+    python benchmarks/time_tasks.py --out benchmarks/results/DATE-COMMIT-timings Bitwise_Xor Parity_All ...
 
 Writes results.jsonl (one record per task), summary.md and programs/<task>.py in
 the output folder; the full run folders (with weights) go to --runs, which is

@@ -1,6 +1,6 @@
 """Training speed of the search's bank, on a few representative tasks.
 
-    python benchmarks/train_speed.py --out benchmarks/results/train-speed
+    python benchmarks/train_speed.py --out benchmarks/results/DATE-COMMIT-train-speed
 
 For each task, with JAX's persistent compilation cache off:
   - compile_seconds: the first chunk of the bank (compiling it) less a later chunk's time;

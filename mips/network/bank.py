@@ -9,7 +9,7 @@ network does not use get zero gradients, and Adam never moves a weight whose gra
 zero. A hidden mask switches padded units off, as in `mips.network.model.forward`.
 
 Why one bank rather than one compiled function per architecture: compiling costs seconds
-(`benchmarks/results/train-speed/`), far more than training a small candidate, and a search
+(`benchmarks/results/2026-12-06-train-speed/`), far more than training a small candidate, and a search
 tries many candidates.
 """
 
