@@ -8,6 +8,8 @@ import random
 import re
 from dataclasses import replace
 
+from small_config import SMALL
+
 import mips.pipeline
 from mips import tasks
 from mips.cli import main
@@ -16,17 +18,8 @@ from mips.io.runs import load_run, save_run
 from mips.machines import FormulaMachine
 from mips.network.train import SearchConfig, TrainConfig
 from mips.pipeline import PipelineConfig, synthesize
-from mips.verify import VerifyConfig, load_program
+from mips.verify import load_program
 
-# As tests/test_pipeline.py's SMALL: a real training, small budgets.
-SMALL = PipelineConfig(
-    seed=0,
-    data=DataConfig(train_sequences=2048, heldout_sequences=512),
-    train=TrainConfig(seeds=4, max_steps=1500, polish_steps=500),
-    search=SearchConfig(max_hidden=2, wide_width=0),
-    verify=VerifyConfig(sequences=2000, long_sequences=200),
-    extract_sequences=1024,
-)
 # Smaller still, for a search that is meant to fail.
 TINY = PipelineConfig(
     data=DataConfig(train_sequences=512, heldout_sequences=256),

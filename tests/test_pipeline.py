@@ -9,29 +9,20 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+from small_config import SMALL
 
 import mips
 from mips import tasks
-from mips.data import DataConfig
 from mips.datafile import load_data_file
 from mips.io.report import build_report
 from mips.io.runs import load_run, save_run
-from mips.network.train import SearchConfig, TrainConfig
-from mips.pipeline import PipelineConfig, synthesize
+from mips.network.train import SearchConfig
+from mips.pipeline import synthesize
 from mips.task import load_task_file
-from mips.verify import VerifyConfig, load_program
+from mips.verify import load_program
 
 DATA = Path(__file__).parent / "data"
 ROOT = Path(__file__).resolve().parents[1]
-
-SMALL = PipelineConfig(
-    seed=0,
-    data=DataConfig(train_sequences=2048, heldout_sequences=512),
-    train=TrainConfig(seeds=4, max_steps=1500, polish_steps=500),
-    search=SearchConfig(max_hidden=2, wide_width=0),
-    verify=VerifyConfig(sequences=2000, long_sequences=200),
-    extract_sequences=1024,
-)
 
 
 def _program_outputs(program_text, inputs):
