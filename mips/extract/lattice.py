@@ -154,19 +154,10 @@ def _most_frequent_independent(vectors: np.ndarray, rank: int) -> np.ndarray | N
     means = np.zeros((len(counts), vectors.shape[1]))
     np.add.at(means, group, vectors)
     means /= counts[:, None]
-    basis: list[np.ndarray] = []
-    span = np.zeros((vectors.shape[1], 0))
-    for g in np.argsort(-counts, kind="stable"):
-        v = means[g]
-        # A lattice may be skewed (a direction nearly in the span of the others), and
-        # these vectors are exact up to float noise: only a near-copy is dependent.
-        if np.linalg.norm(v - span @ (span.T @ v)) < 0.02 * np.linalg.norm(v):
-            continue
-        basis.append(v)
-        if len(basis) == rank:
-            return np.array(basis)
-        span, _ = np.linalg.qr(np.array(basis).T)
-    return None
+    # A lattice may be skewed (a direction nearly in the span of the others), and
+    # these vectors are exact up to float noise: only a near-copy is dependent.
+    order = np.argsort(-counts, kind="stable")
+    return _first_independent(means[order], 0.02 * np.linalg.norm(means[order], axis=1), rank)
 
 
 def _nearest(points: np.ndarray, config: LatticeConfig, rng: np.random.Generator):
@@ -216,11 +207,17 @@ def _independent_shortest(near_distance, near_vectors, noise: float, rank: int, 
         candidates.append(vectors[distance > noise][:per_state])
     vectors = np.concatenate(candidates) if candidates else np.zeros((0, near_vectors.shape[-1]))
     lengths = np.linalg.norm(vectors, axis=1)
+    order = np.argsort(lengths, kind="stable")
+    return _first_independent(vectors[order], 0.3 * lengths[order], rank)
+
+
+def _first_independent(vectors: np.ndarray, tolerance: np.ndarray, rank: int) -> np.ndarray | None:
+    """The first `rank` of `vectors` (in order) each farther than its `tolerance` from the
+    span of those taken before it, as rows; None when fewer are."""
     basis: list[np.ndarray] = []
     span = np.zeros((vectors.shape[-1], 0))  # orthonormal columns spanning the basis so far
-    for i in np.argsort(lengths, kind="stable"):
-        v = vectors[i]
-        if np.linalg.norm(v - span @ (span.T @ v)) < 0.3 * lengths[i]:
+    for v, allowed in zip(vectors, tolerance):
+        if np.linalg.norm(v - span @ (span.T @ v)) < allowed:
             continue
         basis.append(v)
         if len(basis) == rank:
