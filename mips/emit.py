@@ -20,6 +20,7 @@ from mips.machines import (
     from_tuple,
     input_names,
     state_names,
+    tidy,
 )
 
 
@@ -96,27 +97,50 @@ def _loop(
     the state variables renamed after what their rules show them to be (`readable_names`),
     each one's meaning (`labels`, when given) as a comment where it starts."""
     names = readable_names(updates, inputs, outs)
+    # A coordinate whose value before the step no rule reads needs no start value; one that is
+    # moreover a function of the current input alone is no state at all: the outputs read its
+    # rule in its place.
+    read = {int(i) for u in updates for i in _STATE.findall(u)}
+    inlined = {i: u for i, u in enumerate(updates) if i not in read and _inlinable(u)}
+    outs = [_inline(o, inlined) for o in outs]
+    kept = [i for i in range(len(updates)) if i not in inlined]
 
     def renamed(text: str) -> str:
         return _STATE.sub(lambda match: names[int(match.group(1))], text)
 
     lines = ["def program(inputs):"]
-    for i, (name, value) in enumerate(zip(names, initial)):
+    for i in kept:
+        if i not in read:
+            continue
         # One line whatever the label holds: a comment must never end early and become code.
         comment = f"  # {' '.join(labels[i].split())}" if i < len(labels) and labels[i].strip() else ""
-        lines.append(f"    {name} = {value}{comment}")
+        lines.append(f"    {names[i]} = {initial[i]}{comment}")
     lines += ["    outputs = []", f"    for {', '.join(inputs)} in inputs:"]
-    if names:
-        rules = [renamed(u) for u in updates]
+    if kept:
+        rules = [renamed(updates[i]) for i in kept]
         if len(rules) > 1:  # a conditional rule in a tuple reads better in parentheses
             rules = [f"({r})" if " if " in r else r for r in rules]
-        lines.append(f"        {', '.join(names)} = {', '.join(rules)}")
+        lines.append(f"        {', '.join(names[i] for i in kept)} = {', '.join(rules)}")
     outs = [renamed(o) for o in outs]
     lines.append(f"        outputs.append({outs[0] if len(outs) == 1 else '(' + ', '.join(outs) + ')'})")
     return lines + ["    return outputs", ""]
 
 
 _STATE = re.compile(r"\bs(\d+)\b")
+
+
+def _inlinable(rule: str) -> bool:
+    """A rule of the current input alone, in the formula language (not a table lookup)."""
+    return not _STATE.search(rule) and "STEP[" not in rule
+
+
+def _inline(text: str, rules: dict[int, str]) -> str:
+    """`text` with each coordinate in `rules` replaced by its rule, with only the parentheses
+    needed."""
+    if not rules:
+        return text
+    replaced = _STATE.sub(lambda m: f"({rules[int(m.group(1))]})" if int(m.group(1)) in rules else m.group(0), text)
+    return tidy(replaced) if replaced != text else text
 
 
 def readable_names(updates: Sequence[str], inputs: Sequence[str], outs: Sequence[str] = ()) -> list[str]:

@@ -222,8 +222,9 @@ def test_formulas_of_a_state_machine_carry_what_each_coordinate_is():
         rewrites=6,
     )
     program = emit_program(carry, ["header"])
-    assert "    out = 0  # the output\n" in program
     assert "    s1 = 0  # the output if the next input were (0, 0)\n" in program
+    # The output's value before a step is never read: it has no start value (it had `out = 0`).
+    assert "out = 0" not in program and "        out, s1 = (s1 + x0 + x1) % 3, (s1 + x0 + x1) // 3\n" in program
     run = load_program(program)
     assert run([(2, 2), (1, 0), (2, 1)]) == carry.run([(2, 2), (1, 0), (2, 1)]) == [1, 2, 0]
 
@@ -231,7 +232,31 @@ def test_formulas_of_a_state_machine_carry_what_each_coordinate_is():
 def test_conditional_rules_read_in_parentheses_beside_others():
     from mips.machines import FormulaMachine
 
-    machine = FormulaMachine(2, 1, ("x", "s1 - 2 * x + 1 if 0 <= s1 else s1"), ("int(s1 == 0)",))
+    machine = FormulaMachine(2, 1, ("x", "s1 - 2 * s0 + 1 if 0 <= s1 else s1"), ("int(s1 == 0)",))
     program = emit_program(machine, ["h"])
     assert "= x, (" in program and " if 0 <= " in program
     assert load_program(program)([0, 1, 1, 0]) == machine.run([0, 1, 1, 0])
+
+
+def test_a_state_of_the_current_input_alone_is_read_in_place_and_needs_no_start_value():
+    """A coordinate that is a function of the current input alone, read by no rule, is no
+    state: the output reads its rule; one whose old value no rule reads has no start value."""
+    from mips.machines import FormulaMachine
+
+    detector = FormulaMachine(1, 1, ("int(x in (0, 1, 4, 9))",), ("s0",), initial=(1,))
+    program = emit_program(detector, ["h"])
+    assert "outputs.append(int(x in (0, 1, 4, 9)))" in program and "= 1" not in program
+    parity = FormulaMachine(1, 1, ("x",), ("-(s0 % 2) + 1",))
+    program = emit_program(parity, ["h"])
+    assert "outputs.append(-(x % 2) + 1)" in program and "cur" not in program
+    both = FormulaMachine(2, 2, ("x0 | x1", "s1 + x0"), ("s0 + s1",), initial=(5, 3))
+    program = emit_program(both, ["h"])
+    assert "    total = 3\n" in program and "= 5" not in program
+    assert "outputs.append((x0 | x1) + total)" in program
+    rng = random.Random(0)
+    for machine, pairs in ((detector, False), (parity, False), (both, True)):
+        run = load_program(emit_program(machine, ["h"]))
+        for _ in range(200):
+            n = rng.randint(0, 8)
+            inputs = [(rng.randint(-3, 9), rng.randint(-3, 9)) if pairs else rng.randint(-3, 9) for _ in range(n)]
+            assert run(inputs) == machine.run(inputs)
