@@ -19,6 +19,7 @@ from mips.machines import (
     affine_formula,
     from_tuple,
     input_names,
+    readable,
     state_names,
     tidy,
 )
@@ -117,11 +118,11 @@ def _loop(
         lines.append(f"    {names[i]} = {initial[i]}{comment}")
     lines += ["    outputs = []", f"    for {', '.join(inputs)} in inputs:"]
     if kept:
-        rules = [renamed(updates[i]) for i in kept]
+        rules = [readable(renamed(updates[i])) for i in kept]
         if len(rules) > 1:  # a conditional rule in a tuple reads better in parentheses
             rules = [f"({r})" if " if " in r else r for r in rules]
         lines.append(f"        {', '.join(names[i] for i in kept)} = {', '.join(rules)}")
-    outs = [renamed(o) for o in outs]
+    outs = [readable(renamed(o)) for o in outs]
     lines.append(f"        outputs.append({outs[0] if len(outs) == 1 else '(' + ', '.join(outs) + ')'})")
     return lines + ["    return outputs", ""]
 

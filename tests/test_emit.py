@@ -248,7 +248,7 @@ def test_a_state_of_the_current_input_alone_is_read_in_place_and_needs_no_start_
     assert "outputs.append(int(x in (0, 1, 4, 9)))" in program and "= 1" not in program
     parity = FormulaMachine(1, 1, ("x",), ("-(s0 % 2) + 1",))
     program = emit_program(parity, ["h"])
-    assert "outputs.append(-(x % 2) + 1)" in program and "cur" not in program
+    assert "outputs.append(1 - x % 2)" in program and "cur" not in program  # -(x % 2) + 1, read first
     both = FormulaMachine(2, 2, ("x0 | x1", "s1 + x0"), ("s0 + s1",), initial=(5, 3))
     program = emit_program(both, ["h"])
     assert "    total = 3\n" in program and "= 5" not in program

@@ -130,6 +130,26 @@ class _Reassociate(ast.NodeTransformer):
         return node
 
 
+class _PositiveFirst(ast.NodeTransformer):
+    """-a + b -> b - a: the same value, read as a person would write it (1 - x % 2, not
+    -(x % 2) + 1)."""
+
+    def visit_BinOp(self, node):
+        self.generic_visit(node)
+        if isinstance(node.op, ast.Add) and isinstance(node.left, ast.UnaryOp) and isinstance(node.left.op, ast.USub):
+            return ast.BinOp(left=node.right, op=ast.Sub(), right=node.left.operand)
+        return node
+
+
+def readable(text: str) -> str:
+    """`tidy`, and a negated first term moved behind the one it is added to: for programs.
+    The text as it is when it holds something the formula language does not (a table lookup)."""
+    try:
+        return _show(_PositiveFirst().visit(_Reassociate().visit(ast.parse(text, mode="eval"))).body)
+    except (SyntaxError, KeyError, TypeError, ValueError, AttributeError):
+        return text
+
+
 def tidy(text: str) -> str:
     """A formula rewritten with only the parentheses a reader needs (same value, same names):
     none that precedence makes redundant, but always around a bit operation inside another

@@ -5,8 +5,10 @@ is a failed candidate, never a crash."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
+import re
 
 import numpy as np
 import pytest
@@ -166,3 +168,25 @@ def test_a_machine_whose_state_grows_past_64_bits_stops_at_once():
     machine = FormulaMachine(state_dim=1, input_dim=1, update=("s0 * s0",), readout=("s0",), initial=(3,))
     with pytest.raises(ValueError, match="64-bit"):
         machine.run([0] * 1000)
+
+
+@pytest.mark.parametrize(
+    "text, shown",
+    [
+        ("-(x % 2) + 1", "1 - x % 2"),
+        ("-x + 1", "1 - x"),
+        ("-(a - b) + c", "c - (a - b)"),
+        ("-s0 + s1 if s0 < 3 else s0", "s1 - s0 if s0 < 3 else s0"),
+        ("x + 1", "x + 1"),
+        ("STEP[x] + s0", "STEP[x] + s0"),  # not the formula language: as it is
+    ],
+)
+def test_readable_puts_a_negated_first_term_behind_the_one_it_is_added_to(text, shown):
+    from mips.machines import readable
+
+    assert readable(text) == shown
+    if "STEP" not in text:
+        names = sorted(set(re.findall(r"[a-z]\w*", text)) - {"if", "else"})
+        before, after = compile_formula(text, names), compile_formula(shown, names)
+        for values in itertools.product(range(-3, 4), repeat=len(names)):
+            assert before(*values) == after(*values)
