@@ -10,7 +10,6 @@ VERIFIED: 10000/10000 fresh random sequences of length 10, 1000/1000 fresh rando
 
 def program(inputs):
     cur = 0
-    prev = 0
     outputs = []
     for x in inputs:
         cur, prev = x, cur

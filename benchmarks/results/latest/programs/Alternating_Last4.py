@@ -12,7 +12,6 @@ def program(inputs):
     cur = 0  # the input
     prev = 0  # the input, 1 step back
     prev2 = 0  # the input, 2 steps back
-    prev3 = 0  # the input, 3 steps back
     outputs = []
     for x in inputs:
         cur, prev, prev2, prev3 = x, cur, prev, prev2

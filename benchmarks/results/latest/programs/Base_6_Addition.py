@@ -9,7 +9,6 @@ VERIFIED: 10000/10000 fresh random sequences of length 10, 1000/1000 fresh rando
 
 
 def program(inputs):
-    out = 5  # the output
     s1 = 0  # the output if the next input were (0, 0)
     outputs = []
     for x0, x1 in inputs:

@@ -8,9 +8,7 @@ VERIFIED: 10000/10000 fresh random sequences of length 10, 1000/1000 fresh rando
 
 
 def program(inputs):
-    out = 0  # the output
     outputs = []
     for x0, x1 in inputs:
-        out = x0 & x1
-        outputs.append(out)
+        outputs.append(x0 & x1)
     return outputs

@@ -9,9 +9,7 @@ VERIFIED: 10000/10000 fresh random sequences of length 10, 1000/1000 fresh rando
 
 
 def program(inputs):
-    cur = 0
     outputs = []
     for x in inputs:
-        cur = x
-        outputs.append(1 - cur)
+        outputs.append(1 - x)
     return outputs

@@ -9,9 +9,7 @@ VERIFIED: 10000/10000 fresh random sequences of length 10, 1000/1000 fresh rando
 
 
 def program(inputs):
-    cur = 0  # the input
     outputs = []
     for x in inputs:
-        cur = x
-        outputs.append(-(cur % 2) + 1)
+        outputs.append(1 - x % 2)
     return outputs

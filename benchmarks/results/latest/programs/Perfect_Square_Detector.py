@@ -9,9 +9,7 @@ VERIFIED: 10000/10000 fresh random sequences of length 10, 1000/1000 fresh rando
 
 
 def program(inputs):
-    out = 0  # the output
     outputs = []
     for x in inputs:
-        out = int(x in (0, 1, 4, 9, 16))
-        outputs.append(out)
+        outputs.append(int(x in (0, 1, 4, 9, 16)))
     return outputs

@@ -13,7 +13,6 @@ def program(inputs):
     prev = 0
     prev2 = 0
     prev3 = 0
-    prev4 = 0
     outputs = []
     for x in inputs:
         cur, prev, prev2, prev3, prev4 = x, cur, prev, prev2, prev3

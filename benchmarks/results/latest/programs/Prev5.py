@@ -14,7 +14,6 @@ def program(inputs):
     prev2 = 0
     prev3 = 0
     prev4 = 0
-    prev5 = 0
     outputs = []
     for x in inputs:
         cur, prev, prev2, prev3, prev4, prev5 = x, cur, prev, prev2, prev3, prev4

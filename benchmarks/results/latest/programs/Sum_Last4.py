@@ -12,7 +12,6 @@ def program(inputs):
     cur = 0
     prev = 0
     prev2 = 0
-    prev3 = 0
     outputs = []
     for x in inputs:
         cur, prev, prev2, prev3 = x, cur, prev, prev2

@@ -15,7 +15,6 @@ def program(inputs):
     prev3 = 0
     prev4 = 0
     prev5 = 0
-    prev6 = 0
     outputs = []
     for x in inputs:
         cur, prev, prev2, prev3, prev4, prev5, prev6 = x, cur, prev, prev2, prev3, prev4, prev5
