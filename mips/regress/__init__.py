@@ -42,6 +42,9 @@ def fit(
 ) -> tuple[Extraction, AffineFit, tuple[Candidate, ...]]:
     """Every candidate machine for one network's `extraction` of `trace` (with the extraction,
     whose lattice is replaced when the one along probes is what worked, and the affine fit)."""
+    # The rule finders draw from the run's seed.
+    regress = replace(regress, rules=replace(regress.rules, seed=seed))
+    coordinates = replace(coordinates, rules=replace(coordinates.rules, seed=seed))
     affine = fit_affine_machine(extraction.lattice, trace, regress)
     if extraction.lattice.found:
         progress(f"  lattice rules: {affine.reason}")

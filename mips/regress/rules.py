@@ -31,6 +31,9 @@ class RuleConfig:
     operand_size: int = 3  # largest formula on either side of a guard's comparison, and of a branch
     branches: int = 4  # most branches of a conditional rule
     max_rows: int = 4096  # distinct rows a conditional rule is searched on
+    # The draws (the symbolic search's sample of rows, the conditional rules' random subsets)
+    # come from this seed: `regress.fit` sets it to the run's.
+    seed: int = 0
 
     def __post_init__(self):
         if min(self.boolean_size, self.operand_size, self.branches, self.max_rows) < 1:
@@ -64,7 +67,7 @@ def _smallest_rule(columns: dict[str, np.ndarray], target: np.ndarray, config: R
     found = [
         find_boolean(columns, target, max_size=config.boolean_size),
         membership(columns, target),
-        find_formula(columns, target, config.symbolic, constants=data_constants(columns, target)),
+        find_formula(columns, target, config.symbolic, seed=config.seed, constants=data_constants(columns, target)),
     ]
     found = [f for f in found if f is not None]
     if not found:
@@ -120,7 +123,7 @@ def find_conditional(
         for block in behaviours(rows, small, data_constants(rows, goal))
         for text, vector, atom in zip(block.texts, block.values, block.atoms)
     ]
-    branches, right = _branches(operands, rows, goal)
+    branches, right = _branches(operands, rows, goal, np.random.default_rng(config.seed))
     guards, chosen = _guards(operands, config.operand_size + 2)
     if not len(branches) or not len(guards):
         return None
@@ -147,7 +150,9 @@ def find_conditional(
     return text if holds_on_rows(text, names, table) else None
 
 
-def _branches(operands, rows: dict[str, np.ndarray], goal: np.ndarray) -> tuple[list[str], np.ndarray]:
+def _branches(
+    operands, rows: dict[str, np.ndarray], goal: np.ndarray, rng: np.random.Generator
+) -> tuple[list[str], np.ndarray]:
     """Candidate branch formulas and which rows each gets right ([B, R] bool): every small
     formula with each of its three most common offsets, and exact integer affine rules
     fitted on random small subsets of the rows."""
@@ -159,7 +164,6 @@ def _branches(operands, rows: dict[str, np.ndarray], goal: np.ndarray) -> tuple[
         for offset in offsets[np.argsort(-counts)][:3]:
             texts.append(with_offset(text, int(offset)))
             right.append(goal - vector == offset)
-    rng = np.random.default_rng(0)
     names = list(rows)
     design = np.stack([rows[n] for n in names] + [np.ones(len(goal), np.int64)], axis=1)
     for _ in range(64):

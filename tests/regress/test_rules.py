@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from mips.machines import compile_formula, tidy
-from mips.regress.rules import find_conditional, find_rule, membership
+from mips.regress.rules import RuleConfig, find_conditional, find_rule, membership
 
 RNG = np.random.default_rng(0)
 
@@ -143,3 +143,22 @@ def test_a_formula_whose_text_starts_with_a_call_is_still_wrapped():
     assert rule == "-(abs(a) + abs(b))"
     compiled = compile_formula(rule, ["a", "b"])
     assert all(compiled(int(a), int(b)) == -(abs(a) + abs(b)) for a, b in zip(A2, B2))
+
+
+def test_the_rule_finders_draw_from_the_configured_seed(monkeypatch):
+    """The symbolic search's sample and the conditional rules' subsets come from the run's seed
+    (`regress.fit` puts it in RuleConfig.seed), not from a seed fixed in the code."""
+    import mips.regress.rules as rules
+
+    seen = []
+    real = rules.find_formula
+
+    def spy(columns, target, config, *, seed=0, constants=()):
+        seen.append(seed)
+        return real(columns, target, config, seed=seed, constants=constants)
+
+    monkeypatch.setattr(rules, "find_formula", spy)
+    rng = np.random.default_rng(1)
+    a, b = rng.integers(-5, 6, 300), rng.integers(-5, 6, 300)
+    assert rules.find_rule({"a": a, "b": b}, np.abs(a) * b, RuleConfig(seed=7)) is not None
+    assert seen and set(seen) == {7}
