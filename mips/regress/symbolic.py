@@ -59,6 +59,14 @@ class Block:
     values: np.ndarray  # int64 [K, R]
     atoms: np.ndarray  # bool [K]: a name or a number (never needs parentheses)
 
+    def joined(self, other: Block) -> Block:
+        return Block(
+            self.size,
+            self.texts + other.texts,
+            np.concatenate([self.values, other.values]),
+            np.concatenate([self.atoms, other.atoms]),
+        )
+
 
 def find_formula(
     columns: dict[str, np.ndarray],
@@ -109,10 +117,7 @@ def behaviours(
     for size in range(2, config.max_size + 1):
         yield from found.unary(size)
         for left_size in range(1, size - 1):
-            for block in found.binary(size, left_size):
-                yield block
-                if found.seen.full:
-                    return
+            yield from found.binary(size, left_size)  # stops at the first block that fills the set
             if found.seen.full:
                 return
 
@@ -139,16 +144,7 @@ class _Enumeration:
             return None
         block = Block(size, [text_of(int(i)) for i in first], values[first], np.full(len(first), atom))
         old = self.by_size.get(size)
-        if old is not None:
-            block_all = Block(
-                size,
-                old.texts + block.texts,
-                np.concatenate([old.values, block.values]),
-                np.concatenate([old.atoms, block.atoms]),
-            )
-            self.by_size[size] = block_all
-        else:
-            self.by_size[size] = block
+        self.by_size[size] = block if old is None else old.joined(block)
         return block
 
     def unary(self, size: int) -> Iterator[Block]:
