@@ -35,8 +35,12 @@ class Counters:
     potential: dict  # state -> its r counter values (states reachable from the start)
     reason: str
     # Transitions the counters do not follow, all out of states at the edge of what the
-    # data showed (the largest or smallest count seen): a chain that stops where the
-    # data stopped. Empty for counters that every transition follows.
+    # data showed (the largest or smallest count seen). Empty for counters that every
+    # transition follows.
+    broken: frozenset = frozenset()
+    # Those of them that would step past the counts seen: a chain that stops where the
+    # data stopped, not a rule of the machine (the others, such as a state that stays
+    # where it is at the edge, "dead once negative", are).
     exceptions: frozenset = frozenset()
 
 
@@ -112,14 +116,20 @@ def _counter_with_an_edge(machine: StateMachine, paths: dict, tolerance: float) 
         )
     broken = (~follows).sum(axis=0) + np.abs(steps).sum(axis=1)[None, :] / 100.0  # fewest exceptions, then small
     best = int(np.argmin(np.where(allowed, broken[0], np.inf)))
-    exceptions = frozenset((states[e[0]], int(e[1])) for e in edges[~follows[:, best]])
+    column = phi[:, best]
+    goes_to = column[edges[:, 0]] + steps[best][edges[:, 1]]
+    past = (goes_to > column.max()) | (goes_to < column.min())
+    exceptions = frozenset((states[e[0]], int(e[1])) for e in edges[~follows[:, best] & past])
+    kept = frozenset((states[e[0]], int(e[1])) for e in edges[~follows[:, best]])
     step = steps[best][None, :]
     potential = {s: step @ paths[s] for s in states}
     return Counters(
         step,
         potential,
         f"1 counter read off the state machine, steps per input {step.T.tolist()}, "
-        f"followed by every transition but {len(exceptions)} at the edge of the data",
+        f"followed by every transition but {len(kept)} at the edge of the data "
+        f"({len(exceptions)} of them where the count would pass the counts seen)",
+        kept,
         exceptions,
     )
 
@@ -129,7 +139,7 @@ def counter_states(machine: StateMachine, trace: Trace, max_counters: int = 3) -
     counted = machine_counters(machine, max_counters)
     if counted.steps is None:
         return IntegerStates(None, counted.reason)
-    if counted.exceptions:  # an affine machine follows its counters everywhere
+    if counted.broken:  # an affine machine follows its counters everywhere
         return IntegerStates(None, counted.reason + ": not every transition")
     steps, potential, reason = counted.steps, counted.potential, counted.reason
     index = {symbol: i for i, symbol in enumerate(machine.symbols)}

@@ -115,3 +115,28 @@ def test_a_one_symbol_chain_is_a_clock():
     clock = StateMachine(0, ((5,),), ((1,), (2,), (-1,)), ((0,), (1,), (2,)))
     counted = machine_counters(clock)
     assert counted.steps is not None and counted.steps.tolist() == [[1]] and not counted.exceptions
+
+
+def test_an_absorbing_state_inside_the_counts_is_a_rule_not_the_edge_of_the_data():
+    """Balance counts 0..L, and one more state ("went negative") that stays where it is:
+    its step on input 1 would pass the counts seen (the data's edge, left out of the guess),
+    its step on input 0 would land on a count seen (a rule of the machine, kept)."""
+    dead = LENGTH + 1
+
+    def step(s, x):
+        if s == dead:
+            return dead
+        t = s + (1 if x == 0 else -1)
+        return dead if t < 0 else (t if t <= LENGTH else -1)
+
+    machine = StateMachine(
+        0,
+        ((0,), (1,)),
+        tuple((step(s, 0), step(s, 1)) for s in range(LENGTH + 2)),
+        tuple((int(s == 0),) for s in range(LENGTH + 2)),
+    )
+    counted = machine_counters(machine)
+    assert counted.steps is not None and counted.steps.tolist() == [[1, -1]]
+    assert int(counted.potential[dead][0]) == -1
+    assert counted.broken == {(dead, 0), (dead, 1)}
+    assert counted.exceptions == {(dead, 1)}

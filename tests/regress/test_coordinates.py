@@ -168,3 +168,23 @@ def test_exact_formulas_of_a_partial_machine_agree_wherever_the_table_is_defined
         compared += 1
         assert fit.machine.run(inputs) == expected
     assert compared
+
+
+def test_a_state_that_stays_put_at_the_edge_stays_put_in_the_guess():
+    """Brackets balanced so far (0 opens, 1 closes), counts 0..6 seen and a "went negative"
+    state that absorbs: the guess counts past 6 but keeps the absorbing state."""
+    dead, top = 7, 6
+
+    def step(s, x):
+        if s == dead:
+            return dead
+        t = s + (1 if x == 0 else -1)
+        return dead if t < 0 else min(t, top)
+
+    machine = _machine(step, lambda s: int(s == 0), 0, BITS)
+    fits = machine_as_formulas(machine)
+    assert len(fits) == 2 and not fits[1].exact, [f.reason for f in fits]
+    guess = fits[1].machine
+    deep = [0] * 9 + [1] * 9  # deeper than the table's counts, then back to balanced
+    assert guess.run(deep)[-1] == 1 and machine.run(deep)[-1] == 0
+    assert guess.run([1, 0, 0, 1, 0, 1])[-1] == 0  # went negative first: never balanced again
