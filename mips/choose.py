@@ -19,6 +19,7 @@ class Candidate:
     # Formulas that go on counting where the state machine they rewrite stopped, at the
     # edge of the data (also a guess past the data; held-out data and verification judge it).
     extends: bool = False
+    guess: str = "counting on past the edge of the data"  # what the guess is, when `extends`
 
 
 def reproduces_heldout(machine: Machine, data: TaskData) -> bool:
@@ -59,5 +60,5 @@ def describe(candidate: Candidate) -> str:
     m = candidate.machine
     held = "reproduces" if candidate.matches_heldout else "does NOT reproduce"
     merged = ", completed by merging states" if candidate.merged else ""
-    merged += ", counting on past the edge of the data" if candidate.extends else ""
+    merged += f", {candidate.guess}" if candidate.extends else ""
     return f"{m.shape} (size {m.size}){merged}, {held} the held-out outputs"

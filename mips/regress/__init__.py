@@ -98,7 +98,11 @@ def _formula_candidates(candidates, data: TaskData, config: CoordinateConfig, pr
             if fitted.machine is not None:
                 found.append(
                     Candidate(
-                        fitted.machine, reproduces_heldout(fitted.machine, data), candidate.merged, not fitted.exact
+                        fitted.machine,
+                        reproduces_heldout(fitted.machine, data),
+                        candidate.merged,
+                        not fitted.exact,
+                        fitted.guess or Candidate.guess,
                     )
                 )
     return tuple(found)

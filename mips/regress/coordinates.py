@@ -35,7 +35,15 @@ import numpy as np
 
 from mips.arrays import distinct_rows
 from mips.extract.counters import machine_counters
-from mips.machines import FormulaMachine, StateMachine, input_names, state_names
+from mips.machines import (
+    FormulaMachine,
+    StateMachine,
+    compile_formula,
+    formula_size,
+    input_names,
+    state_names,
+    without_error,
+)
 from mips.network.trace import is_function
 from mips.regress.checks import first_start
 from mips.regress.rules import RuleConfig, find_rule
@@ -81,15 +89,17 @@ class FormulaFit:
     coordinates: tuple[str, ...]  # what each coordinate is
     reason: str
     exact: bool = True  # the formulas reproduce every transition of the machine
+    guess: str = ""  # when not exact, where they part from it
 
 
 def machine_as_formulas(machine: StateMachine, config: CoordinateConfig = CoordinateConfig()) -> list[FormulaFit]:
     """The state machine as a `FormulaMachine` on integer coordinates, or why not.
 
-    The first fit is exact on every transition. When a counter is kept with exceptions
-    at the edge of the data (`counters.Counters.exceptions`), a second fit leaves those
-    transitions out, so that its formulas go on counting where the machine stops: a
-    guess past the data, for held-out data and verification to judge."""
+    The first fit is exact on every transition. A second one is a guess, for held-out data
+    and verification to judge: when a counter is kept with exceptions at the edge of the
+    data (`counters.Counters.exceptions`), a fit that leaves those transitions out, so that
+    its formulas go on counting where the machine stops; and on a large table, rules that
+    all but a few of its entries follow (`_rule`)."""
     if not config.enabled:
         return [FormulaFit(None, (), "not tried (off in the configuration)")]
     search = _SetSearch(machine, config)
@@ -102,7 +112,8 @@ def machine_as_formulas(machine: StateMachine, config: CoordinateConfig = Coordi
 
 class _SetSearch:
     """Coordinate sets tried one after another (`machine_as_formulas`): the best fit so far,
-    exact (False) and leaving out the counter's exceptions (True), and why none was found.
+    exact (False) and a guess (True: leaving out the counter's exceptions, or rules that a few
+    of a large table's entries do not follow), and why none was found.
     Counted work decides (`config.attempts`, `config.sets_fitted`); `config.seconds` is a
     safety cap, named in the reason when it stops the search."""
 
@@ -170,10 +181,12 @@ class _SetSearch:
                 fit,
                 exact=False,
                 reason=f"{fit.reason}, but for {len(exceptions)} left out at the edge of the data, where the counter goes on",
+                guess="counting on past the edge of the data",
             )
         self.fitted += 1
-        if leave_out not in self.best or fit.machine.size < self.best[leave_out].machine.size:
-            self.best[leave_out] = fit
+        guess = not fit.exact
+        if guess not in self.best or fit.machine.size < self.best[guess].machine.size:
+            self.best[guess] = fit
         return True
 
 
@@ -339,20 +352,22 @@ def _fit(
     rows = np.concatenate([coords[sources], symbols[inputs]], axis=1)
     after = coords[product.next[sources, inputs]]
     columns = dict(zip(s_names + x_names, rows.T))
-    update = []
+    update, missed = [], 0
     for i in range(m):
-        rule = find_rule(columns, after[:, i], config)
+        rule, misses = _rule(columns, after[:, i], config)
         if rule is None:
             return FormulaFit(None, labels, f"no rule found for the update of coordinate {i} ({labels[i]})")
         update.append(rule)
+        missed += misses
     emitting = np.arange(1 if start_free else 0, len(product.state))
     outputs = np.array(machine.outputs, dtype=np.int64)[product.state[emitting]]
     readout = []
     for j in range(outputs.shape[1]):
-        rule = find_rule(dict(zip(s_names, coords[emitting].T)), outputs[:, j], config)
+        rule, misses = _rule(dict(zip(s_names, coords[emitting].T)), outputs[:, j], config)
         if rule is None:
             return FormulaFit(None, labels, f"no rule found for output {j}")
         readout.append(rule)
+        missed += misses
     start = _start(coords, product, free, update, s_names + x_names, symbols)
     if start is None:
         return FormulaFit(None, labels, "no start value makes the first step follow the rules")
@@ -365,7 +380,61 @@ def _fit(
         labels=labels,
         rewrites=machine.states,
     )
-    return FormulaFit(fitted, labels, f"{m} coordinate(s) ({'; '.join(labels)}), rules exact on every transition")
+    described = f"{m} coordinate(s) ({'; '.join(labels)})"
+    if missed:
+        return FormulaFit(
+            fitted,
+            labels,
+            f"{described}, rules that all but {missed} of the table's entries follow",
+            exact=False,
+            guess=f"with rules that all but {missed} of its table's entries follow",
+        )
+    return FormulaFit(fitted, labels, f"{described}, rules exact on every transition")
+
+
+# A large table read off a network may hold a few entries the network gets wrong (transitions the
+# data never showed, asked of it): a rule found on a sample of the rows and followed by all but
+# this share of them is kept as a guess (`FormulaFit.exact` False), for held-out data and
+# verification to judge.
+_MOST_ROWS = 200  # tables with fewer rows are taken as exact
+_SAMPLE_ROWS = 128
+_SAMPLES = 2
+_MISSES_ALLOWED = 0.002
+_MISS_SIZE = 4  # what listing one missed entry would cost (a guard and its value)
+
+
+def _rule(columns: dict[str, np.ndarray], target: np.ndarray, config: RuleConfig) -> tuple[str | None, int]:
+    """An exact rule for `target` and 0; or, on a large table, a rule that all but a few rows
+    follow and how many do not, when there is no exact one or the exact one is a conditional
+    that the rule with its misses listed is smaller than (a conditional can spell out a
+    wrong entry); else (None, 0)."""
+    exact = find_rule(columns, target, config)
+    if len(target) < _MOST_ROWS or (exact is not None and " if " not in exact):
+        return exact, 0
+    rule, misses = _rule_most_rows_follow(columns, target, config)
+    if rule is None or (exact is not None and formula_size(rule) + _MISS_SIZE * misses >= formula_size(exact)):
+        return exact, 0
+    return rule, misses
+
+
+def _rule_most_rows_follow(columns, target, config: RuleConfig) -> tuple[str | None, int]:
+    names = list(columns)
+    table = np.stack([np.asarray(columns[n], np.int64) for n in names] + [np.asarray(target, np.int64)], axis=1)
+    rng = np.random.default_rng(config.seed)
+    for _ in range(_SAMPLES):
+        sample = rng.choice(len(table), _SAMPLE_ROWS, replace=False)
+        rule = find_rule({n: table[sample, k] for k, n in enumerate(names)}, table[sample, -1], config)
+        if rule is None:
+            continue
+        misses = len(table) - _rows_followed(rule, names, table)
+        if misses <= _MISSES_ALLOWED * len(table):
+            return rule, misses
+    return None, 0
+
+
+def _rows_followed(formula: str, names: list[str], table: np.ndarray) -> int:
+    rule = compile_formula(formula, names)
+    return sum(without_error(lambda row=row: rule(*map(int, row[:-1])) == row[-1]) for row in table)
 
 
 def _start(coords, product: _Product, free: list[int], update: list[str], names: list[str], symbols) -> tuple | None:

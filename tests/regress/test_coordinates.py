@@ -188,3 +188,23 @@ def test_a_state_that_stays_put_at_the_edge_stays_put_in_the_guess():
     deep = [0] * 9 + [1] * 9  # deeper than the table's counts, then back to balanced
     assert guess.run(deep)[-1] == 1 and machine.run(deep)[-1] == 0
     assert guess.run([1, 0, 0, 1, 0, 1])[-1] == 0  # went negative first: never balanced again
+
+
+def test_a_large_table_with_one_wrong_entry_is_read_as_the_rule_the_others_follow():
+    """The largest input so far over 0..29 (900 entries), one entry wrong (as a network
+    asked about a transition the data never showed may be): the guess is max(s0, x) with
+    the one miss counted; a table with the wrong entry everywhere is no such rule."""
+    values = tuple((v,) for v in range(30))
+    wrong = (3, 1)  # from the state "3 seen", input 1: should stay at 3
+
+    def step(s, x):
+        return 7 if (s, x) == wrong else max(s, x)
+
+    machine = _machine(step, lambda s: s, 0, values)
+    fits = machine_as_formulas(machine)
+    guess = fits[-1]
+    assert guess.machine is not None and not guess.exact, guess.reason
+    assert guess.machine.update == ("max(s0, x)",) and "all but 1 of" in guess.reason
+    assert fits[0].machine is None or fits[0].exact
+    worse = _machine(lambda s, x: (s * 7 + x * 3) % 30, lambda s: s, 0, values)  # no rule of the sort
+    assert all(f.exact for f in machine_as_formulas(worse, CoordinateConfig(seconds=5.0)) if f.machine is not None)
