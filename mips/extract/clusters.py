@@ -86,8 +86,8 @@ def machine_from_labels(
     second machine."""
     symbols, symbol_index, out_values, out_index = _alphabets(trace)
     k = int(states.max()) + 1
-    transitions, moved_off = _majority(states[:, :-1] * len(symbols) + symbol_index, states[:, 1:], k * len(symbols))
-    outputs, emitted_off = _majority(states[:, 1:], out_index, k)
+    transitions, moved_off = majority(states[:, :-1] * len(symbols) + symbol_index, states[:, 1:], k * len(symbols))
+    outputs, emitted_off = majority(states[:, 1:], out_index, k)
     for (state, symbol), target in (asked or {}).items():
         if transitions[state * len(symbols) + symbol] < 0:
             transitions[state * len(symbols) + symbol] = target
@@ -127,7 +127,7 @@ def _alphabets(trace: Trace):
     return symbols, symbol_index, out_values, out_index.reshape(trace.sequences, trace.steps)
 
 
-def _majority(keys: np.ndarray, values: np.ndarray, size: int) -> tuple[np.ndarray, int]:
+def majority(keys: np.ndarray, values: np.ndarray, size: int) -> tuple[np.ndarray, int]:
     """For each key in range(size), its most frequent value (-1 for a key never seen),
     and how many occurrences disagree with their key's choice."""
     pairs, counts = distinct_rows(np.stack([keys.reshape(-1), values.reshape(-1)], axis=1), return_counts=True)

@@ -22,8 +22,9 @@ import numpy as np
 import sympy
 
 from mips.arrays import distinct_rows
+from mips.extract.clusters import majority
 from mips.extract.states import IntegerStates
-from mips.machines import StateMachine, as_tuple
+from mips.machines import StateMachine, as_tuple, from_tuple
 from mips.network.trace import Trace
 
 
@@ -161,3 +162,53 @@ def _integral(vector: sympy.Matrix) -> list[int]:
     divisor = int(np.gcd.reduce(np.abs(scaled))) or 1
     sign = next((1 if v > 0 else -1 for v in scaled if v), 1)
     return [sign * v // divisor for v in scaled]
+
+
+def symbol_counts(trace: Trace, *, max_symbols: int = 6, spread: float = 0.1, stray: float = 0.01) -> IntegerStates:
+    """How many times each input symbol has been seen, as integer coordinates, when the
+    network's hidden state is (nearly) a function of those counts.
+
+    A network that counts may squash its counts so that no lattice shows in its hidden
+    space and no small state machine either (one state per count vector seen). Whether the
+    counts are its state is read from the hidden states: grouped by count vector, the states
+    of a group (reached by the same counts in any order) must lie close together, on average
+    within `spread` of the states' typical distance from their mean, with at most `stray`
+    of the steps farther than a quarter of it. A network that keeps the order, the last
+    input or a parity beside the counts fails this."""
+    symbols, index = trace.alphabet()
+    if not 2 <= len(symbols) <= max_symbols:
+        return IntegerStates(None, f"not counted: {len(symbols)} input symbols (from 2 to {max_symbols} are counted)")
+    counts = np.cumsum(index[..., None] == np.arange(len(symbols)), axis=1)  # [N, T, symbols]
+    hidden = trace.hidden[:, 1:].reshape(-1, trace.hidden.shape[-1])
+    _, group = distinct_rows(counts.reshape(-1, len(symbols)), return_inverse=True)
+    group = group.reshape(-1)
+    means = np.zeros((group.max() + 1, hidden.shape[1]))
+    np.add.at(means, group, hidden)
+    means /= np.bincount(group)[:, None]
+    deviation = np.abs(hidden - means[group]).max(axis=1)
+    widest = np.zeros(len(means))
+    np.maximum.at(widest, group, deviation)
+    scale = np.abs(hidden - hidden.mean(axis=0)).max(axis=1).mean()
+    if scale == 0 or widest.mean() > spread * scale or (deviation > scale / 4).mean() > stray:
+        return IntegerStates(
+            None,
+            f"the hidden state is not a function of the input symbols' counts "
+            f"(spread {widest.mean() / max(scale, 1e-12):.2f} of its scale within a count vector)",
+        )
+    names = ", ".join(repr(from_tuple(tuple(int(v) for v in s))) for s in symbols)
+    return IntegerStates(
+        counts.astype(np.int64),
+        f"the hidden state is a function of how many times each input ({names}) was seen "
+        f"(spread {widest.mean() / scale:.2f} of its scale within a count vector, {len(means)} count vectors)",
+    )
+
+
+def outputs_by_majority(states: np.ndarray, outputs: np.ndarray) -> tuple[np.ndarray, int]:
+    """Each step's output replaced by the one most often seen with its integer state (as the
+    state machines take their transitions by majority: a network perfect on held-out data
+    may still get a training step wrong), and how many steps changed."""
+    _, key = distinct_rows(states.reshape(-1, states.shape[-1]), return_inverse=True)
+    values, value = distinct_rows(outputs.reshape(-1, outputs.shape[-1]), return_inverse=True)
+    key, value = key.reshape(-1), value.reshape(-1)
+    chosen, changed = majority(key, value, int(key.max()) + 1)
+    return values[chosen[key]].reshape(outputs.shape), changed

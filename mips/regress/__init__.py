@@ -17,7 +17,7 @@ from mips.choose import Candidate, reproduces_heldout
 from mips.data import TaskData
 from mips.extract import Extraction
 from mips.extract.behaviour import BehaviourConfig, extract_lattice_by_behaviour
-from mips.extract.counters import counter_states
+from mips.extract.counters import counter_states, outputs_by_majority, symbol_counts
 from mips.extract.lattice import LatticeConfig
 from mips.machines import Machine
 from mips.network.trace import Trace
@@ -67,7 +67,9 @@ def fit(
 
 def _counter_machines(extraction: Extraction, trace: Trace, regress: RegressConfig, progress) -> list[Machine]:
     """Machines whose states are the counters a state machine keeps (`counter_states`):
-    a chain of states that ends at the training length becomes a count with no end."""
+    a chain of states that ends at the training length becomes a count with no end; and
+    the counts of each input symbol, when the hidden state is a function of them
+    (`symbol_counts`)."""
     found = []
     for result in (extraction.fsm, extraction.behaviour):
         if result.observed is None:
@@ -77,6 +79,14 @@ def _counter_machines(extraction: Extraction, trace: Trace, regress: RegressConf
             continue
         fitted = fit_affine_machine(counted, trace, regress)
         progress(f"  counters: {counted.reason}; rules: {fitted.reason}")
+        if fitted.machine is not None:
+            found.append(fitted.machine)
+    counted = symbol_counts(trace)
+    if counted.found:
+        outputs, changed = outputs_by_majority(counted.states, trace.outputs)
+        fitted = fit_affine_machine(counted, replace(trace, outputs=outputs), regress)
+        by_majority = f" ({changed} of the network's outputs outvoted by the others of their counts)" if changed else ""
+        progress(f"  counts: {counted.reason}{by_majority}; rules: {fitted.reason}")
         if fitted.machine is not None:
             found.append(fitted.machine)
     return found

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mips.extract.counters import counter_states, machine_counters
+from mips.extract.counters import counter_states, machine_counters, outputs_by_majority, symbol_counts
 from mips.machines import StateMachine
 from mips.network.trace import Trace
 from mips.regress.affine import fit_affine_machine
@@ -140,3 +140,48 @@ def test_an_absorbing_state_inside_the_counts_is_a_rule_not_the_edge_of_the_data
     assert int(counted.potential[dead][0]) == -1
     assert counted.broken == {(dead, 0), (dead, 1)}
     assert counted.exceptions == {(dead, 1)}
+
+
+def _majority_trace(hidden_of, seed=0, n=512, length=10):
+    """Inputs 0..2, outputs the most frequent so far (ties: the smallest), hidden states
+    `hidden_of(counts, inputs)` per step."""
+    rng = np.random.default_rng(seed)
+    inputs = rng.integers(0, 3, size=(n, length))
+    counts = np.cumsum(inputs[..., None] == np.arange(3), axis=1)
+    outputs = np.argmax(counts, axis=-1)  # argmax takes the first of a tie
+    hidden = hidden_of(counts, inputs)
+    hidden = np.concatenate([np.zeros((n, 1, hidden.shape[-1])), hidden], axis=1)
+    return Trace(inputs[..., None], hidden, outputs[..., None])
+
+
+def test_a_network_that_squashes_its_counts_keeps_them_as_its_state():
+    squashed = lambda c, x: np.tanh(0.4 * (c[..., 1:] - c[..., :1]))  # noqa: E731
+    counted = symbol_counts(_majority_trace(squashed))
+    assert counted.found, counted.reason
+    trace = _majority_trace(squashed)
+    assert (counted.states[:, -1].sum(axis=-1) == 10).all()
+    fitted = fit_affine_machine(counted, trace)
+    assert fitted.machine is not None, fitted.reason
+    rng = np.random.default_rng(1)
+    for row in rng.integers(0, 3, size=(50, 40)).tolist():  # four times the traced length
+        counts = np.cumsum(np.array(row)[:, None] == np.arange(3), axis=0)
+        assert fitted.machine.run(row) == np.argmax(counts, axis=-1).tolist()
+
+
+def test_a_network_that_keeps_the_last_input_or_the_order_is_not_its_counts():
+    with_last = lambda c, x: np.concatenate([np.tanh(0.4 * c), x[..., None]], axis=-1)  # noqa: E731
+    assert not symbol_counts(_majority_trace(with_last)).found
+    def recent_first(c, x):  # a leaky sum: the order of the inputs shows
+        h = np.zeros(x.shape, dtype=float)
+        for t in range(x.shape[1]):
+            h[:, t] = x[:, t] + 0.5 * (h[:, t - 1] if t else 0.0)
+        return h[..., None]
+
+    assert not symbol_counts(_majority_trace(recent_first)).found
+
+
+def test_one_wrong_output_is_outvoted_by_the_others_of_its_state():
+    states = np.array([[[0], [1], [2]], [[0], [1], [2]], [[0], [1], [2]]])
+    outputs = np.array([[[5], [6], [7]], [[5], [6], [7]], [[5], [9], [7]]])
+    fixed, changed = outputs_by_majority(states, outputs)
+    assert changed == 1 and fixed[2, 1, 0] == 6 and (fixed[:2] == outputs[:2]).all()
