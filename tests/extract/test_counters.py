@@ -171,6 +171,7 @@ def test_a_network_that_squashes_its_counts_keeps_them_as_its_state():
 def test_a_network_that_keeps_the_last_input_or_the_order_is_not_its_counts():
     with_last = lambda c, x: np.concatenate([np.tanh(0.4 * c), x[..., None]], axis=-1)  # noqa: E731
     assert not symbol_counts(_majority_trace(with_last)).found
+
     def recent_first(c, x):  # a leaky sum: the order of the inputs shows
         h = np.zeros(x.shape, dtype=float)
         for t in range(x.shape[1]):
