@@ -181,7 +181,7 @@ def test_program_state_is_fresh_on_every_call():
 
 
 def test_state_variables_are_named_after_their_rules():
-    from mips.emit import readable_names
+    from mips.machines import readable_names
 
     assert readable_names(["x", "s0", "s1", "s2"], ["x"]) == ["cur", "prev", "prev2", "prev3"]
     assert readable_names(["s0 + x", "s1 + 1", "s2 + STEP[x]"], ["x"]) == ["total", "count", "count_2"]

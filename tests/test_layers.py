@@ -49,6 +49,7 @@ LAYERS = {
     "regress.enumeration": 5,
     "regress.linear": 5,
     "regress.checks": 5,
+    "regress.basis": 5,
     "emit": 6,
     "verify": 7,
     "pipeline": 8,

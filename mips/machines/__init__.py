@@ -16,7 +16,7 @@ from mips.io.jsonread import json_field, json_kind, json_object
 from mips.machines.affine import AffineMachine, affine_formula
 from mips.machines.base import Machine, Step, as_tuple, from_tuple, input_names, state_names
 from mips.machines.formula import FormulaMachine
-from mips.machines.language import compile_formula, formula_size, readable, tidy, without_error
+from mips.machines.language import compile_formula, formula_size, readable, readable_names, tidy, without_error
 from mips.machines.table import StateMachine
 
 # Each kind of machine by the `kind` its JSON carries.
@@ -37,6 +37,7 @@ __all__ = [
     "input_names",
     "machine_from_json",
     "readable",
+    "readable_names",
     "state_names",
     "tidy",
     "without_error",

@@ -246,3 +246,51 @@ def formula_size(text: str) -> int:
         isinstance(n, (ast.BinOp, ast.UnaryOp, ast.Compare, ast.Call, ast.Name, ast.Constant, ast.IfExp))
         for n in ast.walk(ast.parse(text, mode="eval"))
     ) - text.count("int(")
+
+
+_STATE_NAME = re.compile(r"\bs(\d+)\b")
+
+
+def readable_names(updates: Sequence[str], inputs: Sequence[str], outs: Sequence[str] = ()) -> list[str]:
+    """A name for each state coordinate, from its update rule:
+    the input itself -> `cur`; a copy of `cur` -> `prev`, of `prev` -> `prev2`, ...;
+    itself plus the input (or a table entry) -> `total`; itself plus a constant -> `count`;
+    the output itself (the only output rule is that coordinate) -> `out`;
+    anything else keeps its name s0, s1, ... Repeated names get a number."""
+    names: list[str | None] = [None] * len(updates)
+    for i, rule in enumerate(updates):
+        if rule in inputs:
+            names[i] = "cur" if len(inputs) == 1 else f"cur_{rule}"
+    changed = True
+    while changed:  # follow copies of copies: prev, prev2, ...
+        changed = False
+        for i, rule in enumerate(updates):
+            source = _STATE_NAME.fullmatch(rule)
+            if names[i] is None and source and names[int(source.group(1))] is not None:
+                origin = names[int(source.group(1))]
+                depth = 0  # how many steps behind the input the copied coordinate is, plus one
+                if origin.startswith("cur"):
+                    depth = 1
+                elif origin.startswith("prev"):
+                    depth = int(origin[4:] or 1) + 1
+                if depth:
+                    names[i] = "prev" if depth == 1 else f"prev{depth}"
+                    changed = True
+    for i, rule in enumerate(updates):
+        if names[i] is not None:
+            continue
+        rest = rule.replace(f"s{i} + ", "", 1) if rule.startswith(f"s{i} + ") else None
+        if rest is not None and not _STATE_NAME.search(rest):
+            uses_input = any(re.search(rf"\b{x}\b", rest) for x in inputs) and "STEP[" not in rest
+            names[i] = "total" if uses_input else "count" if rest.isdigit() or rest.startswith("STEP[") else None
+    if len(outs) == 1 and _STATE_NAME.fullmatch(outs[0]) and names[int(outs[0][1:])] is None:
+        names[int(outs[0][1:])] = "out"
+    final, used = [], set()
+    for i, name in enumerate(names):
+        name = name or f"s{i}"
+        candidate, k = name, 2
+        while candidate in used:
+            candidate, k = f"{name}_{k}", k + 1
+        used.add(candidate)
+        final.append(candidate)
+    return final

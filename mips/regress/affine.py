@@ -27,6 +27,7 @@ from mips.machines import (
     state_names,
 )
 from mips.network.trace import Trace
+from mips.regress.basis import simplest_basis
 from mips.regress.checks import first_start
 from mips.regress.linear import fit_exact_affine
 from mips.regress.rules import RuleConfig, find_rule
@@ -252,8 +253,9 @@ def _canonical(machine: AffineMachine) -> AffineMachine:
     Lattice coordinates are arbitrary up to an integer shift and sign flips.
     Shift so that the update has no constant term when an integer fixed point
     allows it (otherwise so that the machine starts at 0), take the simplest
-    initial state that gives the same first step, and orient each coordinate so
-    that its first nonzero input (or readout) coefficient is positive."""
+    initial state that gives the same first step, take the integer basis whose rules
+    are shortest (`basis.simplest_basis`), and orient each coordinate so that its first
+    nonzero input (or readout) coefficient is positive."""
     m = machine.state_dim
     a = [row[:m] for row in machine.update]
     a_minus_i = tuple(tuple(a[i][j] - (i == j) for j in range(m)) for i in range(m))
@@ -268,7 +270,7 @@ def _canonical(machine: AffineMachine) -> AffineMachine:
     simplest = _integer_solution(machine.update, reached, m)
     if simplest is not None and sum(map(abs, simplest)) < sum(map(abs, machine.initial)):
         machine = replace(machine, initial=tuple(simplest))
-    return _orient(machine)
+    return simplest_basis(_orient(machine))
 
 
 def _orient(machine: AffineMachine) -> AffineMachine:
