@@ -38,8 +38,9 @@ def reproduces_heldout(machine: Machine, data: TaskData) -> bool:
 def choose(candidates: tuple[Candidate, ...]) -> Candidate | None:
     """Among the machines that reproduce the held-out data: a complete one (defined on
     every input) before one with unobserved transitions, one read off the data before
-    one completed by merging states (a guess), and then the smallest (description length);
-    between a table and formulas of the same size, the formulas. Formulas that count on past
+    one completed by merging states (a guess), formulas before a table (a table only when no
+    formula reproduces the held-out data), and then the smallest (description length).
+    Formulas that count on past
     the edge of the data (`extends`) rank like any others: they are a smaller description of
     the same data, and held-out data and verification judge the guess."""
     if not candidates:
@@ -50,8 +51,8 @@ def choose(candidates: tuple[Candidate, ...]) -> Candidate | None:
             not c.matches_heldout,
             not c.machine.complete,
             c.merged,
-            c.machine.size,
             c.machine.form == "table",
+            c.machine.size,
         ),
     )
 

@@ -185,6 +185,17 @@ def test_the_route_says_what_kind_of_guess_a_machine_is():
     assert choose((bigger, guess)) is guess  # the smaller description wins
 
 
+def test_a_table_is_chosen_only_when_no_formula_reproduces_the_held_out_data():
+    from mips.choose import Candidate, choose
+    from mips.machines import FormulaMachine, StateMachine
+
+    table = Candidate(StateMachine(0, ((0,), (1,)), ((1, 0), (1, 0)), ((0,), (1,))), True)  # size 6
+    formulas = Candidate(FormulaMachine(1, 1, ("int(x == 0) * 1 + 0 * s0",), ("s0",)), True)
+    assert formulas.machine.size > table.machine.size
+    assert choose((table, formulas)) is formulas
+    assert choose((table, Candidate(formulas.machine, False))) is table
+
+
 def test_the_readme_stage_table_lists_the_stages_synthesize_runs_in_order():
     from mips.pipeline import STAGES
 

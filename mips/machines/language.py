@@ -141,11 +141,63 @@ class _PositiveFirst(ast.NodeTransformer):
         return node
 
 
+class _FoldConstants(ast.NodeTransformer):
+    """11 - 2 -> 9: an operation on two integers is its value (a zero divisor stays written);
+    a + 2 - 5 -> a - 3; s1 + s1 -> 2 * s1."""
+
+    FOLD = {
+        ast.Add: lambda a, b: a + b,
+        ast.Sub: lambda a, b: a - b,
+        ast.Mult: lambda a, b: a * b,
+        ast.FloorDiv: lambda a, b: a // b,
+        ast.Mod: lambda a, b: a % b,
+    }
+
+    def visit_BinOp(self, node):
+        self.generic_visit(node)
+        fold = self.FOLD.get(type(node.op))
+        numbers = [_integer_value(node.left), _integer_value(node.right)]
+        if fold is not None and None not in numbers:
+            if numbers[1] == 0 and isinstance(node.op, (ast.FloorDiv, ast.Mod)):
+                return node
+            return _integer(fold(*numbers))
+        if isinstance(node.op, ast.Add) and ast.dump(node.left) == ast.dump(node.right):
+            return ast.BinOp(left=ast.Constant(2), op=ast.Mult(), right=node.left)
+        if isinstance(node.op, (ast.Add, ast.Sub)) and numbers[1] is not None:
+            added = numbers[1] if isinstance(node.op, ast.Add) else -numbers[1]
+            left = node.left  # a + 2 - 5 -> a - 3
+            if isinstance(left, ast.BinOp) and isinstance(left.op, (ast.Add, ast.Sub)):
+                inner = _integer_value(left.right)
+                if inner is not None:
+                    added += inner if isinstance(left.op, ast.Add) else -inner
+                    left = left.left
+            if added == 0:
+                return left
+            return ast.BinOp(left=left, op=ast.Add() if added > 0 else ast.Sub(), right=ast.Constant(abs(added)))
+        return node
+
+
+def _integer(value: int):
+    return ast.Constant(value) if value >= 0 else ast.UnaryOp(op=ast.USub(), operand=ast.Constant(-value))
+
+
+def _integer_value(node) -> int | None:
+    if isinstance(node, ast.Constant) and type(node.value) is int:
+        return node.value
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        inner = _integer_value(node.operand)
+        return None if inner is None else -inner
+    return None
+
+
 def readable(text: str) -> str:
-    """`tidy`, and a negated first term moved behind the one it is added to: for programs.
-    The text as it is when it holds something the formula language does not (a table lookup)."""
+    """`tidy`, operations on two integers folded and a negated first term moved behind the
+    one it is added to: for programs (a machine's formulas, and so their sizes, stay as
+    found). The text as it is when it holds something the formula language does not (a
+    table lookup)."""
     try:
-        return _show(_PositiveFirst().visit(_Reassociate().visit(ast.parse(text, mode="eval"))).body)
+        tree = _FoldConstants().visit(_Reassociate().visit(ast.parse(text, mode="eval")))
+        return _show(_PositiveFirst().visit(tree).body)
     except (SyntaxError, KeyError, TypeError, ValueError, AttributeError):
         return text
 

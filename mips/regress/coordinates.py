@@ -81,6 +81,7 @@ class Feature:
     free_at_start: bool  # the start state never emits, so its value here is ours to choose
     cost: int  # preference among sets of equal size (smaller first)
     exceptions: frozenset = frozenset()  # (state, symbol) transitions it does not follow (a counter's edge)
+    numbering: bool = False  # tells every state of a minimal machine apart (the states' rank)
 
 
 @dataclass(frozen=True)
@@ -164,18 +165,24 @@ class _SetSearch:
         free = [window * dims + i for i, f in enumerate(chosen) if f.free_at_start]
         if not _congruent(coords, product, self.machine, self.start_free, skip_start=bool(free)):
             return True
-        self.smallest = count if self.smallest is None else self.smallest
+        # A set with the states' rank is always a congruence of a minimal machine (the rank
+        # numbers its states) and so says nothing alone: it bounds the sets tried only once
+        # its rules are found.
+        numbering = any(f.numbering for f in chosen)
+        if not numbering:
+            self.smallest = count if self.smallest is None else self.smallest
         if self._spent():
             self.why = f"rules not all found in the time given ({self.attempts} coordinate sets tried)"
             return False
-        self.attempts += 1
+        self.attempts += not numbering  # a few such sets at most (`_candidate_sets`): not counted
         labels = tuple(
             [_window_label(k, d, dims) for k in range(window) for d in range(dims)] + [f.label for f in chosen]
         )
         fit = _fit(self.machine, product, coords, free, self.start_free, labels, self.config.rules)
         if fit.machine is None:
-            self.why = fit.reason
+            self.why = self.why if numbering else fit.reason
             return True
+        self.smallest = count if self.smallest is None else self.smallest
         if leave_out:
             fit = replace(
                 fit,
@@ -227,6 +234,9 @@ def state_features(machine: StateMachine, start_free: bool, config: CoordinateCo
                     1 + len(word),
                 )
             )
+    rank = _future_rank(machine, transitions, outputs)
+    if rank is not None:
+        candidates.append(Feature("the state's rank by what it outputs next", rank, False, 2, numbering=True))
     counted = machine_counters(machine)
     if counted.steps is not None:
         for r in range(len(counted.steps)):
@@ -241,6 +251,35 @@ def state_features(machine: StateMachine, start_free: bool, config: CoordinateCo
         seen.add(feature.values)
         features.append(feature)
     return features
+
+
+_RANK_WORDS = 64  # input words, shortest first, whose outputs order the states
+
+
+def _future_rank(machine: StateMachine, transitions: np.ndarray, outputs: np.ndarray) -> tuple[int, ...] | None:
+    """Each state's rank when the states are ordered by what they output along the input
+    words (shortest first, each in the order of the symbols), one word after another: a
+    remainder, a largest value seen or a count, which states name by what they will do,
+    not by what they do now. None when a word runs into a transition never observed."""
+    symbols = len(machine.symbols)
+    words, length = [], 1
+    while len(words) < _RANK_WORDS and symbols**length <= _RANK_WORDS:
+        words += list(itertools.product(range(symbols), repeat=length))
+        length += 1
+    words = words or [(a,) for a in range(min(symbols, _RANK_WORDS))]
+    futures = []
+    for word in words:
+        state = np.arange(machine.states)
+        for a in word:
+            if (state < 0).any():
+                return None
+            state = transitions[state, a]
+        if (state < 0).any():
+            return None
+        futures.append(outputs[state])
+    keys = np.concatenate(futures, axis=1)  # [S, words * outputs]
+    _, rank = distinct_rows(keys, return_inverse=True)  # distinct rows come sorted: their index is the rank
+    return tuple(int(r) for r in rank.reshape(-1))
 
 
 def _index(j: int, count: int) -> str:
@@ -259,14 +298,18 @@ def _window_label(k: int, d: int, dims: int) -> str:
 
 def _candidate_sets(features: list[Feature], dims: int, config: CoordinateConfig):
     """(window length, features) pairs, fewest coordinates first, then fewer features, then
-    cheaper; made one count of coordinates at a time, from the `max_features` cheapest."""
+    cheaper; made one count of coordinates at a time, from the `max_features` cheapest. A
+    feature that numbers the states (`Feature.numbering`) is tried alone or beside past
+    inputs only: beside another feature the set is a congruence whatever that one means."""
     features = sorted(features, key=lambda f: f.cost)[: config.max_features]
     for count in range(config.max_coordinates + 1):
         sets = []
         for window in range(min(config.max_window, count // dims) + 1):
             size = count - window * dims
             sets += [
-                (size, sum(f.cost for f in chosen), window, chosen) for chosen in itertools.combinations(features, size)
+                (size, sum(f.cost for f in chosen), window, chosen)
+                for chosen in itertools.combinations(features, size)
+                if size == 1 or not any(f.numbering for f in chosen)  # the states' rank: alone, or beside inputs
             ]
         sets.sort(key=lambda s: s[:3])
         for *_, window, chosen in sets:

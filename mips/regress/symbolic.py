@@ -12,6 +12,7 @@ arbitrary origin.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -87,12 +88,34 @@ def find_formula(
     goal = table[:, -1]
     full = {n: np.asarray(columns[n], dtype=np.int64) for n in names}
     full_target = np.asarray(target, np.int64)
+    found: list[str] = []
+    checked = size = 0
     for block in behaviours(dict(zip(names, table[:, :-1].T)), config, constants):
+        if found and block.size > size:
+            break  # the smallest size with a formula is done: the plainest of it wins
         offset = goal[None, :] - block.values
         for i in np.flatnonzero((offset == offset[:, :1]).all(axis=1)):
-            if (found := _check(block.texts[i], int(offset[i, 0]), full, full_target)) is not None:
-                return found
-    return None
+            if checked >= _CHECKED_PER_SIZE:
+                break
+            checked += 1
+            if (formula := _check(block.texts[i], int(offset[i, 0]), full, full_target)) is not None:
+                found.append(formula)
+                size = block.size
+    return min(found, key=unusual) if found else None
+
+
+_CHECKED_PER_SIZE = 32  # formulas of the smallest size checked on every row, to pick the plainest
+_UNUSUAL = ("min(", "max(", "abs(", "//", "%", "*")
+
+
+def unusual(formula: str) -> int:
+    """How many operations of unusual meaning a formula uses (min, max, abs, //, %, *, a
+    leading minus, a constant added on top): of formulas of one size the plainest is shown,
+    `int(x == 2)` before `max(x, 1) - 1`."""
+    return sum(formula.count(op) for op in _UNUSUAL) + formula.startswith("-") + bool(_OFFSET.search(formula))
+
+
+_OFFSET = re.compile(r" [+-] \d+$")
 
 
 def behaviours(

@@ -179,9 +179,15 @@ def test_a_machine_whose_state_grows_past_64_bits_stops_at_once():
         ("-s0 + s1 if s0 < 3 else s0", "s1 - s0 if s0 < 3 else s0"),
         ("x + 1", "x + 1"),
         ("STEP[x] + s0", "STEP[x] + s0"),  # not the formula language: as it is
+        ("s0 + 1 if s0 < 11 - 2 else 1", "s0 + 1 if s0 < 9 else 1"),  # constants folded
+        ("c // (1 + 3)", "c // 4"),
+        ("s0 + 2 - 5", "s0 - 3"),
+        ("s0 - (3 - 5)", "s0 + 2"),
+        ("s0 + 1 - 1", "s0"),
+        ("(s1 + s1 + x) % 5", "(2 * s1 + x) % 5"),
     ],
 )
-def test_readable_puts_a_negated_first_term_behind_the_one_it_is_added_to(text, shown):
+def test_readable_folds_constants_and_puts_a_negated_first_term_behind(text, shown):
     from mips.machines import readable
 
     assert readable(text) == shown

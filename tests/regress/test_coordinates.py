@@ -85,7 +85,6 @@ def test_planted_machines_are_read_back_as_formulas(name):
 NO_FORMULAS = {
     6: "no set of coordinates is a congruence of the machine",
     10: "no set of coordinates is a congruence of the machine",
-    11: "no start value makes the first step follow the rules",
 }
 
 
@@ -208,3 +207,24 @@ def test_a_large_table_with_one_wrong_entry_is_read_as_the_rule_the_others_follo
     assert fits[0].machine is None or fits[0].exact
     worse = _machine(lambda s, x: (s * 7 + x * 3) % 30, lambda s: s, 0, values)  # no rule of the sort
     assert all(f.exact for f in machine_as_formulas(worse, CoordinateConfig(seconds=5.0)) if f.machine is not None)
+
+
+def test_a_remainder_is_named_by_the_states_rank_by_what_they_output_next():
+    """Streaming division by 5 of a binary number (the state: remainder and last quotient
+    digit, 10 states): no output after one or two inputs names the remainder, the states'
+    order by their future outputs does, and the formulas hold on every transition."""
+    k, states, order, table = 5, {(0, 0): 0}, [(0, 0)], []
+    for r, _ in order:  # grows while it is walked: every state reached
+        row = []
+        for x in (0, 1):
+            target = ((2 * r + x) % k, (2 * r + x) // k)
+            if target not in states:
+                states[target] = len(order)
+                order.append(target)
+            row.append(states[target])
+        table.append(tuple(row))
+    machine = StateMachine(0, BITS, tuple(table), tuple((y,) for _, y in order))
+    fit = machine_as_formulas(machine)[0]
+    assert fit.machine is not None and fit.exact, fit.reason
+    assert "the state's rank by what it outputs next" in fit.coordinates
+    assert _same(machine, fit.machine, BITS)

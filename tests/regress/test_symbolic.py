@@ -71,3 +71,13 @@ def test_formula_machine_runs_and_round_trips_through_json():
     again = FormulaMachine.from_json(machine.to_json())
     assert again.run([3, -5, 2]) == [3, 8, 7] and again.size == machine.size
     assert formula_size("abs(s0 - s1)") < formula_size("abs(s0 - s1) + min(s0, 2)")
+
+
+def test_of_formulas_of_one_size_the_plainest_is_kept():
+    from mips.regress.symbolic import unusual
+
+    rng = np.random.default_rng(0)
+    s, x = rng.integers(0, 9, 300), rng.integers(0, 3, 300)
+    found = find_formula({"s0": s, "x": x}, s + (x == 2))  # also s0 + max(x, 1) - 1, as large
+    assert found is not None and "max" not in found and "int(" in found
+    assert unusual("max(x, 1) - 1") > unusual("int(x == 2)")
