@@ -91,14 +91,17 @@ def data_constants(columns: dict[str, np.ndarray], target: np.ndarray) -> tuple[
 
 
 def membership(columns: dict[str, np.ndarray], target: np.ndarray) -> str | None:
-    """A 0/1 target of one column as `int(c in (...))` (or `not in`, if shorter)."""
+    """A 0/1 target of one column as `int(c in (...))` (or `not in`, if shorter; `==` or `!=`
+    for one value)."""
     if len(columns) != 1 or not np.isin(target, (0, 1)).all():
         return None
     ((name, values),) = columns.items()
     ones = sorted(set(values[target == 1].tolist()))
     zeros = sorted(set(values[target == 0].tolist()))
     chosen, word = (ones, "in") if len(ones) <= len(zeros) else (zeros, "not in")
-    return f"int({name} {word} ({', '.join(map(str, chosen))}{',' if len(chosen) == 1 else ''}))"
+    if len(chosen) == 1:
+        return f"int({name} {'==' if word == 'in' else '!='} {chosen[0]})"
+    return f"int({name} {word} ({', '.join(map(str, chosen))}))"
 
 
 def find_conditional(

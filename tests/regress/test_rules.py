@@ -105,7 +105,7 @@ def test_a_conditional_rule_splits_where_the_rule_changes():
 
 def test_membership_takes_the_shorter_side():
     values = X % 10
-    assert membership({"x": values}, (values != 3).astype(np.int64)) == "int(x not in (3,))"
+    assert membership({"x": values}, (values != 3).astype(np.int64)) == "int(x != 3)"
     assert membership({"x": values, "y": values}, values % 2) is None
 
 
@@ -162,3 +162,12 @@ def test_the_rule_finders_draw_from_the_configured_seed(monkeypatch):
     a, b = rng.integers(-5, 6, 300), rng.integers(-5, 6, 300)
     assert rules.find_rule({"a": a, "b": b}, np.abs(a) * b, RuleConfig(seed=7)) is not None
     assert seen and set(seen) == {7}
+
+
+def test_membership_of_one_value_reads_as_an_equality():
+    from mips.regress.rules import membership
+
+    x = np.arange(-3, 4)
+    assert membership({"s0": x}, (x == 0).astype(np.int64)) == "int(s0 == 0)"
+    assert membership({"s0": x}, (x != 2).astype(np.int64)) == "int(s0 != 2)"
+    assert membership({"s0": x}, np.isin(x, (1, 2)).astype(np.int64)) == "int(s0 in (1, 2))"
