@@ -99,13 +99,15 @@ def _loop(
     the state variables renamed after what their rules show them to be (`readable_names`),
     each one's meaning (`labels`, when given) as a comment where it starts."""
     names = readable_names(updates, inputs, outs)
-    # A coordinate whose value before the step no rule reads needs no start value; one that is
-    # moreover a function of the current input alone is no state at all: the outputs read its
-    # rule in its place.
-    read = {int(i) for u in updates for i in _STATE.findall(u)}
-    inlined = {i: u for i, u in enumerate(updates) if i not in read and _inlinable(u)}
+    # A coordinate no output depends on, through the rules or directly, is not written at all.
+    # One whose value before the step no rule reads needs no start value; one that is moreover
+    # a function of the current input alone is no state at all: the outputs read its rule in
+    # its place.
+    needed = _needed(updates, outs)
+    read = {int(i) for k, u in enumerate(updates) if k in needed for i in _STATE.findall(u)}
+    inlined = {i: u for i, u in enumerate(updates) if i in needed and i not in read and _inlinable(u)}
     outs = [_inline(o, inlined) for o in outs]
-    kept = [i for i in range(len(updates)) if i not in inlined]
+    kept = [i for i in range(len(updates)) if i in needed and i not in inlined]
 
     def renamed(text: str) -> str:
         return _STATE.sub(lambda match: names[int(match.group(1))], text)
@@ -129,6 +131,17 @@ def _loop(
 
 
 _STATE = re.compile(r"\bs(\d+)\b")
+
+
+def _needed(updates: Sequence[str], outs: Sequence[str]) -> set[int]:
+    """The coordinates the outputs read, and those their rules read, and so on."""
+    needed = {int(i) for o in outs for i in _STATE.findall(o)}
+    grown = True
+    while grown:
+        more = {int(i) for k in needed for i in _STATE.findall(updates[k])} - needed
+        needed |= more
+        grown = bool(more)
+    return needed
 
 
 def _inlinable(rule: str) -> bool:

@@ -260,3 +260,19 @@ def test_a_state_of_the_current_input_alone_is_read_in_place_and_needs_no_start_
             n = rng.randint(0, 8)
             inputs = [(rng.randint(-3, 9), rng.randint(-3, 9)) if pairs else rng.randint(-3, 9) for _ in range(n)]
             assert run(inputs) == machine.run(inputs)
+
+
+def test_a_coordinate_no_output_depends_on_is_not_written():
+    """Counts kept beside the one the output reads (the time, here) are left out, and so is
+    what only they read; what the output reads through another rule stays."""
+    counts = FormulaMachine(3, 1, ("s0 + x", "s1 + 1", "s2 + s1"), ("s0 % 2",), initial=(0, 0, 0))
+    program = emit_program(counts, ["h"])
+    assert "s1" not in program and "s2" not in program and "count" not in program
+    chained = FormulaMachine(2, 1, ("s1", "x"), ("s0",), initial=(0, 0))  # the output reads s1 through s0
+    assert "prev" in emit_program(chained, ["h"])
+    rng = random.Random(1)
+    for machine in (counts, chained):
+        run = load_program(emit_program(machine, ["h"]))
+        for _ in range(100):
+            inputs = [rng.randint(0, 5) for _ in range(rng.randint(0, 9))]
+            assert run(inputs) == machine.run(inputs)

@@ -81,7 +81,7 @@ def _counter_machines(extraction: Extraction, trace: Trace, regress: RegressConf
         progress(f"  counters: {counted.reason}; rules: {fitted.reason}")
         if fitted.machine is not None:
             found.append(fitted.machine)
-    counted = symbol_counts(trace)
+    counted = symbol_counts(trace, max_symbols=regress.counted_symbols)
     if counted.found:
         outputs, changed = outputs_by_majority(counted.states, trace.outputs)
         fitted = fit_affine_machine(counted, replace(trace, outputs=outputs), regress)

@@ -37,6 +37,7 @@ from mips.regress.rules import RuleConfig, find_rule
 class RegressConfig:
     max_denominator: int = 12
     max_table_symbols: int = 16  # inputs with at most this many values may act through a table
+    counted_symbols: int = 6  # inputs with 2 to this many symbols may be counted (`symbol_counts`; 0: never)
     rules: RuleConfig = field(default_factory=RuleConfig)  # for rules that are not affine
 
     def __post_init__(self):

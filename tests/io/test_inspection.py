@@ -16,6 +16,7 @@ from mips.io.runs import load_run, save_run
 from mips.machines import AffineMachine, FormulaMachine, StateMachine
 from mips.network.train import SearchConfig, TrainConfig
 from mips.pipeline import PipelineConfig, synthesize
+from mips.regress.affine import RegressConfig
 from mips.regress.coordinates import CoordinateConfig
 
 F = Fraction
@@ -104,6 +105,7 @@ def run_folder(tmp_path_factory):
         search=SearchConfig(max_hidden=1, wide_width=0),
         extract_sequences=256,
         coordinates=CoordinateConfig(enabled=False),  # the state machine stays a table here
+        regress=RegressConfig(counted_symbols=0),  # and is not counted past either
     )
     result = synthesize(tasks.get("Parity_All"), config)
     assert result.verdict.verified, result.verdict.summary()
