@@ -143,7 +143,8 @@ class _PositiveFirst(ast.NodeTransformer):
 
 class _FoldConstants(ast.NodeTransformer):
     """11 - 2 -> 9: an operation on two integers is its value (a zero divisor stays written);
-    a + 2 - 5 -> a - 3; s1 + s1 -> 2 * s1."""
+    a + 2 - 5 -> a - 3; s1 + s1 -> 2 * s1; and a constant read last, min(s0 + x, 5) and
+    total > 0."""
 
     FOLD = {
         ast.Add: lambda a, b: a + b,
@@ -175,6 +176,25 @@ class _FoldConstants(ast.NodeTransformer):
                 return left
             return ast.BinOp(left=left, op=ast.Add() if added > 0 else ast.Sub(), right=ast.Constant(abs(added)))
         return node
+
+    def visit_Call(self, node):
+        self.generic_visit(node)  # min(5, s0 + x) -> min(s0 + x, 5)
+        if node.func.id in ("min", "max") and len(node.args) == 2 and _integer_value(node.args[0]) is not None:
+            if _integer_value(node.args[1]) is None:
+                node.args = [node.args[1], node.args[0]]
+        return node
+
+    def visit_Compare(self, node):
+        self.generic_visit(node)  # 0 < total -> total > 0
+        if len(node.ops) == 1 and type(node.ops[0]) in _FLIPPED and _integer_value(node.left) is not None:
+            if _integer_value(node.comparators[0]) is None:
+                return ast.Compare(
+                    left=node.comparators[0], ops=[_FLIPPED[type(node.ops[0])]()], comparators=[node.left]
+                )
+        return node
+
+
+_FLIPPED = {ast.Lt: ast.Gt, ast.LtE: ast.GtE, ast.Gt: ast.Lt, ast.GtE: ast.LtE, ast.Eq: ast.Eq, ast.NotEq: ast.NotEq}
 
 
 def _integer(value: int):

@@ -85,9 +85,11 @@ def integer_affine(columns: dict[str, np.ndarray], target: np.ndarray) -> str | 
 
 def data_constants(columns: dict[str, np.ndarray], target: np.ndarray) -> tuple[int, ...]:
     """Constants the data suggests beyond 0, 1, 2: how many values each column and the
-    target take (the modulus of a digit, say)."""
+    target take (the modulus of a digit, say), and the target's largest value (a cap:
+    `min(s0 + x, 5)`)."""
     counts = [len(np.unique(v)) for v in list(columns.values()) + [target]]
-    return tuple(sorted({c for c in counts if 3 <= c <= 32}))
+    largest = [int(np.max(target))] if len(target) else []
+    return tuple(sorted({c for c in counts + largest if 3 <= c <= 32}))
 
 
 def membership(columns: dict[str, np.ndarray], target: np.ndarray) -> str | None:

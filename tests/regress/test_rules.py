@@ -171,3 +171,10 @@ def test_membership_of_one_value_reads_as_an_equality():
     assert membership({"s0": x}, (x == 0).astype(np.int64)) == "int(s0 == 0)"
     assert membership({"s0": x}, (x != 2).astype(np.int64)) == "int(s0 != 2)"
     assert membership({"s0": x}, np.isin(x, (1, 2)).astype(np.int64)) == "int(s0 in (1, 2))"
+
+
+def test_a_cap_at_the_targets_largest_value_is_a_constant_the_search_tries():
+    rng = np.random.default_rng(0)
+    s, x = rng.integers(0, 6, 300), rng.integers(0, 2, 300)
+    rule = find_rule({"s0": s, "x": x}, np.minimum(s + x, 5))
+    assert rule is not None and "min(" in rule and "5" in rule and "%" not in rule
