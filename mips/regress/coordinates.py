@@ -163,7 +163,11 @@ class _SetSearch:
             else np.zeros((len(product.state), 0), np.int64)
         )
         free = [window * dims + i for i, f in enumerate(chosen) if f.free_at_start]
-        if not _congruent(coords, product, self.machine, self.start_free, skip_start=bool(free)):
+        # The start node of the product (the start state with no inputs behind it) emits
+        # nothing unless some step leads back to it, whatever the machine's start state does
+        # when it is re-entered with inputs behind it.
+        start_free = self.start_free or not (product.next == 0).any()
+        if not _congruent(coords, product, self.machine, start_free, skip_start=bool(free)):
             return True
         # A set with the states' rank is always a congruence of a minimal machine (the rank
         # numbers its states) and so says nothing alone: it bounds the sets tried only once
@@ -178,7 +182,7 @@ class _SetSearch:
         labels = tuple(
             [_window_label(k, d, dims) for k in range(window) for d in range(dims)] + [f.label for f in chosen]
         )
-        fit = _fit(self.machine, product, coords, free, self.start_free, labels, self.config.rules)
+        fit = _fit(self.machine, product, coords, free, start_free, labels, self.config.rules)
         if fit.machine is None:
             self.why = self.why if numbering else fit.reason
             return True
