@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import random
 import re
+from pathlib import Path
 
 import pytest
 from task_files import fails_after, load_error, write_task
@@ -473,3 +474,19 @@ def test_fingerprint_does_not_depend_on_the_seed_but_on_the_shape(tmp_path):
     assert load_task_file(path, seed=7).fingerprint == fingerprint
     longer = write_task(tmp_path, name="longer.py", LENGTH="LENGTH = 7")
     assert load_task_file(longer).fingerprint != fingerprint
+
+
+_OUR_TASK_FILES = sorted((Path(__file__).resolve().parents[1] / "benchmarks").glob("task_files*/*.py"))
+
+
+@pytest.mark.parametrize("path", _OUR_TASK_FILES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_the_benchmarks_task_files_load_and_give_one_output_per_step(path):
+    task = load_task_file(path)
+    rng = random.Random(0)
+    values = list(task.input_values)
+    for _ in range(20):
+        row = [
+            rng.choice(values) if task.input_dim == 1 else tuple(rng.choice(values) for _ in range(task.input_dim))
+            for _ in range(task.length)
+        ]
+        assert len(task.run_reference(row)) == task.length

@@ -12,6 +12,6 @@ def program(inputs):
     cur = 0
     outputs = []
     for x in inputs:
-        cur, s1 = x, -cur
-        outputs.append(cur + s1)
+        cur, prev = x, cur
+        outputs.append(cur - prev)
     return outputs

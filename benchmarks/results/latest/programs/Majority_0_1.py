@@ -13,5 +13,5 @@ def program(inputs):
     outputs = []
     for x in inputs:
         total = total + 2 * x - 1
-        outputs.append(int(0 < total))
+        outputs.append(int(total > 0))
     return outputs

@@ -9,10 +9,10 @@ VERIFIED: 10000/10000 fresh random sequences of length 10, 1000/1000 fresh rando
 
 
 def program(inputs):
-    s0 = 0
-    s1 = 0
+    total = 0
+    out = 0
     outputs = []
     for x in inputs:
-        s0, s1 = x - s1, s0 + 2 * s1
-        outputs.append(s0 + 2 * s1)
+        total, out = total + x, total + out + x
+        outputs.append(out)
     return outputs
