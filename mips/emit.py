@@ -21,8 +21,10 @@ from mips.machines import (
     input_names,
     readable,
     readable_names,
+    shared_part,
     state_names,
     tidy,
+    with_part_named,
 )
 
 
@@ -120,14 +122,33 @@ def _loop(
         comment = f"  # {' '.join(labels[i].split())}" if i < len(labels) and labels[i].strip() else ""
         lines.append(f"    {names[i]} = {initial[i]}{comment}")
     lines += ["    outputs = []", f"    for {', '.join(inputs)} in inputs:"]
+    taken = set(names) | set(inputs) | {"inputs", "outputs"}
     if kept:
-        rules = [readable(renamed(updates[i])) for i in kept]
+        named, rules = _computed_once([readable(renamed(updates[i])) for i in kept], taken)
         if len(rules) > 1:  # a conditional rule in a tuple reads better in parentheses
             rules = [f"({r})" if " if " in r else r for r in rules]
-        lines.append(f"        {', '.join(names[i] for i in kept)} = {', '.join(rules)}")
-    outs = [readable(renamed(o)) for o in outs]
-    lines.append(f"        outputs.append({outs[0] if len(outs) == 1 else '(' + ', '.join(outs) + ')'})")
+        lines += named + [f"        {', '.join(names[i] for i in kept)} = {', '.join(rules)}"]
+    named, outs = _computed_once([readable(renamed(o)) for o in outs], taken)
+    lines += named + [f"        outputs.append({outs[0] if len(outs) == 1 else '(' + ', '.join(outs) + ')'})"]
     return lines + ["    return outputs", ""]
+
+
+def _computed_once(rules: list[str], taken: set[str]) -> tuple[list[str], list[str]]:
+    """A part that the rules repeat (`shared_part`: s1 + x0 + x1 in both `(s1 + x0 + x1) % 5`
+    and `(s1 + x0 + x1) // 5`) computed once before them, under a new name (`v`, `v2`): the
+    lines that compute the parts and the rules that read them. The rules of one line all
+    read the same values (the state before the step for updates, after it for outputs), so
+    a part shared within one line means the same in each place."""
+    lines = []
+    for _ in range(2):
+        part = shared_part(rules)
+        if part is None:
+            break
+        name = next(n for n in ("v", "v2", "v3") if n not in taken)
+        taken.add(name)
+        lines.append(f"        {name} = {part}")
+        rules = [with_part_named(r, part, name) if "STEP[" not in r else r for r in rules]
+    return lines, rules
 
 
 _STATE = re.compile(r"\bs(\d+)\b")

@@ -224,7 +224,7 @@ def test_formulas_of_a_state_machine_carry_what_each_coordinate_is():
     program = emit_program(carry, ["header"])
     assert "    s1 = 0  # the output if the next input were (0, 0)\n" in program
     # The output's value before a step is never read: it has no start value (it had `out = 0`).
-    assert "out = 0" not in program and "        out, s1 = (s1 + x0 + x1) % 3, (s1 + x0 + x1) // 3\n" in program
+    assert "out = 0" not in program and "        v = s1 + x0 + x1\n        out, s1 = v % 3, v // 3\n" in program
     run = load_program(program)
     assert run([(2, 2), (1, 0), (2, 1)]) == carry.run([(2, 2), (1, 0), (2, 1)]) == [1, 2, 0]
 
@@ -275,4 +275,22 @@ def test_a_coordinate_no_output_depends_on_is_not_written():
         run = load_program(emit_program(machine, ["h"]))
         for _ in range(100):
             inputs = [rng.randint(0, 5) for _ in range(rng.randint(0, 9))]
+            assert run(inputs) == machine.run(inputs)
+
+
+def test_a_part_the_rules_repeat_is_computed_once_and_named():
+    """Base-5 addition's sum of the carry and both digits, read by both updates, is computed
+    once before them; a part shared between an update and an output is not (they read the
+    state before and after the step)."""
+    adder = FormulaMachine(2, 2, ("(s1 + x0 + x1) % 5", "(s1 + x0 + x1) // 5"), ("s0",), initial=(0, 0))
+    program = emit_program(adder, ["h"])
+    assert "        v = s1 + x0 + x1\n        out, s1 = v % 5, v // 5\n" in program
+    across = FormulaMachine(1, 1, ("max(s0, 3) + x",), ("max(s0, 3) * 2",), initial=(0,))
+    assert "v = " not in emit_program(across, ["h"])
+    rng = random.Random(2)
+    for machine, pairs in ((adder, True), (across, False)):
+        run = load_program(emit_program(machine, ["h"]))
+        for _ in range(100):
+            n = rng.randint(0, 9)
+            inputs = [(rng.randint(0, 4), rng.randint(0, 4)) if pairs else rng.randint(-5, 5) for _ in range(n)]
             assert run(inputs) == machine.run(inputs)

@@ -16,7 +16,16 @@ from mips.io.jsonread import json_field, json_kind, json_object
 from mips.machines.affine import AffineMachine, affine_formula
 from mips.machines.base import Machine, Step, as_tuple, from_tuple, input_names, state_names
 from mips.machines.formula import FormulaMachine
-from mips.machines.language import compile_formula, formula_size, readable, readable_names, tidy, without_error
+from mips.machines.language import (
+    compile_formula,
+    formula_size,
+    readable,
+    readable_names,
+    shared_part,
+    tidy,
+    with_part_named,
+    without_error,
+)
 from mips.machines.table import StateMachine
 
 # Each kind of machine by the `kind` its JSON carries.
@@ -38,8 +47,10 @@ __all__ = [
     "machine_from_json",
     "readable",
     "readable_names",
+    "shared_part",
     "state_names",
     "tidy",
+    "with_part_named",
     "without_error",
 ]
 

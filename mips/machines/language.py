@@ -366,3 +366,39 @@ def readable_names(updates: Sequence[str], inputs: Sequence[str], outs: Sequence
         used.add(candidate)
         final.append(candidate)
     return final
+
+
+def shared_part(texts: Sequence[str], smallest: int = 4) -> str | None:
+    """The largest part of the formulas `texts` (at least `smallest` in `formula_size`) that
+    occurs more than once among them, as text, or None: what a person would compute once
+    and name. Texts outside the formula language (a table lookup) are left out."""
+    seen: dict[str, list] = {}
+    for text in texts:
+        try:
+            tree = ast.parse(text, mode="eval")
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree.body):
+            if isinstance(node, (ast.BinOp, ast.Call, ast.UnaryOp)) and not _has_subscript(node):
+                seen.setdefault(ast.dump(node), []).append(node)
+    shared = [nodes[0] for nodes in seen.values() if len(nodes) > 1]
+    shared = [(formula_size(_show(node)), _show(node)) for node in shared]
+    shared = [(size, text) for size, text in shared if size >= smallest]
+    return max(shared)[1] if shared else None
+
+
+def with_part_named(text: str, part: str, name: str) -> str:
+    """`text` with every occurrence of the formula `part` read as `name`."""
+    target = ast.dump(ast.parse(part, mode="eval").body)
+
+    class _Named(ast.NodeTransformer):
+        def visit(self, node):
+            if isinstance(node, ast.expr) and ast.dump(node) == target:
+                return ast.Name(id=name, ctx=ast.Load())
+            return self.generic_visit(node)
+
+    return _show(_Named().visit(ast.parse(text, mode="eval")).body)
+
+
+def _has_subscript(node) -> bool:
+    return any(isinstance(n, ast.Subscript) for n in ast.walk(node))

@@ -254,9 +254,10 @@ def _canonical(machine: AffineMachine) -> AffineMachine:
     Lattice coordinates are arbitrary up to an integer shift and sign flips.
     Shift so that the update has no constant term when an integer fixed point
     allows it (otherwise so that the machine starts at 0), take the simplest
-    initial state that gives the same first step, take the integer basis whose rules
-    are shortest (`basis.simplest_basis`), and orient each coordinate so that its first
-    nonzero input (or readout) coefficient is positive."""
+    initial state that gives the same first step, orient each coordinate so that its
+    first nonzero input (or readout) coefficient is positive, and from there take the
+    integer basis whose rules are shortest and named (`basis.simplest_basis`, which may
+    flip a sign again where that reads better)."""
     m = machine.state_dim
     a = [row[:m] for row in machine.update]
     a_minus_i = tuple(tuple(a[i][j] - (i == j) for j in range(m)) for i in range(m))

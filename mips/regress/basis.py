@@ -21,6 +21,7 @@ from fractions import Fraction
 from mips.machines import AffineMachine, affine_formula, input_names, readable_names, state_names
 
 MAX_EXPANDED = 400  # bases whose neighbours are tried
+MAX_COSTED = 6_000  # bases costed in all (a dense 8-coordinate machine has 120 neighbours each)
 MAX_DIMENSION = 8
 
 
@@ -35,7 +36,7 @@ def simplest_basis(machine: AffineMachine) -> AffineMachine:
     seen = {_key(machine)}
     order = 1
     for _ in range(MAX_EXPANDED):
-        if not frontier:
+        if not frontier or order > MAX_COSTED:
             break
         cost, _, current = heapq.heappop(frontier)
         if cost > best_cost + 2:  # far worse than the best: not worth walking through

@@ -39,7 +39,6 @@ from mips.machines import (
     FormulaMachine,
     StateMachine,
     compile_formula,
-    formula_size,
     input_names,
     state_names,
     without_error,
@@ -266,6 +265,8 @@ def _future_rank(machine: StateMachine, transitions: np.ndarray, outputs: np.nda
     remainder, a largest value seen or a count, which states name by what they will do,
     not by what they do now. None when a word runs into a transition never observed."""
     symbols = len(machine.symbols)
+    if not symbols:
+        return None
     words, length = [], 1
     while len(words) < _RANK_WORDS and symbols**length <= _RANK_WORDS:
         words += list(itertools.product(range(symbols), repeat=length))
@@ -447,21 +448,16 @@ _MOST_ROWS = 200  # tables with fewer rows are taken as exact
 _SAMPLE_ROWS = 128
 _SAMPLES = 2
 _MISSES_ALLOWED = 0.002
-_MISS_SIZE = 4  # what listing one missed entry would cost (a guard and its value)
 
 
 def _rule(columns: dict[str, np.ndarray], target: np.ndarray, config: RuleConfig) -> tuple[str | None, int]:
-    """An exact rule for `target` and 0; or, on a large table, a rule that all but a few rows
-    follow and how many do not, when there is no exact one or the exact one is a conditional
-    that the rule with its misses listed is smaller than (a conditional can spell out a
-    wrong entry); else (None, 0)."""
+    """An exact rule for `target` and 0; or, on a large table with no exact rule, one that all
+    but a few rows follow and how many do not; else (None, 0). (An exact rule, even a
+    conditional that spells a wrong entry out, is kept: the guess would rank beside it.)"""
     exact = find_rule(columns, target, config)
-    if len(target) < _MOST_ROWS or (exact is not None and " if " not in exact):
+    if exact is not None or len(target) < _MOST_ROWS:
         return exact, 0
-    rule, misses = _rule_most_rows_follow(columns, target, config)
-    if rule is None or (exact is not None and formula_size(rule) + _MISS_SIZE * misses >= formula_size(exact)):
-        return exact, 0
-    return rule, misses
+    return _rule_most_rows_follow(columns, target, config)
 
 
 def _rule_most_rows_follow(columns, target, config: RuleConfig) -> tuple[str | None, int]:

@@ -93,6 +93,8 @@ def find_formula(
     for block in behaviours(dict(zip(names, table[:, :-1].T)), config, constants):
         if found and block.size > size:
             break  # the smallest size with a formula is done: the plainest of it wins
+        if block.size > size:
+            checked, size = 0, block.size  # a new size: its own count of full checks
         offset = goal[None, :] - block.values
         for i in np.flatnonzero((offset == offset[:, :1]).all(axis=1)):
             if checked >= _CHECKED_PER_SIZE:
@@ -100,7 +102,6 @@ def find_formula(
             checked += 1
             if (formula := _check(block.texts[i], int(offset[i, 0]), full, full_target)) is not None:
                 found.append(formula)
-                size = block.size
     return min(found, key=unusual) if found else None
 
 
