@@ -12,6 +12,7 @@ def program(inputs):
     s1 = 0  # the output if the next input were (0, 0)
     outputs = []
     for x0, x1 in inputs:
-        out, s1 = (s1 + x0 + x1) % 5, (s1 + x0 + x1) // 5
+        v = s1 + x0 + x1
+        out, s1 = v % 5, v // 5
         outputs.append(out)
     return outputs

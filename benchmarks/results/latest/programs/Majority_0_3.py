@@ -16,5 +16,6 @@ def program(inputs):
     outputs = []
     for x in inputs:
         total, total_2, total_3, total_4 = total + int(x < 1), total_2 + int(x == 1), total_3 + int(x == 2), total_4 + int(x > 2)
-        outputs.append(int(total < total_2) if max(total_3, total_4) <= total else int(total_3 < total_4) + 2 if total_2 < max(total_3, total_4) else 1)
+        v = max(total_3, total_4)
+        outputs.append(int(total < total_2) if v <= total else int(total_3 < total_4) + 2 if total_2 < v else 1)
     return outputs

@@ -1,0 +1,18 @@
+"""Newton_Freebody: synthesized by mips from a trained recurrent network.
+
+Network: hidden 2, f depth 1, g depth 1, width 16 (seed 0, trained seed 2).
+Route: 2-dimensional integer lattice (size 8), reproduces the held-out outputs.
+Read from the simplified network (basis, rounding: see report.json).
+
+VERIFIED: 10000/10000 fresh random sequences of length 10, 1000/1000 fresh random sequences of length 50
+"""
+
+
+def program(inputs):
+    total = 0
+    out = 0
+    outputs = []
+    for x in inputs:
+        total, out = total + x, total + out + x
+        outputs.append(out)
+    return outputs
