@@ -59,7 +59,6 @@ def simplest_basis(machine: AffineMachine) -> AffineMachine:
 def _add(machine: AffineMachine, i: int, j: int, k: int) -> AffineMachine:
     """The machine in coordinates where coordinate i becomes s_i + k s_j (E = I + k e_i e_j^T,
     unimodular for i != j and k = +-1, and for i == j and k = -2, a sign flip)."""
-    m = machine.state_dim
     inverse = Fraction(-k, 1 + k) if i == j else -k  # E^-1 = I + inverse e_i e_j^T
 
     def changed(rows, own_rows: bool):
@@ -70,7 +69,6 @@ def _add(machine: AffineMachine, i: int, j: int, k: int) -> AffineMachine:
             row[j] += inverse * row[i]
         return tuple(tuple(row) for row in rows)
 
-    del m
     return replace(
         machine,
         update=changed(machine.update, True),

@@ -21,6 +21,13 @@ def holds_on_rows(formula: str, names: Sequence[str], rows: np.ndarray) -> bool:
     return without_error(lambda: all(rule(*map(int, row[:-1])) == row[-1] for row in rows))
 
 
+def rows_followed(formula: str, names: Sequence[str], rows: np.ndarray) -> int:
+    """How many rows of `rows` [R, len(names) + 1] `formula` gives the last column of (a row
+    where it fails on the way does not count)."""
+    rule = compile_formula(formula, list(names))
+    return sum(without_error(lambda row=row: rule(*map(int, row[:-1])) == row[-1]) for row in rows)
+
+
 def first_start(
     update: Sequence[str], names: Sequence[str], candidates: Iterable, moves: Sequence[tuple[tuple, tuple]]
 ) -> tuple[int, ...] | None:

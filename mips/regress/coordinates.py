@@ -38,13 +38,11 @@ from mips.extract.counters import machine_counters
 from mips.machines import (
     FormulaMachine,
     StateMachine,
-    compile_formula,
     input_names,
     state_names,
-    without_error,
 )
 from mips.network.trace import is_function
-from mips.regress.checks import first_start
+from mips.regress.checks import first_start, rows_followed
 from mips.regress.rules import RuleConfig, find_rule
 
 
@@ -469,15 +467,10 @@ def _rule_most_rows_follow(columns, target, config: RuleConfig) -> tuple[str | N
         rule = find_rule({n: table[sample, k] for k, n in enumerate(names)}, table[sample, -1], config)
         if rule is None:
             continue
-        misses = len(table) - _rows_followed(rule, names, table)
+        misses = len(table) - rows_followed(rule, names, table)
         if misses <= _MISSES_ALLOWED * len(table):
             return rule, misses
     return None, 0
-
-
-def _rows_followed(formula: str, names: list[str], table: np.ndarray) -> int:
-    rule = compile_formula(formula, names)
-    return sum(without_error(lambda row=row: rule(*map(int, row[:-1])) == row[-1]) for row in table)
 
 
 def _start(coords, product: _Product, free: list[int], update: list[str], names: list[str], symbols) -> tuple | None:
