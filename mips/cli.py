@@ -10,46 +10,15 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import difflib
 import math
 import os
 import sys
 import time
 from pathlib import Path
 
-from mips.datafile import load_data_file
+from mips.api import path_exists, resolve_task
 from mips.errors import MipsError, TaskError
 from mips.task import Task, load_task_file, task_error
-
-
-def _exists(path: Path, folder: bool = False) -> bool:
-    """Whether there is a file (or a folder) at `path`; False when the system refuses to
-    look (a name too long, say), so that such a spec is judged as a name."""
-    try:
-        return path.is_dir() if folder else path.exists()
-    except OSError:
-        return False
-
-
-def resolve_task(spec: str, *, seed: int = 0) -> Task:
-    """A built-in task name, a task file (.py) or a data file (.jsonl)."""
-    path = Path(spec)
-    if path.suffix == ".jsonl":
-        return load_data_file(path)
-    if path.suffix == ".py":
-        return load_task_file(path, seed=seed)
-    if _exists(path):
-        raise TaskError(spec, ["a task is a built-in name, a task file ending in .py or a data file ending in .jsonl"])
-    from mips import tasks
-
-    if spec in tasks.NAMES:
-        return tasks.get(spec)
-    folded = {name.lower(): name for name in tasks.NAMES}
-    if spec.lower() in folded:
-        return tasks.get(folded[spec.lower()])
-    close = difflib.get_close_matches(spec, tasks.NAMES, n=3, cutoff=0.5)
-    hint = f"did you mean {' or '.join(close)}?" if close else "`mips tasks` lists the built-in tasks"
-    raise TaskError(spec, [f"no built-in task of that name ({hint})"])
 
 
 def cmd_tasks(args) -> int:
@@ -70,11 +39,23 @@ def cmd_synthesize(args) -> int:
 
     exit_when_orphaned()  # a worker of `mips bench` does not outlive it
     jaxsetup.enable_compile_cache("off" if args.no_compile_cache else None)
-    # Standard output carries the program alone (`mips synthesize T > program.py`): progress,
-    # the summary and whatever the task's own code prints go to standard error.
+    return _program_to_stdout(_synthesize_and_save, args)
+
+
+def cmd_extract(args) -> int:
+    from mips import jaxsetup
+
+    jaxsetup.enable_compile_cache(None)
+    return _program_to_stdout(_extract_and_save, args)
+
+
+def _program_to_stdout(produce, args) -> int:
+    """Standard output carries the program alone (`mips synthesize T > program.py`): progress,
+    the summary and whatever the task's own code prints go to standard error. The exit code is
+    the verdict's: 0 verified, 1 not."""
     program_out = sys.stdout
     with _stdout_descriptor_to_stderr(), contextlib.redirect_stdout(sys.stderr):
-        result = _synthesize_and_save(args)
+        result = produce(args)
     code = 0 if result.verdict.verified else 1
     if result.program is not None:
         try:
@@ -111,8 +92,7 @@ def _synthesize_and_save(args):
     check_run_target(out_dir)  # before any training: a user's folder or file is never replaced
     from dataclasses import replace
 
-    from mips.io.report import build_report, summary_lines
-    from mips.io.runs import save_run, saved_search
+    from mips.io.runs import saved_search
     from mips.network.train import SearchConfig
     from mips.pipeline import PipelineConfig, synthesize
 
@@ -128,11 +108,49 @@ def _synthesize_and_save(args):
 
     progress(f"synthesizing {task.name} ({task.source}), seed {args.seed}")
     result = synthesize(task, config, progress, reuse=reuse)
+    return _save_and_summarize(result, out_dir)
+
+
+def _save_and_summarize(result, out_dir: Path):
+    from mips.io.report import build_report, summary_lines
+    from mips.io.runs import save_run
+
     save_run(result, out_dir)
     for line in summary_lines(build_report(result)):
         print(line)
     print(f"run saved in {out_dir}", flush=True)
     return result
+
+
+def _extract_and_save(args):
+    from mips.io.folders import check_run_target
+
+    task = resolve_task(args.task, seed=args.seed)
+    from mips.network.given import load_torch
+
+    network = load_torch(
+        args.network,
+        input_dim=task.input_dim,
+        input_values=task.input_values,
+        output_dim=task.output_dim,
+        inputs=args.inputs,
+        outputs=args.outputs,
+        output_values=args.output_values,
+        activation=args.activation,
+    )
+    out_dir = Path(args.out) if args.out else Path("runs") / f"extract-{Path(args.network).stem}"
+    check_run_target(out_dir)  # before any work: a user's folder or file is never replaced
+    from mips.pipeline import PipelineConfig, read_given
+
+    started = time.perf_counter()
+
+    def progress(message: str) -> None:
+        if not args.quiet:
+            print(f"[{time.perf_counter() - started:6.1f}s] {message}", flush=True)
+
+    progress(f"reading {args.network} on {task.name} ({task.source}), seed {args.seed}")
+    result = read_given(network, task, PipelineConfig(seed=args.seed), progress)
+    return _save_and_summarize(result, out_dir)
 
 
 def resolve_suite(items: list[str]) -> tuple[str, list]:
@@ -148,7 +166,7 @@ def resolve_suite(items: list[str]) -> tuple[str, list]:
     jobs, problems = [], []
     for item in items:
         path = Path(item)
-        if _exists(path, folder=True):
+        if path_exists(path, folder=True):
             files = sorted(path.glob("*.py"))
             if not files:
                 problems.append(f"{item}: a folder with no task files (*.py)")
@@ -305,6 +323,13 @@ def _seed(text: str) -> int:
     return value
 
 
+def _values(text: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected integers separated by commas, got {text[:40]!r}") from None
+
+
 class _Version(argparse.Action):
     """`mips --version`: the version, and the commit when run from a checkout (asked of git
     only when the option is given)."""
@@ -362,6 +387,43 @@ def build_parser() -> argparse.ArgumentParser:
     )
     synth.add_argument("--quiet", action="store_true", help="no progress lines")
     synth.set_defaults(run=cmd_synthesize)
+
+    extract = commands.add_parser(
+        "extract",
+        help="read a program out of a network you trained (a PyTorch nn.RNN or nn.GRU saved as .npz) and verify it",
+        description="Extraction, regression, emission and verification on a recurrent network mips did not train: "
+        "a one-layer nn.RNN (tanh or relu) or nn.GRU with a linear readout fc, saved from PyTorch with "
+        "np.savez(PATH, **{k: v.numpy() for k, v in model.state_dict().items()}); an array h0 in the file is the "
+        "start state (else zeros).",
+    )
+    extract.add_argument("network", metavar="NETWORK.npz", help="the network's weights, in PyTorch's names")
+    extract.add_argument(
+        "--task", required=True, help="what the network was trained on: a built-in name, a task file or a data file"
+    )
+    extract.add_argument(
+        "--inputs",
+        choices=("raw", "one-hot"),
+        default="raw",
+        help="how each input number is fed: as the number (default) or one-hot over the task's input values",
+    )
+    extract.add_argument(
+        "--outputs",
+        choices=("round", "argmax"),
+        default="round",
+        help="how each output is read: the readout rounded (default) or argmax over --output-values",
+    )
+    extract.add_argument(
+        "--output-values",
+        type=_values,
+        default=(),
+        metavar="V,V,...",
+        help="with --outputs argmax: the value of each class, in the readout's order",
+    )
+    extract.add_argument("--activation", choices=("tanh", "relu"), default="tanh", help="of an nn.RNN (default tanh)")
+    extract.add_argument("--out", help="run folder (default: runs/extract-<network file name>)")
+    extract.add_argument("--seed", type=_seed, default=0, help="the seed of the data and extraction (default 0)")
+    extract.add_argument("--quiet", action="store_true", help="no progress lines")
+    extract.set_defaults(run=cmd_extract)
 
     inspect = commands.add_parser("inspect", help="show what a run extracted: machine, drawing, program, trace")
     inspect.add_argument(

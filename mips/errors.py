@@ -27,3 +27,7 @@ class RunError(MipsError):
 
 class OutputError(MipsError):
     """An output folder cannot be used: it holds what mips did not write, or cannot be written."""
+
+
+class NetworkError(MipsError):
+    """A network given to `mips extract` cannot be read or run: its file, its shapes, or its code."""

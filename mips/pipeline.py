@@ -22,6 +22,7 @@ from mips.extract.behaviour import BehaviourConfig
 from mips.extract.clusters import FsmConfig
 from mips.extract.lattice import LatticeConfig
 from mips.io.provenance import provenance
+from mips.network.given import GivenNetwork
 from mips.network.model import Network, choose_encoding
 from mips.network.simplify import SimplifyConfig, simplify
 from mips.network.trace import trace_network
@@ -117,9 +118,55 @@ def synthesize(
     if isinstance(outcome, RunResult):
         result = outcome
     else:
-        result = _emit_and_verify(task, config, data, outcome, clock)
+        header = program_header(task, outcome.search, outcome.chosen, config)
+        result = _emit_and_verify(task, config, data, outcome, clock, header)
         result = replace(result, reused_network=reused_search is not None and outcome.search is reused_search)
     return replace(result, task=task, seconds=clock.seconds, data_fingerprint=fingerprint, provenance=origin)
+
+
+def read_given(
+    network: GivenNetwork,
+    task: Task,
+    config: PipelineConfig = PipelineConfig(),
+    progress: Progress = lambda m: None,
+) -> RunResult:
+    """The stages after training, on a network mips did not train: extraction, regression,
+    emission and verification. The network is run on the task's training inputs as it is (it is
+    not simplified: its weights are the user's); how many held-out outputs it gets right is
+    reported, and a network that is not perfect is read all the same (verification judges)."""
+    network.check(task.input_dim, task.input_values)  # a network that does not fit the task: before any work
+    clock = _Clock(progress)
+    origin = provenance(device=_device())
+    clock.start("data")
+    data = make_task_data(task, config.data, seed=config.seed)
+    clock.stop("data")
+    clock.start("train", f"none: the network is given ({network.description})")
+    _, predicted = network.run(data.heldout.inputs)
+    right = int((predicted == data.heldout.outputs).all(axis=-1).sum())
+    total = predicted.shape[0] * predicted.shape[1]
+    clock.progress(f"  the given network gets {right:,} of {total:,} held-out outputs right")
+    clock.stop("train")
+    search = SearchResult(network=None)
+    clock.start("extract", "state machines (clusters, behaviour) and integer lattice, from the given network")
+    extraction, affine, candidates = _extract_and_fit(network, data, config, clock)
+    chosen = choose(candidates)
+    clock.stop("regress")
+    reading = Reading(search, None, extraction, affine, candidates, chosen, "given")
+    given = {**network.details, "description": network.description, "heldout_right": right, "heldout_outputs": total}
+    if chosen is None:
+        result = _failed(config, search, "no discrete structure was extracted from the network", reading)
+    else:
+        header = [
+            f"{task.name}: synthesized by mips from a given recurrent network.",
+            "",
+            f"Network: {network.description}.",
+            f"Route: {describe(chosen)}.",
+        ]
+        result = _emit_and_verify(task, config, data, reading, clock, header)
+    seconds = clock.seconds
+    return replace(
+        result, task=task, seconds=seconds, data_fingerprint=data_fingerprint(data), provenance=origin, given=given
+    )
 
 
 def _read_perfect_networks(
@@ -212,10 +259,11 @@ def _extract_and_fit(network: Network, data: TaskData, config: PipelineConfig, c
     )
 
 
-def _emit_and_verify(task: Task, config: PipelineConfig, data: TaskData, reading: Reading, clock: _Clock) -> RunResult:
+def _emit_and_verify(
+    task: Task, config: PipelineConfig, data: TaskData, reading: Reading, clock: _Clock, header: list[str]
+) -> RunResult:
     clock.progress(f"  chosen: {describe(reading.chosen)}")
     clock.start("emit")
-    header = program_header(task, reading.search, reading.chosen, config)
     if reading.read == "simplified":
         header.append(f"Read from the simplified network ({', '.join(reading.simplified.kept)}: see report.json).")
     program = emit_program(reading.chosen.machine, header)

@@ -36,12 +36,12 @@ class Reading:
     the candidate machines of the network that was read last, and the one chosen."""
 
     search: SearchResult  # the search up to this network
-    simplified: Simplified
+    simplified: Simplified | None  # None for a given network (not simplified)
     extraction: Extraction
     affine: AffineFit
     candidates: tuple[Candidate, ...]
     chosen: Candidate | None
-    read: str  # which network the extraction read: "simplified" or "trained"
+    read: str  # which network the extraction read: "simplified", "trained" or "given"
 
     @property
     def reproduces(self) -> bool:
@@ -64,7 +64,8 @@ class RunResult:
     data_fingerprint: str = ""  # of the training data (`data.data_fingerprint`)
     provenance: dict = field(default_factory=dict)  # versions, platform, device, date
     simplified: Simplified | None = None  # the simplify stage's result for the network used
-    read: str = ""  # which network extraction read the chosen machine from: "simplified" or "trained"
+    read: str = ""  # which network extraction read the chosen machine from: "simplified", "trained" or "given"
+    given: dict | None = None  # a network mips did not train (`pipeline.read_given`): what it is, how it scores
 
     @property
     def network(self) -> Network | None:

@@ -157,6 +157,15 @@ def listed(items: list[str]) -> str:
     return shown + (f" and {len(items) - _SHOWN} more" if len(items) > _SHOWN else "")
 
 
+_FILE_FIELDS = re.compile(r"\b(NAME|INPUT_DIM|LENGTH|INPUT_VALUES)\b")
+
+
+def keyword_names(error: TaskError) -> TaskError:
+    """The same error with the task file's field names (INPUT_VALUES) as the keyword arguments of
+    `mips.define_task` (input_values): a task defined in Python is told about what it wrote."""
+    return TaskError(error.source, [_FILE_FIELDS.sub(lambda m: m.group(1).lower(), p) for p in error.problems])
+
+
 def task_error(source: str, problems: list[str]) -> TaskError:
     """A TaskError that lists at most _SHOWN problems: a message stays one short line."""
     if len(problems) > _SHOWN + 1:

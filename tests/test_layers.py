@@ -31,6 +31,7 @@ LAYERS = {
     "machines.formula": 1,
     "network.trace": 1,
     "network.arch": 0,
+    "network.given": 1,
     "extract.states": 1,
     "choose": 2,
     "network.model": 2,
@@ -58,6 +59,7 @@ LAYERS = {
     "io.runs": 10,
     "bench": 10,
     "io.inspection": 11,
+    "api": 12,  # the Python interface: names resolved here, as in the command line
     "cli": 12,
     "__main__": 13,
     # A package's __init__: a docstring, or the stage's one call (extract, regress.fit).

@@ -288,7 +288,7 @@ def extract_lattice_by_behaviour(
     in signature space it was read from (those steps only)."""
     # A state of n numbers that a linear map updates shows all of itself in n outputs
     # (Cayley-Hamilton), so probes are at least as long as the hidden size.
-    length = min(max(config.probe_length, network.arch.hidden), trace.steps - 2)
+    length = min(max(config.probe_length, network.hidden_size), trace.steps - 2)
     if length < 1:
         return LatticeResult(
             origin=np.zeros(0), basis=None, states=None, error=np.inf, reason="sequences too short to probe"

@@ -34,6 +34,7 @@ def build_report(result: RunResult) -> dict:
         "verdict": result.verdict.summary(),
         "verification": result.verdict.to_json(),
         "network": None,
+        "given_network": result.given,  # a network mips did not train (`mips extract`)
         "search": [a.to_json() for a in search.attempts],
         "search_out_of_time": search.out_of_time,
         "reused_network": result.reused_network,
@@ -109,6 +110,10 @@ def summary_lines(report: dict) -> list[str]:
             f"network: hidden size {report['network']['hidden_size']} "
             f"({_arch_text(report['network']['arch'])}), {len(report['search'])} architecture(s) tried"
         )
+    given = report.get("given_network")
+    if given:
+        right, total = given["heldout_right"], given["heldout_outputs"]
+        lines.append(f"network: given, {given['description']}; {right:,} of {total:,} held-out outputs right")
     if report["machine"]:
         lines.append(f"machine: {report['machine']['description']}")
     lines.append(report["verdict"])

@@ -182,6 +182,14 @@ class Network:
     encoding: Encoding
     params: dict  # nested dict of numpy arrays
 
+    @property
+    def hidden_size(self) -> int:
+        return self.arch.hidden
+
+    def start_states(self, count: int) -> np.ndarray:
+        """The hidden state before the first input, h_0 = 0, for `count` sequences [count, n]."""
+        return np.zeros((count, self.arch.hidden))
+
     def run(self, inputs: np.ndarray, initial: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """int inputs [N, T, D] -> hidden states [N, T, n] (float64) and predictions [N, T, O] (int64).
 
@@ -210,14 +218,23 @@ def _padded(array: np.ndarray) -> np.ndarray:
     return np.concatenate([array, np.zeros((size - count, *array.shape[1:]), array.dtype)])
 
 
+# What extraction reads (hidden states, the outputs of any hidden state) is multiplied out in
+# full float32: on recent NVIDIA GPUs JAX's default float32 matmul is TensorFloat32 (a 10-bit
+# mantissa), enough for training but not for reading integer lattices and exact readouts
+# (on CPU this is float32 already). Training keeps the fast default.
+EXACT = "highest"
+
+
 @partial(jax.jit, static_argnums=(1, 2))
 def _run_jit(params, arch, encoding, features, initial):
     """`forward` and `decode` in one compiled call (one compilation per input shape)."""
-    hidden, raw = forward(params, arch, encoding, features, initial)
-    return hidden, decode(raw, encoding)
+    with jax.default_matmul_precision(EXACT):
+        hidden, raw = forward(params, arch, encoding, features, initial)
+        return hidden, decode(raw, encoding)
 
 
 @partial(jax.jit, static_argnums=(1, 2))
 def _readout_jit(params, arch, encoding, hidden):
     _, g = _modules(arch, encoding)
-    return decode(g.apply({"params": params["g"]}, hidden), encoding)
+    with jax.default_matmul_precision(EXACT):
+        return decode(g.apply({"params": params["g"]}, hidden), encoding)

@@ -60,8 +60,8 @@ def spread(points: np.ndarray) -> float:
 
 
 def trace_network(network, inputs: np.ndarray) -> Trace:
-    """Run `network` (a `model.Network`) on `inputs` and record its hidden states, h_0 (zeros)
-    included, and its own outputs."""
+    """Run `network` (a `model.Network` or a `given.GivenNetwork`) on `inputs` and record its
+    hidden states, its start state h_0 included, and its own outputs."""
     hidden, outputs = network.run(inputs)
-    initial = np.zeros_like(hidden[:, :1])
+    initial = network.start_states(len(inputs))[:, None, :]
     return Trace(inputs, np.concatenate([initial, hidden], axis=1), outputs)

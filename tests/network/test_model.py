@@ -53,3 +53,20 @@ def test_a_regression_output_pulls_as_hard_when_far_off_as_when_one_unit_off():
     assert 0 < pull(0.5) < pull(1.0)  # squared near the target: the pull shrinks as it closes
     assert np.isclose(pull(1.5), pull(40)) and np.isclose(pull(40), -pull(-40))  # never fades
     assert np.isclose(float(model.loss(jnp.array([[[60 / 99.0]]]), targets, encoding)), 10 - 0.5)
+
+
+def test_what_extraction_reads_is_multiplied_out_in_full_float32():
+    """On a GPU JAX's default float32 matmul may be TensorFloat32; the runs extraction reads
+    ask for the highest precision in every product (the training keeps the default)."""
+    import jax
+
+    network = delay_line()
+    features = jax.ShapeDtypeStruct((16, 3, network.encoding.feature_size), np.float32)
+    hidden = jax.ShapeDtypeStruct((16, network.arch.hidden), np.float32)
+    for jaxpr in (
+        jax.make_jaxpr(lambda f: model._run_jit(network.params, network.arch, network.encoding, f, None))(features),
+        jax.make_jaxpr(lambda h: model._readout_jit(network.params, network.arch, network.encoding, h))(hidden),
+    ):
+        text = str(jaxpr)
+        products = text.count("dot_general[")
+        assert products >= 1 and text.count("precision=(Precision.HIGHEST, Precision.HIGHEST)") == products, text
