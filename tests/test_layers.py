@@ -14,6 +14,7 @@ MIPS = Path(__file__).resolve().parents[1] / "mips"
 LAYERS = {
     "__init__": 0,
     "errors": 0,
+    "events": 0,  # progress events: the stages and the bench report them, io.display draws them
     "usercode": 0,
     "task": 0,
     "datafile": 0,
