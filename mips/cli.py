@@ -14,7 +14,6 @@ import difflib
 import math
 import os
 import sys
-import time
 from pathlib import Path
 
 from mips.datafile import load_data_file
@@ -104,6 +103,7 @@ def _stdout_descriptor_to_stderr():
 
 
 def _synthesize_and_save(args):
+    from mips.io.display import synthesis_display
     from mips.io.folders import check_run_target
 
     task = resolve_task(args.task, seed=args.seed)
@@ -120,14 +120,10 @@ def _synthesize_and_save(args):
         seed=args.seed, search=replace(SearchConfig(), max_hidden=args.max_hidden), time_budget=args.time_budget
     )
     reuse = None if args.retrain else saved_search(out_dir, task, config)
-    started = time.perf_counter()
-
-    def progress(message: str) -> None:
-        if not args.quiet:
-            print(f"[{time.perf_counter() - started:6.1f}s] {message}", flush=True)
-
-    progress(f"synthesizing {task.name} ({task.source}), seed {args.seed}")
-    result = synthesize(task, config, progress, reuse=reuse)
+    # Live on a terminal, timestamped lines elsewhere; stopped however the synthesis ends.
+    with synthesis_display(sys.stderr, quiet=args.quiet, title=task.name) as progress:
+        progress(f"synthesizing {task.name} ({task.source}), seed {args.seed}")
+        result = synthesize(task, config, progress, reuse=reuse)
     save_run(result, out_dir)
     for line in summary_lines(build_report(result)):
         print(line)
@@ -179,6 +175,7 @@ def cmd_bench(args) -> int:
 
     from mips import tasks
     from mips.bench import FAILED, BenchConfig, run_suite
+    from mips.io.display import bench_display
 
     label, jobs = resolve_suite(args.suite)
     config = BenchConfig(
@@ -188,15 +185,10 @@ def cmd_bench(args) -> int:
         max_hidden=args.max_hidden,
     )
     out = Path(args.out) if args.out else Path("runs") / f"bench-{label}"
-    records = run_suite(
-        jobs,
-        out,
-        config,
-        anchors=tasks.anchors(),
-        command=sys.argv,
-        worker=main,
-        progress=lambda m: print(m, file=sys.stderr, flush=True),
-    )
+    with bench_display(sys.stderr) as progress:  # a live table on a terminal, a line per task elsewhere
+        records = run_suite(
+            jobs, out, config, anchors=tasks.anchors(), command=sys.argv, worker=main, progress=progress
+        )
     solved = sum(r["solved"] for r in records)
     print(f"solved {solved} of {len(records)}; summary in {out / 'summary.md'}")
     # A task that was not verified or ran out of time is a result; one that crashed or was

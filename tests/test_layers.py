@@ -59,6 +59,7 @@ LAYERS = {
     "io.runs": 10,
     "bench": 10,
     "io.inspection": 11,
+    "io.display": 11,
     "cli": 12,
     "__main__": 13,
     # A package's __init__: a docstring, or the stage's one call (extract, regress.fit).
@@ -75,6 +76,7 @@ ROOMS = {
     "optax": ("network.train",),
     "sympy": ("regress.", "extract.counters"),
     "matplotlib": ("io.inspection",),
+    "rich": ("io.display",),
 }
 
 
