@@ -228,10 +228,17 @@ def _config(config, seed: int | None):
     return config if seed is None else replace(config, seed=seed)
 
 
-def _progress(option: ProgressOption) -> Callable[[str], None]:
-    if callable(option):
-        return option
+def _progress(option: ProgressOption) -> Callable:
+    """The pipeline's progress callback for `option`: the user's function is given each line as
+    a string (the pipeline also sends events with no line, for a live display: left out)."""
     if not option:
         return lambda message: None
+    if callable(option):
+        return lambda message: option(str(message)) if str(message) else None
     started = time.perf_counter()
-    return lambda message: print(f"[{time.perf_counter() - started:6.1f}s] {message}", file=sys.stderr, flush=True)
+
+    def printed(message) -> None:
+        if str(message):
+            print(f"[{time.perf_counter() - started:6.1f}s] {message}", file=sys.stderr, flush=True)
+
+    return printed

@@ -41,6 +41,7 @@ from typing import Callable, Iterator
 
 from mips import jaxsetup
 from mips.errors import OutputError
+from mips.events import BEGIN, RUNNING, SKIPPED, TASK_DONE, TASK_STARTED, Progress, TaskEvent, print_lines
 from mips.io.folders import (
     BENCH_MARKER,
     check_bench_target,
@@ -50,7 +51,6 @@ from mips.io.folders import (
     write_atomic,
 )
 
-Progress = Callable[[str], None]
 Worker = Callable[[list[str]], int]  # the command line's entry point: arguments -> exit code
 
 # The worker reads the bench's pid from here (see `exit_when_orphaned`).
@@ -93,7 +93,7 @@ def run_suite(
     out: Path,
     config: BenchConfig,
     *,
-    progress: Progress = print,
+    progress: Progress = print_lines,
     anchors: dict[str, dict[str, str]] | None = None,
     command: list[str] | None = None,
     worker: Worker | None = None,
@@ -105,7 +105,8 @@ def run_suite(
     Raises OutputError, before any worker starts, when `out` is not a bench folder of
     ours or another bench is running in it."""
     with bench_folder(out) as lock:
-        progress(f"mips bench: {len(jobs)} task(s), {config.jobs} at a time, results in {out}")
+        text = f"mips bench: {len(jobs)} task(s), {config.jobs} at a time, results in {out}"
+        progress(TaskEvent(text=text, kind=BEGIN, count=len(jobs), jobs=config.jobs))
         return _run(jobs, out, config, progress, anchors or {}, command, lock, worker)
 
 
@@ -170,7 +171,7 @@ def _run(
     pending = [job for job in jobs if not _reusable(out, job, config, progress)]
     skipped = len(jobs) - len(pending)
     if skipped:
-        progress(f"{skipped} task(s) already done in {out}, skipping them")
+        progress(TaskEvent(text=f"{skipped} task(s) already done in {out}, skipping them", kind=SKIPPED, count=skipped))
     _check_run_folders(out, pending)
     origin = _write_meta(out, jobs, config, command)  # only once nothing can refuse the run
     if worker is not None:
@@ -183,6 +184,7 @@ def _run(
             while pending and len(running) < config.jobs:
                 job = pending.pop(0)
                 running[job.name] = (job, _start(job, out, config, lock, worker), time.monotonic())
+                progress(TaskEvent(text="", kind=TASK_STARTED, task=job.name, log=out / "logs" / f"{job.name}.log"))
             for name, (job, process, since) in list(running.items()):
                 record = _finish(job, process, time.monotonic() - since, out, config)
                 if record is not None:
@@ -191,7 +193,9 @@ def _run(
             if running and time.monotonic() - last_report > 30:
                 last_report = time.monotonic()
                 stages = ", ".join(f"{name} ({_stage(out, name)})" for name in running)
-                progress(f"  running: {stages}; {time.monotonic() - started:.0f}s elapsed")
+                progress(
+                    TaskEvent(text=f"  running: {stages}; {time.monotonic() - started:.0f}s elapsed", kind=RUNNING)
+                )
             time.sleep(0.2)
     finally:
         for _, process, _ in running.values():  # interrupted: stop the workers, keep finished records
@@ -228,11 +232,13 @@ def _say_done(jobs, out: Path, config: BenchConfig, record: dict, progress: Prog
     done = _load_records(jobs, out, config)
     name = record["task"]
     outcome = "solved" if record["solved"] else _OUTCOMES.get(record["status"], record["status"])
-    progress(
+    text = (
         f"[{len(done)}/{len(jobs)}] {name}: {outcome} "
         f"in {elapsed:.0f}s ({sum(r['solved'] for r in done)} solved so far, "
         f"{time.monotonic() - started:.0f}s elapsed)"
     )
+    failed = record["status"] in FAILED
+    progress(TaskEvent(text=text, kind=TASK_DONE, task=name, outcome=outcome, failed=failed, seconds=elapsed))
 
 
 def _settings(job: Job, config: BenchConfig) -> dict:

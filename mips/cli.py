@@ -13,7 +13,6 @@ import contextlib
 import math
 import os
 import sys
-import time
 from pathlib import Path
 
 from mips.api import path_exists, resolve_task
@@ -85,6 +84,7 @@ def _stdout_descriptor_to_stderr():
 
 
 def _synthesize_and_save(args):
+    from mips.io.display import synthesis_display
     from mips.io.folders import check_run_target
 
     task = resolve_task(args.task, seed=args.seed)
@@ -100,14 +100,10 @@ def _synthesize_and_save(args):
         seed=args.seed, search=replace(SearchConfig(), max_hidden=args.max_hidden), time_budget=args.time_budget
     )
     reuse = None if args.retrain else saved_search(out_dir, task, config)
-    started = time.perf_counter()
-
-    def progress(message: str) -> None:
-        if not args.quiet:
-            print(f"[{time.perf_counter() - started:6.1f}s] {message}", flush=True)
-
-    progress(f"synthesizing {task.name} ({task.source}), seed {args.seed}")
-    result = synthesize(task, config, progress, reuse=reuse)
+    # Live on a terminal, timestamped lines elsewhere; stopped however the synthesis ends.
+    with synthesis_display(sys.stderr, quiet=args.quiet, title=task.name) as progress:
+        progress(f"synthesizing {task.name} ({task.source}), seed {args.seed}")
+        result = synthesize(task, config, progress, reuse=reuse)
     return _save_and_summarize(result, out_dir)
 
 
@@ -140,16 +136,12 @@ def _extract_and_save(args):
     )
     out_dir = Path(args.out) if args.out else Path("runs") / f"extract-{Path(args.network).stem}"
     check_run_target(out_dir)  # before any work: a user's folder or file is never replaced
+    from mips.io.display import synthesis_display
     from mips.pipeline import PipelineConfig, read_given
 
-    started = time.perf_counter()
-
-    def progress(message: str) -> None:
-        if not args.quiet:
-            print(f"[{time.perf_counter() - started:6.1f}s] {message}", flush=True)
-
-    progress(f"reading {args.network} on {task.name} ({task.source}), seed {args.seed}")
-    result = read_given(network, task, PipelineConfig(seed=args.seed), progress)
+    with synthesis_display(sys.stderr, quiet=args.quiet, title=task.name) as progress:
+        progress(f"reading {args.network} on {task.name} ({task.source}), seed {args.seed}")
+        result = read_given(network, task, PipelineConfig(seed=args.seed), progress)
     return _save_and_summarize(result, out_dir)
 
 
@@ -197,6 +189,7 @@ def cmd_bench(args) -> int:
 
     from mips import tasks
     from mips.bench import FAILED, BenchConfig, run_suite
+    from mips.io.display import bench_display
 
     label, jobs = resolve_suite(args.suite)
     config = BenchConfig(
@@ -206,15 +199,10 @@ def cmd_bench(args) -> int:
         max_hidden=args.max_hidden,
     )
     out = Path(args.out) if args.out else Path("runs") / f"bench-{label}"
-    records = run_suite(
-        jobs,
-        out,
-        config,
-        anchors=tasks.anchors(),
-        command=sys.argv,
-        worker=main,
-        progress=lambda m: print(m, file=sys.stderr, flush=True),
-    )
+    with bench_display(sys.stderr) as progress:  # a live table on a terminal, a line per task elsewhere
+        records = run_suite(
+            jobs, out, config, anchors=tasks.anchors(), command=sys.argv, worker=main, progress=progress
+        )
     solved = sum(r["solved"] for r in records)
     print(f"solved {solved} of {len(records)}; summary in {out / 'summary.md'}")
     # A task that was not verified or ran out of time is a result; one that crashed or was

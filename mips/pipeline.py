@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import asdict, dataclass, field, replace
-from typing import Callable, Iterator
+from typing import Iterator
 
 import jax
 
@@ -18,6 +18,7 @@ from mips import extract, regress
 from mips.choose import Candidate, choose, describe
 from mips.data import DataConfig, TaskData, data_fingerprint, make_task_data
 from mips.emit import emit_program
+from mips.events import STAGE, Event, Progress
 from mips.extract.behaviour import BehaviourConfig
 from mips.extract.clusters import FsmConfig
 from mips.extract.lattice import LatticeConfig
@@ -32,8 +33,6 @@ from mips.regress.coordinates import CoordinateConfig
 from mips.results import Reading, RunResult, SavedSearch
 from mips.task import Task
 from mips.verify import Verdict, VerifyConfig, verify_program
-
-Progress = Callable[[str], None]
 
 # The stages, in order, as the progress lines number them and the README's stage table lists them.
 STAGES = ("data", "train", "simplify", "extract", "regress", "emit", "verify")
@@ -81,8 +80,14 @@ class _Clock:
     def __init__(self, progress: Progress):
         self.progress, self.seconds, self.started = progress, {}, {}
 
-    def start(self, name: str, detail: str = "") -> None:
-        self.progress(f"[{STAGES.index(name) + 1}/{len(STAGES)}] {name}" + (f": {detail}" if detail else ""))
+    def start(self, name: str, detail: str = "", deadline: float | None = None) -> None:
+        number = STAGES.index(name) + 1
+        text = f"[{number}/{len(STAGES)}] {name}" + (f": {detail}" if detail else "")
+        self.progress(
+            Event(
+                text=text, kind=STAGE, stage=name, number=number, stages=len(STAGES), detail=detail, deadline=deadline
+            )
+        )
         self.started[name] = time.perf_counter()
 
     def stop(self, name: str) -> None:
@@ -98,7 +103,9 @@ def synthesize(
 ) -> RunResult:
     """Run every stage. `reuse` is an earlier search with the same training configuration
     (see `PipelineConfig.training_part`): when it was trained on the same data, its network
-    is used first instead of training again."""
+    is used first instead of training again. `progress` is given lines (`str`) and
+    `mips.events.Event`s (each stage as it starts, each candidate of the search as it starts
+    and leaves), whose `str` is their line."""
     clock = _Clock(progress)
     origin = provenance(device=_device())
     clock.start("data")
@@ -110,9 +117,9 @@ def synthesize(
         reuse = None
     reused_search = reuse.search if reuse is not None else None
 
-    clock.start("train", f"smallest network, {config.train.seeds} seeds at a time")
-    encoding = choose_encoding(data.train, task.input_values)
     deadline = None if config.time_budget is None else time.monotonic() + config.time_budget
+    clock.start("train", f"smallest network, {config.train.seeds} seeds at a time", deadline)
+    encoding = choose_encoding(data.train, task.input_values)
     networks = _networks(encoding, data, config, deadline, reused_search, progress)
     outcome = _read_perfect_networks(networks, data, config, clock)
     if isinstance(outcome, RunResult):

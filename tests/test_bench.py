@@ -517,7 +517,7 @@ def test_a_record_that_cannot_be_read_is_set_aside_and_the_task_run_again(tmp_pa
     assert [r["task"] for r in records] == ["Flip", "Echo"]
     assert (out / "records" / "Flip.json.corrupt").read_text() == '{"task": "Fl'
     assert (out / "records" / "Echo.json.corrupt").read_text() == "[1, 2]"
-    assert sum(m.startswith("warning:") and "Flip.json" in m for m in messages) == 1
+    assert sum(str(m).startswith("warning:") and "Flip.json" in str(m) for m in messages) == 1
     (out / "records" / "Flip.json").write_text("")
     run_suite(jobs, out, BenchConfig(), progress=lambda m: None)
     assert (out / "records" / "Flip.json.corrupt").read_text() == '{"task": "Fl'  # the first one is kept
@@ -618,6 +618,26 @@ def test_bench_exits_3_when_a_task_crashed_or_was_killed(tmp_path, capsys, fake_
     started.clear()
     assert main(["bench", "--suite", str(folder), "--out", str(out)]) == 0  # not verified is a result
     assert sorted(started) == ["Boom", "Oom"]
+
+
+def test_on_a_terminal_the_bench_shows_a_live_table_and_exits_as_before(tmp_path, capsys, fake_workers, monkeypatch):
+    outcomes, started = fake_workers
+    outcomes.update(Boom="crash")
+    monkeypatch.setenv("TERM", "xterm-256color")
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
+    folder = _task_folder(tmp_path, "Flip", "Boom")
+    out = tmp_path / "out"
+    saved = sys.stdout, sys.stderr
+    assert main(["bench", "--suite", str(folder), "--out", str(out)]) == 3
+    assert sorted(started) == ["Boom", "Flip"] and (sys.stdout, sys.stderr) == saved
+    captured = capsys.readouterr()
+    assert "solved 1 of 2" in captured.out
+    err = captured.err
+    assert err.count("\x1b[?25l") == err.count("\x1b[?25h") == 1  # the live table was shown, and is gone
+    assert "] Boom: crashed in " in err  # a task not solved is kept in the log above the table
+    assert "Flip: solved" not in err  # a solved one is counted in the table
+    last = err.rstrip().splitlines()[-1]  # after the codes that took the table away
+    assert last.split("\x1b[2K")[-1].startswith("mips bench: 1 task(s) ended without a result: Boom crashed")
 
 
 def test_meta_is_written_and_summarised(tmp_path, fake_workers):

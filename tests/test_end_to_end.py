@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 import re
+import time
 from dataclasses import replace
 
 from small_config import SMALL
@@ -14,10 +15,11 @@ import mips.pipeline
 from mips import tasks
 from mips.cli import main
 from mips.data import DataConfig
+from mips.events import STAGE, Event
 from mips.io.runs import load_run, save_run
 from mips.machines import FormulaMachine
 from mips.network.train import SearchConfig, TrainConfig
-from mips.pipeline import PipelineConfig, synthesize
+from mips.pipeline import STAGES, PipelineConfig, synthesize
 from mips.verify import load_program
 
 # Smaller still, for a search that is meant to fail.
@@ -32,7 +34,8 @@ TINY = PipelineConfig(
 def test_a_two_number_task_is_synthesized_verified_saved_and_inspected(tmp_path, capsys):
     task = tasks.get("Bitwise_Xor")
     assert task.input_dim == 2
-    result = synthesize(task, SMALL)
+    events, budget = [], 3600.0  # far more than the search takes: it only shows in the progress
+    result = synthesize(task, replace(SMALL, time_budget=budget), events.append)
     assert result.verdict.verified, result.verdict.summary()
     machine = result.chosen.machine
     assert isinstance(machine, FormulaMachine) and machine.input_dim == 2
@@ -41,6 +44,13 @@ def test_a_two_number_task_is_synthesized_verified_saved_and_inspected(tmp_path,
     program = load_program(result.program)
     assert program([(1, 0), (1, 1), (0, 0), (0, 1)]) == [1, 0, 0, 1]
     assert program([[1, 0], [1, 1]]) == [1, 0]
+    # Progress: each stage as it starts, numbered k of 7, as events whose str is the line.
+    stages = [e for e in events if isinstance(e, Event) and e.kind == STAGE]
+    assert [(e.number, e.stage) for e in stages] == list(enumerate(STAGES, 1))
+    assert {e.stages for e in stages} == {7} and str(stages[-1]) == "[7/7] verify"
+    # The search's deadline comes with the train stage, for a display to count down.
+    train = next(e for e in stages if e.stage == "train")
+    assert train.deadline is not None and 0 < train.deadline - time.monotonic() < budget
     rng = random.Random(0)
     for _ in range(50):
         pairs = [(rng.randint(0, 1), rng.randint(0, 1)) for _ in range(rng.randint(1, 40))]

@@ -14,6 +14,7 @@ MIPS = Path(__file__).resolve().parents[1] / "mips"
 LAYERS = {
     "__init__": 0,
     "errors": 0,
+    "events": 0,  # progress events: the stages and the bench report them, io.display draws them
     "usercode": 0,
     "task": 0,
     "datafile": 0,
@@ -59,6 +60,7 @@ LAYERS = {
     "io.runs": 10,
     "bench": 10,
     "io.inspection": 11,
+    "io.display": 11,
     "api": 12,  # the Python interface: names resolved here, as in the command line
     "cli": 12,
     "__main__": 13,
@@ -76,6 +78,7 @@ ROOMS = {
     "optax": ("network.train",),
     "sympy": ("regress.", "extract.counters"),
     "matplotlib": ("io.inspection",),
+    "rich": ("io.display",),
 }
 
 

@@ -28,11 +28,10 @@ import optax
 
 from mips import jaxsetup
 from mips.data import TaskData
+from mips.events import CANDIDATE_DONE, CANDIDATE_STARTED, Event, Progress
 from mips.network import bank
 from mips.network.bank import BankShape
 from mips.network.model import Arch, Encoding, Network, decode, loss
-
-Progress = Callable[[str], None]
 
 # A candidate whose best seed gets at most this share of the held-out outputs wrong trains
 # with half of each batch drawn from the training sequences it gets wrong (among the first
@@ -476,8 +475,9 @@ def perfect_networks(
     (with every attempt before it), so that a caller can go on past one it cannot use.
     Yields a result without a network at the end when the candidates run out or the
     `deadline` (a `time.monotonic()` value) passes. With `after`, the candidates up
-    to and including that architecture are skipped (they were trained before). `observe`
-    is given every candidate's `Check` after every step."""
+    to and including that architecture are skipped (they were trained before). `progress`
+    is given each candidate as it starts and as it leaves (`mips.events.Event`, numbered in the
+    whole order of `search.candidates()`); `observe` every candidate's `Check` after every step."""
     candidates = search.candidates()
     first = candidates.index(after) + 1 if after in candidates else 0
     ordered = list(enumerate(candidates))[first:]
@@ -492,7 +492,7 @@ def perfect_networks(
             return
         shape = BankShape.for_archs([a for _, a in members], padded, encoding)
         search_bank = _Bank(shape, encoding, data, config, key)
-        tier = _Tier(search_bank, members, config, words, progress, observe)
+        tier = _Tier(search_bank, members, config, words, progress, observe, total=len(candidates))
         for attempt, network in tier.results(deadline):
             reported.append(attempt)
             if attempt.out_of_time:
@@ -514,8 +514,10 @@ class _Tier:
         words: list[int],
         progress: Progress,
         observe: Callable[[Check], None] | None = None,
+        total: int = 0,
     ):
         self.bank, self.config, self.words, self.progress, self.observe = search_bank, config, words, progress, observe
+        self.total = total  # candidates in the whole search (progress says "k of N")
         self.waiting = deque(members)
         self.running: list[_Candidate] = []
         self.done: dict[int, tuple[Attempt, Network | None]] = {}
@@ -558,6 +560,15 @@ class _Tier:
             rng = np.random.default_rng(self.words + [order])
             self.bank.place(arch, slots, rng)
             self.running.append(_Candidate(order, arch, slots, time.perf_counter(), rng))
+            self.progress(
+                Event(
+                    text=f"  training {arch.describe()} (candidate {order + 1} of {self.total})",
+                    kind=CANDIDATE_STARTED,
+                    detail=arch.describe(),
+                    candidate=order + 1,
+                    candidates=self.total,
+                )
+            )
 
     def _step(self) -> None:
         config = self.config
@@ -670,5 +681,14 @@ class _Tier:
             outcome,
         )
         verdict = "perfect" if perfect else f"{errors} held-out errors"
-        self.progress(f"  {c.arch.describe()}: {verdict} after {attempt.steps} steps ({outcome})")
+        self.progress(
+            Event(
+                text=f"  {c.arch.describe()}: {verdict} after {attempt.steps} steps ({outcome})",
+                kind=CANDIDATE_DONE,
+                detail=c.arch.describe(),
+                candidate=c.order + 1,
+                candidates=self.total,
+                perfect=perfect,
+            )
+        )
         return attempt

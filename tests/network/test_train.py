@@ -11,6 +11,7 @@ import pytest
 
 from mips import tasks
 from mips.data import DataConfig, make_task_data
+from mips.events import CANDIDATE_DONE, CANDIDATE_STARTED
 from mips.io.runs import save_run, saved_search
 from mips.network import bank
 from mips.network.bank import BankShape
@@ -186,9 +187,19 @@ def test_search_after_an_architecture_skips_it_and_the_smaller_ones():
     search = SearchConfig(max_hidden=2, depths=((1, 1), (2, 2)), wide_width=0)
     candidates = search.candidates()
     config = TrainConfig(seeds=2, slots=4, max_steps=100, eval_every=50, polish_steps=0)
-    results = perfect_networks(encoding, data, search, config, key=jax.random.key(0), after=candidates[1])
+    events = []
+    results = perfect_networks(
+        encoding, data, search, config, key=jax.random.key(0), after=candidates[1], progress=events.append
+    )
     first = next(results)
     assert first.attempts[0].arch == candidates[2]
+    # Each candidate is reported as it starts and as it leaves, counted in the whole search's order.
+    starts = [e for e in events if e.kind == CANDIDATE_STARTED]
+    assert [e.candidate for e in starts][:2] == [3, 4] and {e.candidates for e in starts} == {len(candidates)}
+    assert starts[0].text == f"  training {candidates[2].describe()} (candidate 3 of 4)"
+    left = next(e for e in events if e.kind == CANDIDATE_DONE)
+    assert left.candidate == 3 and left.perfect == first.attempts[0].perfect
+    assert str(left).startswith(f"  {candidates[2].describe()}: ")  # the line a log shows
 
 
 def test_an_architecture_that_stops_improving_is_abandoned_early():
