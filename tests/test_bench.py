@@ -13,7 +13,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from mips import bench, cli, tasks
+from mips import api, bench, cli, tasks
 from mips.bench import BenchConfig, Job, _record, run_suite, summary_markdown, write_outputs
 from mips.cli import main, resolve_suite
 from mips.errors import OutputError
@@ -683,11 +683,12 @@ def test_programs_are_deleted_only_inside_a_bench_folder(tmp_path):
 
 def test_suite_jobs_carry_the_task_fingerprint(suite, monkeypatch):
     monkeypatch.setattr(tasks, "get", lambda name: SimpleNamespace(name=name, fingerprint=f"fp-{name}"))
-    monkeypatch.setattr(
-        cli,
-        "load_task_file",
-        lambda path, **kw: SimpleNamespace(name=Path(path).stem, fingerprint=f"fp-{Path(path).stem}"),
-    )
+    for module in (cli, api):  # a folder's files (cli), and one file given alone (api.resolve_task)
+        monkeypatch.setattr(
+            module,
+            "load_task_file",
+            lambda path, **kw: SimpleNamespace(name=Path(path).stem, fingerprint=f"fp-{Path(path).stem}"),
+        )
     smoke = resolve_suite(["smoke"])[1]
     assert [j.fingerprint for j in smoke] == [f"fp-{n}" for n in tasks.SUITES["smoke"]]
     assert [j.fingerprint for j in resolve_suite([str(suite)])[1]] == ["fp-a_flip", "fp-b_echo"]
