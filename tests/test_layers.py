@@ -57,6 +57,8 @@ LAYERS = {
     "io.report": 9,
     "io.runs": 10,
     "bench": 10,
+    "io.drawing": 11,
+    "io.statesplot": 11,
     "io.inspection": 11,
     "cli": 12,
     "__main__": 13,
@@ -73,7 +75,7 @@ ROOMS = {
     "flax": ("network.model",),
     "optax": ("network.train",),
     "sympy": ("regress.", "extract.counters"),
-    "matplotlib": ("io.inspection",),
+    "matplotlib": ("io.statesplot",),
 }
 
 
