@@ -19,7 +19,7 @@ from mips.machines import MACHINE_ERRORS, AffineMachine, FormulaMachine, Machine
 # A drawing of more than this many states or transitions is no longer read, only looked at:
 # past these, the states nearest the start are drawn and the picture says how many are not.
 MAX_STATES_DRAWN = 16
-MAX_EDGES_DRAWN = 48
+MAX_EDGES_DRAWN = 64
 MAX_INPUTS_ON_AN_EDGE = 6  # input values (or runs a..b of them) written on one edge, then "..."
 MAX_COORDINATES_PER_STATE = 3  # coordinate values written in a state of the graph, then "..."
 MAX_BOX_LINES = 16  # lines of rules in a box (an input table may be long: `mips inspect` prints it all)

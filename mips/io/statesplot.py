@@ -180,9 +180,9 @@ def colour_by(machine: Machine | None, states: list | str) -> Colouring:
             index.reshape(-1),
         )
     widest = int(np.argmax([len(np.unique(array[:, i])) for i in range(array.shape[1])]))
-    which = "the coordinate" + (" that takes the most values" if len(names) > 1 else "")
+    most = " that takes the most values" if len(names) > 1 else ""
     return Colouring(
-        f"{names[widest]}, {which}, of {shape}",
+        f"{names[widest]}, the coordinate of {shape}{most}",
         scale=array[:, widest].astype(np.float64),
         scale_label=names[widest],
     )
