@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mips.data import TaskData
-from mips.machines import Machine, from_tuple
+from mips.machines import Machine, StateMachine, from_tuple
 
 
 @dataclass(frozen=True)
@@ -20,6 +20,9 @@ class Candidate:
     # edge of the data (also a guess past the data; held-out data and verification judge it).
     extends: bool = False
     guess: str = "counting on past the edge of the data"  # what the guess is, when `extends`
+    # The state machine that `machine` writes as formulas (None for any other machine): kept so
+    # that a person can still see the states and transitions the formulas stand for.
+    state_machine: StateMachine | None = None
 
 
 def reproduces_heldout(machine: Machine, data: TaskData) -> bool:

@@ -219,6 +219,7 @@ def cmd_bench(args) -> int:
 
 
 def cmd_inspect(args) -> int:
+    from mips.emit import coordinate_names
     from mips.io.inspection import (
         machine_dot,
         machine_text,
@@ -247,7 +248,12 @@ def cmd_inspect(args) -> int:
         print()
         for line in machine_text(run.machine):
             print(line)
-        dot_text = machine_dot(run.machine, f"{task['name']}: {run.machine.kind}")
+        if run.state_machine is not None:
+            print(f"\nthe {run.state_machine.states}-state machine the formulas write:")
+            for line in machine_text(run.state_machine):
+                print(line)
+        title = f"{task['name']}: the {run.machine.shape}"
+        dot_text = machine_dot(run.machine, title, run.state_machine, length=task["length"])
 
         def draw(path: Path) -> str:
             path.write_text(dot_text, encoding="utf-8")  # what Graphviz reads
@@ -265,7 +271,7 @@ def cmd_inspect(args) -> int:
         print(run.program.rstrip())
     if inputs is not None:
         print()
-        for line in trace_text(trace_rows(run, inputs)):
+        for line in trace_text(trace_rows(run, inputs), coordinate_names(run.machine) if run.machine else ()):
             print(line)
         note = program_note(run)
         if note:

@@ -25,6 +25,7 @@ from mips.machines import (
     state_names,
     tidy,
     with_part_named,
+    with_state_names,
 )
 
 
@@ -64,7 +65,27 @@ def _state_machine(machine: StateMachine) -> str:
     return "\n".join(lines)
 
 
+def coordinate_names(machine: Machine) -> list[str]:
+    """The name the program gives each state coordinate of the machine (`readable_names`, on
+    the rules as the program writes them): `mips inspect` calls them the same. A state
+    machine's one state has no coordinates."""
+    inputs = input_names(machine.input_width)
+    if isinstance(machine, AffineMachine):
+        _, updates, outs = _affine_rules(machine)
+        return readable_names(updates, inputs, outs)
+    if isinstance(machine, FormulaMachine):
+        return readable_names(list(machine.update), inputs, list(machine.readout))
+    return []
+
+
 def _affine(machine: AffineMachine) -> str:
+    lines, updates, outs = _affine_rules(machine)
+    return "\n".join(lines + [""] + _loop(machine.initial, updates, outs, input_names(machine.input_dim)))
+
+
+def _affine_rules(machine: AffineMachine) -> tuple[list[str], list[str], list[str]]:
+    """The program's lines before `def program` (the input table), and its update and output
+    rules, in integer arithmetic."""
     states, inputs = state_names(machine.state_dim), input_names(machine.input_dim)
     lines = [""]
     update = machine.update
@@ -84,7 +105,7 @@ def _affine(machine: AffineMachine) -> str:
     if machine.input_table:
         updates = [step if u == "0" else f"{u} + {step}" for u, step in zip(updates, steps)]
     outs = [affine_formula(row, states) for row in machine.readout]
-    return "\n".join(lines + [""] + _loop(machine.initial, updates, outs, inputs))
+    return lines, updates, outs
 
 
 def _formula(machine: FormulaMachine) -> str:
@@ -100,7 +121,7 @@ def _loop(
     """`def program` for an integer state s0, s1, ... with these update and output rules,
     the state variables renamed after what their rules show them to be (`readable_names`),
     each one's meaning (`labels`, when given) as a comment where it starts."""
-    names = readable_names(updates, inputs, outs)
+    names = readable_names(updates, inputs, outs)  # as `coordinate_names` finds them
     # A coordinate no output depends on, through the rules or directly, is not written at all.
     # One whose value before the step no rule reads needs no start value; one that is moreover
     # a function of the current input alone is no state at all: the outputs read its rule in
@@ -110,9 +131,6 @@ def _loop(
     inlined = {i: u for i, u in enumerate(updates) if i in needed and i not in read and _inlinable(u)}
     outs = [_inline(o, inlined) for o in outs]
     kept = [i for i in range(len(updates)) if i in needed and i not in inlined]
-
-    def renamed(text: str) -> str:
-        return _STATE.sub(lambda match: names[int(match.group(1))], text)
 
     lines = ["def program(inputs):"]
     for i in kept:
@@ -124,11 +142,11 @@ def _loop(
     lines += ["    outputs = []", f"    for {', '.join(inputs)} in inputs:"]
     taken = set(names) | set(inputs) | {"inputs", "outputs"}
     if kept:
-        named, rules = _computed_once([readable(renamed(updates[i])) for i in kept], taken)
+        named, rules = _computed_once([readable(with_state_names(updates[i], names)) for i in kept], taken)
         if len(rules) > 1:  # a conditional rule in a tuple reads better in parentheses
             rules = [f"({r})" if " if " in r else r for r in rules]
         lines += named + [f"        {', '.join(names[i] for i in kept)} = {', '.join(rules)}"]
-    named, outs = _computed_once([readable(renamed(o)) for o in outs], taken)
+    named, outs = _computed_once([readable(with_state_names(o, names)) for o in outs], taken)
     lines += named + [f"        outputs.append({outs[0] if len(outs) == 1 else '(' + ', '.join(outs) + ')'})"]
     return lines + ["    return outputs", ""]
 

@@ -59,6 +59,8 @@ LAYERS = {
     "io.report": 9,
     "io.runs": 10,
     "bench": 10,
+    "io.drawing": 11,
+    "io.statesplot": 11,
     "io.inspection": 11,
     "io.display": 11,
     "api": 12,  # the Python interface: names resolved here, as in the command line
@@ -77,7 +79,7 @@ ROOMS = {
     "flax": ("network.model",),
     "optax": ("network.train",),
     "sympy": ("regress.", "extract.counters"),
-    "matplotlib": ("io.inspection",),
+    "matplotlib": ("io.statesplot",),
     "rich": ("io.display",),
 }
 

@@ -47,12 +47,15 @@ def test_builtin_lattice_task_is_synthesized_and_verified(tmp_path):
     assert outputs.reshape(-1).tolist() == [7, 3]
 
 
-def test_task_file_is_synthesized_as_a_state_machine():
+def test_task_file_is_synthesized_as_a_state_machine(tmp_path):
     task = load_task_file(DATA / "ones_mod4.py")
     result = synthesize(task, replace(SMALL, train=replace(SMALL.train, max_steps=3000)))
     assert result.verdict.verified, result.verdict.summary()
     assert result.chosen.machine.kind == "formula"
     assert result.chosen.machine.rewrites == 4  # the 4-state machine, written as formulas
+    assert result.chosen.state_machine.states == 4  # and that machine is kept, for its drawing
+    saved = load_run(save_run(result, tmp_path / "run"))
+    assert saved.state_machine == result.chosen.state_machine and saved.machine == result.chosen.machine
     assert "NEXT" not in result.program
     inputs = [1, 1, 0, 1, 1, 1]
     assert _program_outputs(result.program, inputs) == task.run_reference(inputs)

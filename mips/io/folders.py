@@ -30,6 +30,7 @@ RUN_FILES = frozenset(
         "network.npz",
         "network.json",
         "machine.json",
+        "state_machine.json",
         "simplified.npz",
         "simplified.json",
         "machine.dot",

@@ -1,6 +1,7 @@
 """What a run extracted, for a person: the machine as a table or formulas, a Graphviz
-drawing of it, and a step-by-step trace of the network, the machine and the program
-side by side.
+drawing of it (`drawing`), a plot of the hidden states (`statesplot`), and a step-by-step
+trace of the network, the machine and the program side by side. The machine's coordinates
+are called what the program calls them.
 
 Everything here reads a saved run folder (`mips.io.runs.load_run`) and never trains. A run
 folder is data: nothing in it is ever run. The trace's program column runs the program that
@@ -11,133 +12,27 @@ from __future__ import annotations
 
 import ast
 import json
-import shutil
-import subprocess
 from fractions import Fraction
 from pathlib import Path
 from typing import Callable, Sequence
 
 import numpy as np
 
-from mips.emit import emit_program
+from mips.emit import coordinate_names, emit_program
 from mips.errors import OutputError, RunError
+from mips.io.drawing import DOT_MISSING, machine_dot, render_dot  # noqa: F401 (what `mips inspect` uses)
 from mips.io.folders import is_run_folder
 from mips.io.runs import INT64, SavedRun, input_values
-from mips.machines import (
-    AffineMachine,
-    FormulaMachine,
-    Machine,
-    StateMachine,
-    Step,
-    as_tuple,
-    from_tuple,
-    input_names,
-    state_names,
-)
+from mips.io.statesplot import plot_states  # noqa: F401 (what `mips inspect` uses)
+from mips.machines import MACHINE_ERRORS, Machine, Step, as_tuple, from_tuple
 from mips.network.arch import Arch
 from mips.verify import load_program
 
-# What running a checked machine may raise: an input off its alphabet or an unseen transition
-# (KeyError), leaving the integers (ValueError), a formula dividing by zero or overflowing
-# (ArithmeticError), min or max of a single number (TypeError).
-MACHINE_ERRORS = (KeyError, ValueError, ArithmeticError, TypeError)
-
 
 def machine_text(machine: Machine) -> list[str]:
-    """The machine's rules, readable: a state machine's table, a lattice's or formula machine's update."""
-    return machine.text()
-
-
-def _dot_string(text: str, newline: str = "\\n") -> str:
-    """`text` as a DOT quoted string: backslashes and quotes escaped, each line break written
-    as `newline` (DOT's \\n centres a line, \\l left-aligns it). json.dumps is not DOT's
-    escaping: its \\uXXXX and \\t are shown as they are."""
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
-    return '"' + escaped.replace("\r\n", "\n").replace("\r", "\n").replace("\n", newline) + '"'
-
-
-def machine_dot(machine: Machine, title: str) -> str:
-    """Graphviz DOT: a state machine as a graph of states; a lattice machine as the flow
-    of its coordinates (an edge a -> b labelled c: b's update adds c times a); a formula
-    machine as a box of its rules."""
-    lines = [f"digraph {_dot_string(title)} {{", "  rankdir=LR;", f"  label={_dot_string(title)};"]
-    lines += _DRAWINGS[machine.kind](machine)
-    lines.append("}")
-    return "\n".join(lines) + "\n"
-
-
-def _rules_box(machine: FormulaMachine) -> list[str]:
-    text = _dot_string("\n".join(machine.text()) + "\n", newline="\\l")
-    return [f"  rules [shape=box, fontname=monospace, label={text}];"]
-
-
-def _state_graph(machine: StateMachine) -> list[str]:
-    lines = ["  node [shape=circle];", "  start [shape=point];", f"  start -> s{machine.initial};"]
-    for state, out in enumerate(machine.outputs):
-        lines.append(f"  s{state} [label={_dot_string(f'{state}: out {from_tuple(out)!r}')}];")
-    for state, row in enumerate(machine.transitions):
-        targets: dict[int, list[str]] = {}
-        for symbol, target in zip(machine.symbols, row):
-            if target >= 0:
-                targets.setdefault(target, []).append(repr(from_tuple(symbol)))
-        for target, labels in targets.items():
-            lines.append(f"  s{state} -> s{target} [label={_dot_string(','.join(labels))}];")
-    return lines
-
-
-def _coordinate_flow(machine: AffineMachine) -> list[str]:
-    states, inputs = state_names(machine.state_dim), input_names(machine.input_dim)
-    lines = ["  node [shape=box];"] + [f"  {name} [shape=ellipse];" for name in inputs]
-    for i, name in enumerate(states):
-        constant = machine.update[i][-1]
-        extra = f" (+{constant})" if constant > 0 else f" ({constant})" if constant < 0 else ""
-        lines.append(f"  {name} [label={_dot_string(f'{name} start {machine.initial[i]}{extra}')}];")
-    for i, row in enumerate(machine.update):
-        for source, coefficient in zip(states + inputs, row):
-            if coefficient != 0:
-                lines.append(f"  {source} -> {states[i]} [label={_dot_string(str(coefficient))}];")
-        if machine.input_table:
-            lines.append(f"  {inputs[0]} -> {states[i]} [label={_dot_string('STEP table')}, style=dashed];")
-    for j, row in enumerate(machine.readout):
-        out = f"y{j}"
-        name = f"output{'' if len(machine.readout) == 1 else j}"
-        lines.append(f"  {out} [shape=ellipse, label={_dot_string(name)}];")
-        for source, coefficient in zip(states, row):
-            if coefficient != 0:
-                lines.append(f"  {source} -> {out} [label={_dot_string(str(coefficient))}];")
-    return lines
-
-
-# How `machine_dot` draws each kind of machine (`Machine.kind`).
-_DRAWINGS = {"fsm": _state_graph, "lattice": _coordinate_flow, "formula": _rules_box}
-
-
-DOT_MISSING = (
-    "the Graphviz `dot` program is not installed, so the drawing was not rendered; install it "
-    "(apt install graphviz, brew install graphviz or conda install graphviz) and run "
-    "`dot -Tsvg FILE.dot -o FILE.svg`"
-)
-
-
-def render_dot(dot_file: Path, fmt: str = "svg", *, may_replace: bool = True) -> tuple[Path | None, str]:
-    """Render a DOT file with Graphviz when it is installed: (the image, a message). The image
-    goes beside the DOT file; without `may_replace` (a place the user chose for the DOT file),
-    a file already there is not replaced: the user named the DOT file, not the image."""
-    dot = shutil.which("dot")
-    if dot is None:
-        return None, DOT_MISSING
-    image = dot_file.with_suffix(f".{fmt}")
-    if image.is_symlink():  # dot would write through it, to wherever it points
-        return None, f"not rendered: {image} is a symbolic link, which mips does not write through"
-    if image == dot_file or (not may_replace and image.exists()):
-        return None, (
-            f"not rendered: {image} is there already and mips replaces only what it was given; "
-            f"run `dot -T{fmt} {dot_file} -o FILE.{fmt}`"
-        )
-    done = subprocess.run([dot, f"-T{fmt}", str(dot_file), "-o", str(image)], capture_output=True, text=True)
-    if done.returncode != 0:
-        return None, f"dot failed: {' '.join(done.stderr.split())}"
-    return image, f"rendered {image}"
+    """The machine's rules, readable: a state machine's table, a lattice's or formula machine's
+    update, with the coordinates called what the program calls them."""
+    return machine.text(coordinate_names(machine))
 
 
 def save_output(path: Path, write: Callable[[Path], str], what: str, *, option: str, chosen: bool) -> str:
@@ -267,13 +162,15 @@ def _after_docstring(text: str) -> str | None:
     return data[end:].decode()
 
 
-def trace_text(rows: list[dict]) -> list[str]:
+def trace_text(rows: list[dict], names: Sequence[str] = ()) -> list[str]:
+    """The trace as a table; the machine's state column says what its coordinates are called
+    (`names`, the program's names for them)."""
     columns = [
         ("t", "t"),
         ("input", "input"),
         ("hidden", "network hidden state"),
         ("network", "network out"),
-        ("state", "machine state"),
+        ("state", f"machine state ({', '.join(names)})" if names else "machine state"),
         ("machine", "machine out"),
         ("program", "program out"),
     ]
@@ -367,77 +264,3 @@ def _weight(value: float) -> str:
     if abs(float(fraction) - value) < 1e-6:
         return str(fraction)
     return f"{value:.3f}"
-
-
-# Sequences in the plot are at most this long (a report may name any training length).
-PLOT_MAX_LENGTH = 1000
-
-
-def _plane(points: np.ndarray, times: np.ndarray) -> tuple[np.ndarray, tuple[str, str]]:
-    """Hidden states as points of a plane: a 1-D state against time, a 2-D one as it is, a
-    larger one on its two principal axes."""
-    if points.shape[1] == 1:
-        return np.stack([times, points[:, 0]], axis=1), ("step t", "hidden unit 0")
-    if points.shape[1] == 2:
-        return points, ("hidden unit 0", "hidden unit 1")
-    centred = points - points.mean(axis=0)
-    axes = np.linalg.svd(centred, full_matrices=False)[2][:2]
-    return centred @ axes.T, ("principal axis 1", "principal axis 2")
-
-
-def _machine_colours(machine: Machine | None, inputs: np.ndarray) -> tuple[np.ndarray | None, str, str]:
-    """The colour of each step's point (the machine's state, or its first coordinate), the
-    legend and the colour map."""
-    if machine is None:
-        return None, "no machine was extracted", "viridis"
-    try:
-        states = [machine.steps([from_tuple(step) for step in sequence]) for sequence in inputs]
-    except MACHINE_ERRORS as exc:
-        return None, f"the machine stopped on these inputs ({exc})", "viridis"
-    if isinstance(machine, StateMachine):
-        return np.asarray([s for seq in states for s, _ in seq]), "colour: the state machine's state", "tab20"
-    if machine.state_dim:
-        colour = np.asarray([s[0] for seq in states for s, _ in seq], dtype=np.float64)
-        return colour, "colour: the lattice machine's coordinate s0", "viridis"
-    return None, "the machine has no state", "viridis"
-
-
-def plot_states(run: SavedRun, path: Path, *, sequences: int = 200, seed: int = 0) -> str:
-    """Scatter the network's hidden states on random input sequences of the training
-    length, coloured by the state the extracted machine is in at the same step (for a
-    lattice machine: by its first integer coordinate). Hidden spaces of more than two
-    dimensions are shown on their two principal axes; a 1-D one against time."""
-    network = run.read_network  # the network the machine was read from
-    if network is None:
-        raise RunError(f"{run.folder}: no trained network to plot")
-    import matplotlib
-
-    matplotlib.use("Agg")  # files only, no display needed
-    import matplotlib.pyplot as plt
-    from matplotlib.backend_bases import FigureCanvasBase
-
-    ending = path.suffix.lstrip(".").lower()
-    if ending and ending not in FigureCanvasBase.get_supported_filetypes():
-        raise OutputError(f"--plot {path}: cannot write .{ending} files; give a name ending in .png, .svg or .pdf")
-    encoding = network.encoding
-    length = min(run.report["task"]["length"], PLOT_MAX_LENGTH)
-    rng = np.random.default_rng(seed)
-    inputs = rng.choice(np.asarray(encoding.input_values), size=(sequences, length, encoding.input_dim))
-    hidden, _ = network.run(inputs)
-    xy, labels = _plane(hidden.reshape(-1, hidden.shape[-1]), np.tile(np.arange(1, length + 1), sequences))
-    colour, legend, cmap = _machine_colours(run.machine, inputs)
-
-    figure, axis = plt.subplots(figsize=(7, 5.5))
-    scatter = axis.scatter(xy[:, 0], xy[:, 1], c=colour, s=9, cmap=cmap if colour is not None else None)
-    if colour is not None:
-        figure.colorbar(scatter, ax=axis)
-    axis.set_xlabel(labels[0])
-    axis.set_ylabel(labels[1])
-    # parse_math=False: a $ in a task's name is a dollar sign, not TeX for matplotlib to parse
-    axis.set_title(f"{run.report['task']['name']}: hidden states ({legend})", fontsize=9, parse_math=False)
-    figure.tight_layout()
-    try:
-        figure.savefig(path, dpi=110)
-    finally:
-        plt.close(figure)
-    return f"plot of the hidden states: {path}"

@@ -2,8 +2,10 @@
 
 A run folder holds program.py, report.json (the verdict and what was found),
 config.json (the resolved configuration), network.npz + network.json (the
-trained weights and how to rebuild the network) and machine.json (the
-extracted machine), and a marker file that says mips wrote it. It is written
+trained weights and how to rebuild the network), machine.json (the
+extracted machine), state_machine.json (when that machine is a state machine written
+as formulas: the state machine, for its drawing; run folders saved before it lack it)
+and a marker file that says mips wrote it. It is written
 to a temporary sibling folder and renamed into place, so an interrupted run
 never leaves a half-written folder. An earlier run folder of the same name is
 replaced only when it is one that mips wrote and holds nothing else
@@ -26,7 +28,7 @@ from mips.errors import RunError
 from mips.io.folders import check_run_target, current_umask, discard_run_folder, mark_run_folder
 from mips.io.jsonread import json_field, json_int, json_ints, json_kind, json_list, json_object, json_text
 from mips.io.report import FORMAT_VERSION, build_report
-from mips.machines import Machine, machine_from_json
+from mips.machines import FormulaMachine, Machine, StateMachine, machine_from_json
 from mips.network.model import Arch, Encoding, Head, Network
 from mips.network.train import Attempt, SearchResult
 from mips.pipeline import PipelineConfig
@@ -34,6 +36,7 @@ from mips.results import RunResult, SavedSearch
 from mips.task import INT_LIMIT, Task
 
 REQUIRED = ("report.json", "config.json")
+STATE_MACHINE = "state_machine.json"  # the state machine that machine.json writes as formulas
 
 
 def save_run(result: RunResult, out_dir: str | Path) -> Path:
@@ -56,6 +59,8 @@ def save_run(result: RunResult, out_dir: str | Path) -> Path:
             save_network(result.simplified.network, staging, "simplified")
         if result.chosen is not None:
             _write_json(staging / "machine.json", result.chosen.machine.to_json())
+            if result.chosen.state_machine is not None:
+                _write_json(staging / STATE_MACHINE, result.chosen.state_machine.to_json())
         _replace(staging, out_dir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -264,6 +269,9 @@ class SavedRun:
     network: Network | None
     machine: Machine | None
     simplified: Network | None = None  # the simplify stage's network, when it kept anything
+    # The state machine that `machine` writes as formulas (None for other machines, and for run
+    # folders saved before state_machine.json was written).
+    state_machine: StateMachine | None = None
 
     @property
     def read_network(self) -> Network | None:
@@ -275,7 +283,7 @@ class SavedRun:
 def load_run(folder: str | Path) -> SavedRun:
     """Read a run folder, which is data (it may come from anyone): nothing in it is run, and
     anything missing, corrupt or inconsistent is a one-line RunError naming the file.
-    network.json (with network.npz), machine.json and program.py are optional."""
+    network.json (with network.npz), machine.json, state_machine.json and program.py are optional."""
     folder = Path(folder)
     try:
         is_folder = folder.is_dir()
@@ -314,7 +322,8 @@ def load_run(folder: str | Path) -> SavedRun:
             f"{folder / 'machine.json'}: the machine reads {_input_width(machine)} number(s) per step, "
             f"the task in report.json {input_dim}"
         )
-    return SavedRun(folder, report, program, network, machine, simplified)
+    state_machine = _load_state_machine(folder / STATE_MACHINE, machine) if (folder / STATE_MACHINE).is_file() else None
+    return SavedRun(folder, report, program, network, machine, simplified, state_machine)
 
 
 def _read_text(path: Path) -> str:
@@ -340,6 +349,27 @@ def _load_machine(path: Path) -> Machine:
         return machine_from_json(data)
     except ValueError as exc:
         raise RunError(f"{path}: {exc}") from None
+
+
+def _load_state_machine(path: Path, machine: Machine | None) -> StateMachine:
+    """state_machine.json: the state machine that the formula machine of machine.json writes
+    as formulas, so of as many states as that machine says it rewrites, reading as many
+    numbers per step."""
+    found = _load_machine(path)
+    if not isinstance(found, StateMachine):
+        raise RunError(f"{path}: a state machine (kind fsm) is expected, got kind {found.kind}")
+    if not isinstance(machine, FormulaMachine) or machine.rewrites != found.states:
+        rewrites = machine.rewrites if isinstance(machine, FormulaMachine) else 0
+        raise RunError(
+            f"{path}: a {found.states}-state machine, but machine.json writes "
+            + (f"a {rewrites}-state machine as formulas" if rewrites else "no state machine as formulas")
+        )
+    if found.input_width != machine.input_width:
+        raise RunError(
+            f"{path}: the state machine reads {found.input_width} number(s) per step, "
+            f"machine.json {machine.input_width}"
+        )
+    return found
 
 
 def _input_width(machine: Machine) -> int:

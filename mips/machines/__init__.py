@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from mips.io.jsonread import json_field, json_kind, json_object
 from mips.machines.affine import AffineMachine, affine_formula
-from mips.machines.base import Machine, Step, as_tuple, from_tuple, input_names, state_names
+from mips.machines.base import MACHINE_ERRORS, Machine, Step, as_tuple, from_tuple, input_names, state_names
 from mips.machines.formula import FormulaMachine
 from mips.machines.language import (
     compile_formula,
@@ -24,6 +24,7 @@ from mips.machines.language import (
     shared_part,
     tidy,
     with_part_named,
+    with_state_names,
     without_error,
 )
 from mips.machines.table import StateMachine
@@ -33,6 +34,7 @@ KINDS: dict[str, type] = {"fsm": StateMachine, "lattice": AffineMachine, "formul
 
 __all__ = [
     "KINDS",
+    "MACHINE_ERRORS",
     "AffineMachine",
     "FormulaMachine",
     "Machine",
@@ -51,6 +53,7 @@ __all__ = [
     "state_names",
     "tidy",
     "with_part_named",
+    "with_state_names",
     "without_error",
 ]
 

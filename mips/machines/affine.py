@@ -96,10 +96,10 @@ class AffineMachine:
     def shape(self) -> str:
         return f"{self.state_dim}-dimensional integer lattice"
 
-    def text(self) -> list[str]:
+    def text(self, names: Sequence[str] = ()) -> list[str]:
         """The start state, the update of each coordinate (with the input table) and the readout,
-        with exact rational coefficients."""
-        states, inputs = state_names(self.state_dim), input_names(self.input_dim)
+        with exact rational coefficients; the coordinates called `names` when given."""
+        states, inputs = list(names) or state_names(self.state_dim), input_names(self.input_dim)
         lines = [
             f"integer lattice: {self.state_dim} state coordinate(s), start {tuple(self.initial)}",
             "  after each input:",
@@ -112,7 +112,10 @@ class AffineMachine:
         if self.input_table:
             lines.append("  STEP[x], what reading x adds to the state:")
             for symbol, row in zip(self.symbols, self.input_table):
-                lines.append(f"    x = {from_tuple(symbol)!r}: {tuple(str(v) for v in row)}")
+                values = [str(v) for v in row]
+                lines.append(
+                    f"    x = {from_tuple(symbol)!r}: {values[0] if len(values) == 1 else '(' + ', '.join(values) + ')'}"
+                )
         for j, row in enumerate(self.readout):
             lines.append(f"  output{'' if len(self.readout) == 1 else f'[{j}]'} = {affine_text(row, states)}")
         return lines

@@ -51,10 +51,17 @@ class Machine(Protocol):
     def steps(self, inputs: Sequence[Step]) -> list[tuple]:
         """(state, output) after each input."""
 
-    def text(self) -> list[str]:
-        """Its rules, readable (`mips inspect`)."""
+    def text(self, names: Sequence[str] = ()) -> list[str]:
+        """Its rules, readable (`mips inspect`), its state coordinates called `names` when
+        given (the program's names for them) and s0, s1, ... otherwise."""
 
     def to_json(self) -> dict: ...
+
+
+# What running a checked machine may raise: an input off its alphabet or an unseen transition
+# (KeyError), leaving the integers (ValueError), a formula dividing by zero or overflowing
+# (ArithmeticError), min or max of a single number (TypeError).
+MACHINE_ERRORS = (KeyError, ValueError, ArithmeticError, TypeError)
 
 
 # A state past 64 bits is no state of a network's task (its data is int64), and a state

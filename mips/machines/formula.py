@@ -14,7 +14,7 @@ from mips.io.jsonread import (
     json_text,
 )
 from mips.machines.base import Step, as_tuple, check_range, from_tuple, input_names, state_names
-from mips.machines.language import compile_formula, formula_size
+from mips.machines.language import compile_formula, formula_size, with_state_names
 
 
 @dataclass(frozen=True)
@@ -60,16 +60,17 @@ class FormulaMachine:
             return f"{self.rewrites}-state machine written as formulas on {self.state_dim} integer coordinate(s)"
         return f"{self.state_dim}-dimensional integer state with symbolic formulas"
 
-    def text(self) -> list[str]:
-        """The start state, what each coordinate is, and the rules."""
-        states = state_names(self.state_dim)
+    def text(self, names: Sequence[str] = ()) -> list[str]:
+        """The start state, what each coordinate is, and the rules, the coordinates called
+        `names` when given."""
+        states = list(names) or state_names(self.state_dim)
         rewrites = f" (the {self.rewrites}-state machine, written as formulas)" if self.rewrites else ""
         lines = [f"integer state: {self.state_dim} coordinate(s), start {tuple(self.initial)}{rewrites}"]
         lines += [f"  {name}: {label}" for name, label in zip(states, self.labels)]
         lines.append("  after each input:")
-        lines += [f"    {name} <- {rule}" for name, rule in zip(states, self.update)]
+        lines += [f"    {name} <- {with_state_names(rule, states)}" for name, rule in zip(states, self.update)]
         for j, rule in enumerate(self.readout):
-            lines.append(f"  output{'' if len(self.readout) == 1 else f'[{j}]'} = {rule}")
+            lines.append(f"  output{'' if len(self.readout) == 1 else f'[{j}]'} = {with_state_names(rule, states)}")
         return lines
 
     def run(self, inputs: Sequence[Step]) -> list[Step]:
@@ -79,11 +80,16 @@ class FormulaMachine:
         """(state, output) after each input."""
         state, out = tuple(self.initial), []
         for x in inputs:
-            values = state + as_tuple(x)
-            state = tuple(rule(*values) for rule in self._update)
-            check_range(state)
-            out.append((state, from_tuple([rule(*state) for rule in self._readout])))
+            state, output = self.step(state, x)
+            out.append((state, output))
         return out
+
+    def step(self, state: tuple[int, ...], x: Step) -> tuple[tuple[int, ...], Step]:
+        """(state, output) after reading `x` in `state`."""
+        values = tuple(state) + as_tuple(x)
+        after = tuple(rule(*values) for rule in self._update)
+        check_range(after)
+        return after, from_tuple([rule(*after) for rule in self._readout])
 
     def to_json(self) -> dict:
         return {

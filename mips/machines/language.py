@@ -323,6 +323,11 @@ def formula_size(text: str) -> int:
 _STATE_NAME = re.compile(r"\bs(\d+)\b")
 
 
+def with_state_names(text: str, names: Sequence[str]) -> str:
+    """A formula with each state coordinate s0, s1, ... written as its name in `names`."""
+    return _STATE_NAME.sub(lambda match: names[int(match.group(1))], text)
+
+
 def readable_names(updates: Sequence[str], inputs: Sequence[str], outs: Sequence[str] = ()) -> list[str]:
     """A name for each state coordinate, from its update rule:
     the input itself -> `cur`; a copy of `cur` -> `prev`, of `prev` -> `prev2`, ...;

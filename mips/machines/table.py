@@ -54,8 +54,8 @@ class StateMachine:
     def shape(self) -> str:
         return f"{self.states}-state machine"
 
-    def text(self) -> list[str]:
-        """The transition and output table, a row per state."""
+    def text(self, names: Sequence[str] = ()) -> list[str]:
+        """The transition and output table, a row per state (its one state needs no name)."""
         symbols = [repr(from_tuple(s)) for s in self.symbols]
         rows = [["state", "output"] + [f"on {s}" for s in symbols]]
         for state, (row, out) in enumerate(zip(self.transitions, self.outputs)):

@@ -113,6 +113,7 @@ def _formula_candidates(candidates, data: TaskData, config: CoordinateConfig, pr
                         candidate.merged,
                         not fitted.exact,
                         fitted.guess or Candidate.guess,
+                        state_machine=machine,
                     )
                 )
     return tuple(found)

@@ -38,17 +38,18 @@ def test_state_machine_table_marks_the_start_and_unseen_transitions():
 
 
 def test_lattice_formulas_read_as_the_update():
-    lines = machine_text(SUM_LAST2)
-    assert "    s0 <- s1 + x" in lines
-    assert "    s1 <- x" in lines
-    assert "  output = s0" in lines
+    lines = machine_text(SUM_LAST2)  # s0 <- s1 + x, s1 <- x, output s0: named as the program names them
+    assert "    out <- cur + x" in lines
+    assert "    cur <- x" in lines
+    assert "  output = out" in lines
 
 
 def test_dot_of_a_state_machine_groups_inputs_per_edge():
+    """Each edge says which inputs take it and the output after it."""
     dot = machine_dot(StateMachine(0, ((0,), (1,)), ((1, 1), (0, 1)), ((0,), (1,))), "t")
     assert dot.startswith('digraph "t" {') and dot.rstrip().endswith("}")
-    assert 's0 -> s1 [label="0,1"];' in dot
-    assert 's1 -> s0 [label="0"];' in dot and 's1 -> s1 [label="1"];' in dot
+    assert 's0 -> s1 [label="0,1 / 1"];' in dot
+    assert 's1 -> s0 [label="0 / 0"];' in dot and 's1 -> s1 [label="1 / 1"];' in dot
     assert dot.count("{") == dot.count("}")
 
 
@@ -57,14 +58,16 @@ def test_dot_of_a_lattice_draws_each_coefficient():
     for edge in ('s1 -> s0 [label="1"]', 'x -> s0 [label="1"]', 'x -> s1 [label="1"]', 's0 -> y0 [label="1"]'):
         assert edge in dot
     assert "s0 -> s1" not in dot
+    assert 's0 [label="out start 0"]' in dot and 's1 [label="cur start 0"]' in dot  # the program's names
+    assert "out <- cur + x\\l" in dot  # and its rules in a box beside
 
 
 FORMULAS = FormulaMachine(2, 1, ("x", "s0"), ("abs(s0 - s1)",))
 
 
 def test_formula_machine_reads_as_its_rules():
-    lines = machine_text(FORMULAS)
-    assert "    s0 <- x" in lines and "    s1 <- s0" in lines and "  output = abs(s0 - s1)" in lines
+    lines = machine_text(FORMULAS)  # s0 <- x, s1 <- s0: the input and the one before, as the program says
+    assert "    cur <- x" in lines and "    prev <- cur" in lines and "  output = abs(cur - prev)" in lines
 
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")  # pydot's own use of pyparsing
@@ -75,7 +78,8 @@ def test_dot_output_parses_as_graphviz(machine):
 
     graphs = pydot.graph_from_dot_data(machine_dot(machine, "A title: with 'quotes'"))
     assert graphs and len(graphs) == 1
-    assert graphs[0].get_nodes() or graphs[0].get_edges()
+    parts = [graphs[0]] + graphs[0].get_subgraphs()  # a state graph and a box of rules are drawn in clusters
+    assert any(part.get_nodes() or part.get_edges() for part in parts)
 
 
 @pytest.mark.parametrize(
@@ -243,24 +247,27 @@ def test_cli_inspect_of_a_formula_machine_prints_its_formulas_and_traces_its_sta
     folder = write_run(tmp_path / "run", ones, program=emit_program(ones, ["Ones: by hand"]), name="Ones")
     assert main(["inspect", str(folder), "--no-plot"]) == 0
     out = capsys.readouterr().out.splitlines()
+    # The coordinates as the program names them (s1 + ... reads as a total to `readable_names`).
     rules = [
         "integer state: 2 coordinate(s), start (0, 0)",
         "  s0: the ones so far, mod 3",
-        "  s1: the ones in a row",
+        "  total: the ones in a row",
         "  after each input:",
         "    s0 <- (s0 + x) % 3",
-        "    s1 <- s1 + 1 if x == 1 else 0",
-        "  output = max(s0, s1)",
+        "    total <- total + 1 if x == 1 else 0",
+        "  output = max(s0, total)",
     ]
     start = out.index(rules[0])
     assert out[start : start + len(rules)] == rules
     assert "def program(inputs):" in out  # printed (without --trace), never run
+    assert "    total = 0  # the ones in a row" in out and "    s0 = 0  # the ones so far, mod 3" in out
     dot = (folder / "machine.dot").read_text()
-    assert dot.startswith('digraph "Ones: formula" {') and "s1 <- s1 + 1 if x == 1 else 0\\l" in dot
+    assert dot.startswith('digraph "Ones: the 2-dimensional integer state with symbolic formulas" {')
+    assert "total <- total + 1 if x == 1 else 0\\l" in dot
 
     assert main(["inspect", str(folder), "--no-plot", "--trace", "1,1,0,1"]) == 0
     out = capsys.readouterr().out.splitlines()
-    header = out.index("t  input  machine state  machine out  program out")
+    header = out.index("t  input  machine state (s0, total)  machine out  program out")
     rows = [re.split(r"\s{2,}", line) for line in out[header + 1 : header + 5]]  # columns: 2 spaces or more
     # t, input, the state (both coordinates), the machine's output and the program's
     assert rows == [
@@ -314,7 +321,7 @@ def test_dot_escapes_every_label():
         dot = machine_dot(machine, title)
         graphs = pydot.graph_from_dot_data(dot)
         assert graphs and len(graphs) == 1
-        assert graphs[0].get_label() == '"Tâche \\"quoted\\" \\\\ back\\\\slash\\nsecond line"'
+        assert graphs[0].get_label().startswith('"Tâche \\"quoted\\" \\\\ back\\\\slash\\nsecond line')
     assert 'count of \\"1\\" \\\\ so far\\l' in machine_dot(labels, title)
 
 
@@ -325,7 +332,7 @@ def test_a_task_name_with_quotes_and_backslashes_still_draws(tmp_path, capsys):
     folder = write_run(tmp_path / "run", name='Pär"ity\\')
     assert main(["inspect", str(folder)]) == 0
     graphs = pydot.graph_from_dot_data((folder / "machine.dot").read_text(encoding="utf-8"))
-    assert graphs[0].get_label() == '"Pär\\"ity\\\\: fsm"'
+    assert graphs[0].get_label().startswith('"Pär\\"ity\\\\: the 2-state machine\\n')
 
 
 @pytest.mark.parametrize(

@@ -299,3 +299,38 @@ def test_input_values_read_the_reports_text(text, values):
 def test_input_values_refuse_other_text(text):
     with pytest.raises(ValueError, match="task.input_values"):
         input_values(text)
+
+
+# The state machine a formula machine writes as formulas (state_machine.json), for its drawing.
+PARITY_FORMULAS = FormulaMachine(1, 1, ("s0 ^ x",), ("s0",), labels=("the output",), rewrites=2)
+
+
+def test_the_state_machine_of_a_formula_machine_reads_back(tmp_path):
+    folder = write_run(tmp_path / "run", machine=PARITY_FORMULAS.to_json())
+    assert load_run(folder).state_machine is None  # a folder saved before state_machine.json: no graph, no error
+    (folder / "state_machine.json").write_text(json.dumps(PARITY))
+    run = load_run(folder)
+    assert run.machine == PARITY_FORMULAS and run.state_machine == machine_from_json(PARITY)
+
+
+STATE_MACHINE_SPOILED = {
+    "not-a-state-machine": (PARITY_FORMULAS.to_json(), PARITY_FORMULAS, "a state machine (kind fsm) is expected"),
+    "other-state-count": (
+        {**PARITY, "transitions": [[0, 1], [1, 2], [2, 0]], "outputs": [[0], [1], [0]]},
+        PARITY_FORMULAS,
+        "a 3-state machine, but machine.json writes a 2-state machine as formulas",
+    ),
+    "beside-a-table": (PARITY, machine_from_json(PARITY), "machine.json writes no state machine as formulas"),
+    "corrupt": ({**PARITY, "initial": 5}, PARITY_FORMULAS, "initial must be from 0 to 1"),
+}
+
+
+@pytest.mark.parametrize("saved, machine, message", STATE_MACHINE_SPOILED.values(), ids=STATE_MACHINE_SPOILED.keys())
+def test_a_state_machine_that_is_not_the_one_the_formulas_write_is_one_line(tmp_path, capsys, saved, machine, message):
+    folder = write_run(tmp_path / "run", machine=machine.to_json(), network=None)
+    (folder / "state_machine.json").write_text(json.dumps(saved))
+    with pytest.raises(RunError) as caught:
+        load_run(folder)
+    assert message in str(caught.value) and str(folder / "state_machine.json") in str(caught.value)
+    assert main(["inspect", str(folder)]) == 2
+    assert capsys.readouterr().err.count("\n") == 1

@@ -236,3 +236,21 @@ def test_a_remainder_is_named_by_the_states_rank_by_what_they_output_next(start_
     assert fit.machine is not None and fit.exact, fit.reason
     assert "the state's rank by what it outputs next" in fit.coordinates
     assert _same(machine, fit.machine, BITS)
+
+
+def test_a_formula_candidate_keeps_the_state_machine_it_writes_as_formulas():
+    """The state graph the formulas stand for is kept beside them (for `mips inspect`'s drawing)."""
+    import numpy as np
+
+    from mips.choose import Candidate
+    from mips.data import Sequences, TaskData
+    from mips.regress import _formula_candidates
+
+    parity = StateMachine(0, ((0,), (1,)), ((0, 1), (1, 0)), ((0,), (1,)))
+    inputs = np.random.default_rng(0).integers(0, 2, size=(20, 8, 1))
+    outputs = np.cumsum(inputs, axis=1) % 2
+    data = TaskData(Sequences(inputs, outputs), Sequences(inputs, outputs))
+    (found,) = _formula_candidates((Candidate(parity, True),), data, CoordinateConfig(), lambda message: None)
+    assert found.machine.kind == "formula" and found.machine.rewrites == 2 and found.matches_heldout
+    assert found.state_machine == parity
+    assert Candidate(parity, True).state_machine is None  # a table is its own graph
