@@ -131,6 +131,8 @@ def test_mips_extract_on_the_command_line(tmp_path, capsys):
     assert captured.out.startswith('"""running_sum: synthesized by mips from a given recurrent network.')
     assert "network: given, nn.RNN (relu)" in captured.err
     assert json.loads((out / "report.json").read_text())["given_network"]["heldout_right"] > 0
+    assert main(["inspect", str(out), "--no-plot"]) == 0
+    assert "network: given, nn.RNN (relu), hidden size 1" in capsys.readouterr().out
 
     # Misfits are one line and exit 2, before any work; nothing is written.
     assert main(args[:-2] + ["--out", str(tmp_path / "run2"), "--inputs", "one-hot"]) == 2

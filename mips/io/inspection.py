@@ -185,6 +185,17 @@ def trace_text(rows: list[dict], names: Sequence[str] = ()) -> list[str]:
     return lines
 
 
+def _given_network_line(given: dict) -> str:
+    """The report's account of a network given to `mips extract` (a run folder is data: each
+    part is used only when it has the type it should)."""
+    description = given.get("description")
+    line = "network: given" + (f", {description}" if isinstance(description, str) else "")
+    right, total = given.get("heldout_right"), given.get("heldout_outputs")
+    if type(right) is int and type(total) is int:
+        line += f"; {right:,} of {total:,} held-out outputs right (its weights are not in the run folder)"
+    return line
+
+
 def overview(run: SavedRun) -> list[str]:
     report = run.report
     lines = [
@@ -199,6 +210,8 @@ def overview(run: SavedRun) -> list[str]:
             f"network: hidden size {arch['hidden']}, {Arch(**arch).describe_depths()} "
             f"(trained seed {network['trained_seed']}, {network['steps']} steps)"
         )
+    elif isinstance(report.get("given_network"), dict):  # `mips extract`: a network mips did not train
+        lines.append(_given_network_line(report["given_network"]))
     else:
         lines.append("network: none was trained to 100% held-out accuracy")
     simplified = report.get("simplify")
