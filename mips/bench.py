@@ -33,7 +33,7 @@ import subprocess
 import sys
 import threading
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -78,6 +78,10 @@ class BenchConfig:
     # task that cannot be trained in time still ends with a report of how far it got,
     # and extraction and verification have time left.
     search_fraction: float = 0.75
+    # None: worker processes of this machine; else a Dask cluster's ("local", or a scheduler's
+    # address: mips.cluster), where `jobs` is the local cluster's workers, or else how many
+    # tasks are given to the cluster at a time.
+    cluster: str | None = None
 
     def __post_init__(self):
         if self.jobs < 1 or self.task_timeout <= 0 or self.max_hidden < 1 or not 0 < self.search_fraction <= 1:
@@ -105,7 +109,10 @@ def run_suite(
     Raises OutputError, before any worker starts, when `out` is not a bench folder of
     ours or another bench is running in it."""
     with bench_folder(out) as lock:
-        progress(f"mips bench: {len(jobs)} task(s), {config.jobs} at a time, results in {out}")
+        where = {None: "", "local": " on a local Dask cluster,"}.get(
+            config.cluster, f" on the Dask cluster at {config.cluster},"
+        )
+        progress(f"mips bench: {len(jobs)} task(s){where} {config.jobs} at a time, results in {out}")
         return _run(jobs, out, config, progress, anchors or {}, command, lock, worker)
 
 
@@ -172,13 +179,25 @@ def _run(
     if skipped:
         progress(f"{skipped} task(s) already done in {out}, skipping them")
     _check_run_folders(out, pending)
-    origin = _write_meta(out, jobs, config, command)  # only once nothing can refuse the run
-    started = time.monotonic()
+    if config.cluster is not None and pending:
+        from mips import cluster  # Dask is imported on this route alone (pip install 'mips[cluster]')
 
-    def done(record: dict, elapsed: float) -> None:
-        _say_done(jobs, out, config, record, progress, elapsed, started)
+        # Reached (or started) before meta.json is written and any task runs: no scheduler at
+        # the address is a one-line error. Not when every task is done already.
+        connection = cluster.connect(config.cluster, config.jobs, progress)
+    else:
+        connection = nullcontext()
+    with connection as client:
+        origin = _write_meta(out, jobs, config, command)  # only once nothing can refuse the run
+        started = time.monotonic()
 
-    _run_here(pending, out, config, progress, done, started, lock, worker)
+        def done(record: dict, elapsed: float) -> None:
+            _say_done(jobs, out, config, record, progress, elapsed, started)
+
+        if client is None:
+            _run_here(pending, out, config, progress, done, started, lock, worker)
+        else:
+            cluster.run_jobs(client, pending, out, config, progress, done, started)
     records = _load_records(jobs, out, config)
     if len(records) < len(jobs):
         progress(

@@ -27,3 +27,8 @@ class RunError(MipsError):
 
 class OutputError(MipsError):
     """An output folder cannot be used: it holds what mips did not write, or cannot be written."""
+
+
+class ClusterError(MipsError):
+    """`mips bench --cluster` cannot be used: a bad address, Dask not installed, or no scheduler
+    answering there."""
