@@ -33,11 +33,11 @@ import subprocess
 import sys
 import threading
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Mapping
 
 from mips import jaxsetup
 from mips.errors import OutputError
@@ -78,6 +78,10 @@ class BenchConfig:
     # task that cannot be trained in time still ends with a report of how far it got,
     # and extraction and verification have time left.
     search_fraction: float = 0.75
+    # None: worker processes of this machine; else a Dask cluster's ("local", or a scheduler's
+    # address: mips.cluster), where `jobs` is the local cluster's workers, or else how many
+    # tasks are given to the cluster at a time.
+    cluster: str | None = None
 
     def __post_init__(self):
         if self.jobs < 1 or self.task_timeout <= 0 or self.max_hidden < 1 or not 0 < self.search_fraction <= 1:
@@ -105,7 +109,10 @@ def run_suite(
     Raises OutputError, before any worker starts, when `out` is not a bench folder of
     ours or another bench is running in it."""
     with bench_folder(out) as lock:
-        text = f"mips bench: {len(jobs)} task(s), {config.jobs} at a time, results in {out}"
+        where = {None: "", "local": " on a local Dask cluster,"}.get(
+            config.cluster, f" on the Dask cluster at {config.cluster},"
+        )
+        text = f"mips bench: {len(jobs)} task(s){where} {config.jobs} at a time, results in {out}"
         progress(TaskEvent(text=text, kind=BEGIN, count=len(jobs), jobs=config.jobs))
         return _run(jobs, out, config, progress, anchors or {}, command, lock, worker)
 
@@ -173,33 +180,25 @@ def _run(
     if skipped:
         progress(TaskEvent(text=f"{skipped} task(s) already done in {out}, skipping them", kind=SKIPPED, count=skipped))
     _check_run_folders(out, pending)
-    origin = _write_meta(out, jobs, config, command)  # only once nothing can refuse the run
-    if worker is not None:
-        preload()
-    started = time.monotonic()
-    running: dict[str, tuple[Job, subprocess.Popen | _Forked, float]] = {}
-    last_report = 0.0
-    try:
-        while pending or running:
-            while pending and len(running) < config.jobs:
-                job = pending.pop(0)
-                running[job.name] = (job, _start(job, out, config, lock, worker), time.monotonic())
-                progress(TaskEvent(text="", kind=TASK_STARTED, task=job.name, log=out / "logs" / f"{job.name}.log"))
-            for name, (job, process, since) in list(running.items()):
-                record = _finish(job, process, time.monotonic() - since, out, config)
-                if record is not None:
-                    del running[name]
-                    _say_done(jobs, out, config, record, progress, time.monotonic() - since, started)
-            if running and time.monotonic() - last_report > 30:
-                last_report = time.monotonic()
-                stages = ", ".join(f"{name} ({_stage(out, name)})" for name in running)
-                progress(
-                    TaskEvent(text=f"  running: {stages}; {time.monotonic() - started:.0f}s elapsed", kind=RUNNING)
-                )
-            time.sleep(0.2)
-    finally:
-        for _, process, _ in running.values():  # interrupted: stop the workers, keep finished records
-            _stop(process)
+    if config.cluster is not None and pending:
+        from mips import cluster  # Dask is imported on this route alone (pip install 'mips[cluster]')
+
+        # Reached (or started) before meta.json is written and any task runs: no scheduler at
+        # the address is a one-line error. Not when every task is done already.
+        connection = cluster.connect(config.cluster, config.jobs, progress)
+    else:
+        connection = nullcontext()
+    with connection as client:
+        origin = _write_meta(out, jobs, config, command)  # only once nothing can refuse the run
+        started = time.monotonic()
+
+        def done(record: dict, elapsed: float) -> None:
+            _say_done(jobs, out, config, record, progress, elapsed, started)
+
+        if client is None:
+            _run_here(pending, out, config, progress, done, started, lock, worker)
+        else:
+            cluster.run_jobs(client, pending, out, config, progress, done, started)
     records = _load_records(jobs, out, config)
     if len(records) < len(jobs):
         progress(
@@ -212,6 +211,49 @@ def _run(
     return records
 
 
+def _run_here(
+    pending: list[Job],
+    out: Path,
+    config: BenchConfig,
+    progress: Progress,
+    done: Callable[[dict, float], None],
+    started: float,
+    lock: int | None,
+    worker: Worker | None,
+) -> None:
+    """Run the jobs in worker processes of this machine, config.jobs at a time."""
+    pending = list(pending)
+    if worker is not None:
+        preload()
+    running: dict[str, tuple[Job, subprocess.Popen | _Forked, float]] = {}
+    last_report = 0.0
+    try:
+        while pending or running:
+            while pending and len(running) < config.jobs:
+                job = pending.pop(0)
+                running[job.name] = (job, _start(job, out, config, lock, worker), time.monotonic())
+                progress(task_started(job, out))
+            for name, (job, process, since) in list(running.items()):
+                record = _finish(job, process, time.monotonic() - since, out, config)
+                if record is not None:
+                    del running[name]
+                    done(record, time.monotonic() - since)
+            if running and time.monotonic() - last_report > 30:
+                last_report = time.monotonic()
+                text = f"  running: {running_stages(out, running)}; {time.monotonic() - started:.0f}s elapsed"
+                progress(TaskEvent(text=text, kind=RUNNING))
+            time.sleep(0.2)
+    finally:
+        for _, process, _ in running.values():  # interrupted: stop the workers, keep finished records
+            stop(process)
+
+
+def task_started(job: Job, out: Path) -> TaskEvent:
+    """A task handed to a worker: no line in a log (a bench's log never showed it), a row in a
+    live table, which reads the task's stage from its log."""
+    return TaskEvent(text="", kind=TASK_STARTED, task=job.name, log=out / "logs" / f"{job.name}.log")
+
+
 _OUTCOMES = {"done": "not solved", "timeout": "timed out"}  # else crashed or killed
 
 
@@ -221,11 +263,31 @@ def _finish(job: Job, process, elapsed: float, out: Path, config: BenchConfig) -
         return None
     status = "done"
     if process.returncode is None:
-        _stop(process)
+        stop(process)
         status = "timeout"
-    record = _record(job, out, process.returncode, status, elapsed, config)
-    write_atomic(out / "records" / f"{job.name}.json", json.dumps(record, indent=2) + "\n")
+    return write_record(job, out, config, process.returncode, status, elapsed)
+
+
+def write_record(job: Job, out: Path, config: BenchConfig, code: int | None, status: str, seconds: float) -> dict:
+    """Make the record of a worker that has ended (with exit code `code`; None: stopped at its
+    timeout) from its run folder and log, and write it to OUT/records/<name>.json."""
+    return _save(out, _record(job, out, code, status, seconds, config))
+
+
+def write_failed_record(job: Job, out: Path, config: BenchConfig, status: str, reason: str, seconds: float) -> dict:
+    """Write the record of a task that ended without its worker's exit code (status crashed or
+    killed: its Dask worker died, say): a failure of the run, which a resumed bench runs again."""
+    return _save(out, {**_record_start(job, None, status, seconds, config), "reason": reason})
+
+
+def _save(out: Path, record: dict) -> dict:
+    write_atomic(out / "records" / f"{record['task']}.json", json.dumps(record, indent=2) + "\n")
     return record
+
+
+def running_stages(out: Path, names) -> str:
+    """The running tasks, each with the last stage its log shows."""
+    return ", ".join(f"{name} ({_stage(out, name)})" for name in names)
 
 
 def _say_done(jobs, out: Path, config: BenchConfig, record: dict, progress: Progress, elapsed: float, started: float):
@@ -306,10 +368,17 @@ def _start(
 ) -> subprocess.Popen | _Forked:
     # A previous attempt's run folder must not be mistaken for this one's result.
     discard_run_folder(out / "runs" / job.name)
-    command = [
-        sys.executable,
-        "-m",
-        "mips",
+    argv = worker_arguments(job, out, config)
+    env = worker_environment(os.environ, worker_settings(out))
+    log_path = out / "logs" / f"{job.name}.log"
+    if worker is not None and can_fork():
+        return _Forked.start(worker, argv, env, log_path)
+    return spawn(argv, env, log_path, lock)
+
+
+def worker_arguments(job: Job, out: Path, config: BenchConfig) -> list[str]:
+    """What a worker runs: `mips ARGS`, the task's `synthesize` into OUT/runs/<name>."""
+    return [
         "synthesize",
         job.spec,
         "--out",
@@ -321,17 +390,30 @@ def _start(
         "--time-budget",
         str(config.search_budget),
     ]
-    # Tasks with the same input and output alphabets compile the same training
-    # functions: a compilation cache shared by the suite's workers saves that time.
-    env = {**os.environ, PARENT_VARIABLE: str(os.getpid())}
-    env.setdefault("MIPS_COMPILE_CACHE", str((out / "jax-cache").resolve()))
-    log_path = out / "logs" / f"{job.name}.log"
-    if worker is not None and can_fork():
-        return _Forked.start(worker, command[3:], env, log_path)
+
+
+def worker_settings(out: Path) -> dict[str, str]:
+    """What the bench tells every worker through its environment. Tasks with the same input
+    and output alphabets compile the same training functions: a compilation cache shared by
+    the suite's workers (OUT/jax-cache, unless the bench's environment chooses one) saves that
+    time."""
+    variable = jaxsetup.VARIABLE
+    return {variable: os.environ[variable] if variable in os.environ else str((out / "jax-cache").resolve())}
+
+
+def worker_environment(base: Mapping[str, str], settings: Mapping[str, str]) -> dict[str, str]:
+    """The environment a worker runs in: that of the process starting it (`base`) with JAX's
+    settings for workers (`jaxsetup.for_workers`), the bench's `settings`, and this process's
+    pid, which the worker watches (`exit_when_orphaned`)."""
+    return {**jaxsetup.for_workers(base), **settings, PARENT_VARIABLE: str(os.getpid())}
+
+
+def spawn(argv: list[str], env: dict[str, str], log_path: Path, lock: int | None = None) -> subprocess.Popen:
+    """Start `python -m mips ARGV` in a new session (its own process group, so that stopping it
+    stops whatever it started as well), standard output and error to the log."""
     with open(log_path, "w") as log:  # the child keeps its own handle
-        # Its own process group, so that stopping it stops whatever it started as well.
         return subprocess.Popen(
-            command,
+            [sys.executable, "-m", "mips", *argv],
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
@@ -426,7 +508,7 @@ class _Forked:
         os.kill(self.pid, signal.SIGKILL)
 
 
-def _stop(process: subprocess.Popen | _Forked) -> None:
+def stop(process: subprocess.Popen | _Forked) -> None:
     """Kill a worker and its process group. Only while it is not yet reaped: until then
     its pid, and so its group's id, cannot have been given to another process."""
     if process.poll() is None:
@@ -473,8 +555,8 @@ def _stage(out: Path, name: str) -> str:
 _STAGE_LINE = re.compile(r"\] \[\d+/\d+\] ")
 
 
-def _record(job: Job, out: Path, code: int | None, status: str, seconds: float, config: BenchConfig) -> dict:
-    record = {
+def _record_start(job: Job, code: int | None, status: str, seconds: float, config: BenchConfig) -> dict:
+    return {
         "task": job.name,
         "solved": False,
         "status": status,
@@ -483,6 +565,10 @@ def _record(job: Job, out: Path, code: int | None, status: str, seconds: float, 
         **_settings(job, config),
         "reason": "",
     }
+
+
+def _record(job: Job, out: Path, code: int | None, status: str, seconds: float, config: BenchConfig) -> dict:
+    record = _record_start(job, code, status, seconds, config)
     report_file = out / "runs" / job.name / "report.json"
     if status == "timeout":
         record["reason"] = f"timed out after {config.task_timeout:.0f}s"

@@ -191,12 +191,23 @@ def cmd_bench(args) -> int:
     from mips.bench import FAILED, BenchConfig, run_suite
     from mips.io.display import bench_display
 
+    if args.cluster is not None:  # before any work: the value, and Dask installed
+        from mips import cluster
+
+        cluster.check_address(args.cluster)
+        cluster.require_dask()
     label, jobs = resolve_suite(args.suite)
+    if args.cluster is not None:
+        cluster.check_reachable(args.cluster)  # may wait some seconds: after the suite's checks
+    # A running cluster's workers decide how many tasks run at once: unless --jobs says, the
+    # bench gives it every task at once.
+    scheduler = args.cluster not in (None, "local")
     config = BenchConfig(
-        jobs=args.jobs or os.cpu_count() or 1,
+        jobs=args.jobs or (len(jobs) if scheduler else os.cpu_count()) or 1,
         seed=args.seed,
         task_timeout=args.task_timeout,
         max_hidden=args.max_hidden,
+        cluster=args.cluster,
     )
     out = Path(args.out) if args.out else Path("runs") / f"bench-{label}"
     with bench_display(sys.stderr) as progress:  # a live table on a terminal, a line per task elsewhere
@@ -452,11 +463,22 @@ def build_parser() -> argparse.ArgumentParser:
         help="smoke, full, task names, task files or a folder of task files (default smoke)",
     )
     bench.add_argument(
-        "--jobs", type=_positive(int, 256), default=None, help="tasks at a time (default: the number of cores)"
+        "--jobs",
+        type=_positive(int, 256),
+        default=None,
+        help="tasks at a time (default: the number of cores); with --cluster local, the number of Dask "
+        "workers; with a scheduler's address, at most this many tasks at a time (default: all)",
     )
     bench.add_argument(
         "--out",
-        help="output folder: a new or empty one, or an earlier bench's to resume it (default runs/bench-<suite>)",
+        help="output folder: a new or empty one, or an earlier bench's to resume it (default runs/bench-<suite>); "
+        "with --cluster, on a filesystem that every worker reaches by the same path",
+    )
+    bench.add_argument(
+        "--cluster",
+        metavar="local|tcp://HOST:PORT",
+        help="run the tasks on a Dask cluster: 'local' starts one of --jobs worker processes here, an "
+        "address (tcp:// or tls://) joins a running scheduler; needs pip install 'mips[cluster]'",
     )
     bench.add_argument("--seed", type=_seed, default=0)
     bench.add_argument(

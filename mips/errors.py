@@ -31,3 +31,8 @@ class OutputError(MipsError):
 
 class NetworkError(MipsError):
     """A network given to `mips extract` cannot be read or run: its file, its shapes, or its code."""
+
+
+class ClusterError(MipsError):
+    """`mips bench --cluster` cannot be used: a bad address, Dask not installed, or no scheduler
+    answering there."""

@@ -12,12 +12,17 @@ alphabets, finds the compiled code on disk instead. The cache lives in the user'
 folder (`$XDG_CACHE_HOME/mips/jax`, else `~/.cache/mips/jax`), readable by the user alone:
 JAX trusts what it finds there. `MIPS_COMPILE_CACHE=off` (or `--no-compile-cache`) turns it
 off; `MIPS_COMPILE_CACHE=/some/folder` puts it elsewhere.
+
+The workers of `mips bench` (its own processes, or those a Dask worker starts) allocate GPU
+memory as they go (`for_workers`): JAX on a GPU takes 75% of the device's memory when it starts,
+so the second worker on a GPU would find too little left.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 HOST_DEVICES = 2
@@ -26,6 +31,8 @@ VARIABLE = "MIPS_COMPILE_CACHE"
 OFF = ("off", "0", "no", "false", "none")
 # Compilations shorter than this are not worth a file (reading one back costs time too).
 MIN_COMPILE_SECONDS = 0.0
+# Read by jaxlib when it starts a GPU backend (not at import): "false" allocates as needed.
+PREALLOCATE = "XLA_PYTHON_CLIENT_PREALLOCATE"
 
 
 def prepare() -> None:
@@ -37,6 +44,12 @@ def prepare() -> None:
     if started() or _DEVICE_FLAG in flags:
         return
     os.environ["XLA_FLAGS"] = f"{flags} {_DEVICE_FLAG}={HOST_DEVICES}".strip()
+
+
+def for_workers(env: Mapping[str, str]) -> dict[str, str]:
+    """The environment `env` with what a bench worker needs before JAX starts in it: no GPU
+    memory taken in advance (several workers may share one GPU), unless `env` says otherwise."""
+    return {PREALLOCATE: "false", **env}
 
 
 def started() -> bool:

@@ -215,6 +215,28 @@ def test_workers_get_the_search_budget_and_a_shared_compilation_cache(tmp_path, 
     assert seen["kwargs"]["pass_fds"] == (7,)  # the worker holds the folder's lock too
 
 
+def test_workers_allocate_gpu_memory_as_they_go(tmp_path, monkeypatch):
+    """On a GPU, JAX takes 75% of its memory when it starts: the second worker on it would find
+    too little. Workers are told not to, unless the user chose otherwise."""
+    seen = []
+    monkeypatch.setattr(bench.subprocess, "Popen", lambda command, env, **kwargs: seen.append(env))
+    monkeypatch.setattr(bench, "FORK_WORKERS", False)
+    monkeypatch.delenv("XLA_PYTHON_CLIENT_PREALLOCATE", raising=False)
+    (tmp_path / "logs").mkdir()
+    bench._start(Job("X", "X"), tmp_path, BenchConfig())
+    monkeypatch.setenv("XLA_PYTHON_CLIENT_PREALLOCATE", "true")
+    bench._start(Job("X", "X"), tmp_path, BenchConfig())
+    assert [env["XLA_PYTHON_CLIENT_PREALLOCATE"] for env in seen] == ["false", "true"]
+    assert "XLA_PYTHON_CLIENT_PREALLOCATE" in os.environ  # the bench's own environment is left alone
+    monkeypatch.delenv("XLA_PYTHON_CLIENT_PREALLOCATE")
+    forked = {}
+    monkeypatch.setattr(bench, "can_fork", lambda: True)
+    monkeypatch.setattr(bench._Forked, "start", classmethod(lambda cls, worker, argv, env, log: forked.update(env)))
+    bench._start(Job("X", "X"), tmp_path, BenchConfig(), worker=main)
+    assert forked["XLA_PYTHON_CLIENT_PREALLOCATE"] == "false"  # set in the child before JAX starts there
+    assert "XLA_PYTHON_CLIENT_PREALLOCATE" not in os.environ
+
+
 def test_forked_workers_get_the_same_command_and_environment(tmp_path, monkeypatch):
     seen = {}
     monkeypatch.setattr(bench, "can_fork", lambda: True)
@@ -318,7 +340,7 @@ def test_stopping_a_forked_worker_stops_what_it_started(tmp_path):
     stream = os.fdopen(read_end, "rb", buffering=0)
     try:
         assert stream.readline() == b"ready\n"
-        bench._stop(worker)
+        bench.stop(worker)
         assert worker.returncode == -signal.SIGKILL
         assert _closed_within(stream, 30), "the forked worker's child went on running"
     finally:
@@ -592,7 +614,7 @@ def test_stopping_a_worker_stops_what_it_started():
     )
     try:
         assert worker.stdout.readline() == b"ready\n"
-        bench._stop(worker)
+        bench.stop(worker)
         assert _closed_within(worker.stdout, 30), "the worker's child went on running"
     finally:
         try:

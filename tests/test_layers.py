@@ -59,6 +59,7 @@ LAYERS = {
     "io.report": 9,
     "io.runs": 10,
     "bench": 10,
+    "cluster": 10,  # bench's Dask route; bench imports it on that route alone
     "io.drawing": 11,
     "io.statesplot": 11,
     "io.inspection": 11,
@@ -81,6 +82,8 @@ ROOMS = {
     "sympy": ("regress.", "extract.counters"),
     "matplotlib": ("io.statesplot",),
     "rich": ("io.display",),
+    "dask": ("cluster",),
+    "distributed": ("cluster",),
 }
 
 
