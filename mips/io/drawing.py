@@ -73,7 +73,9 @@ def _rules_box(machine: FormulaMachine | AffineMachine, caption: str) -> list[st
     text = machine.text(names)
     if isinstance(machine, AffineMachine) and machine.input_table:  # the table is on the dashed edges
         table = next(i for i, line in enumerate(text) if line.startswith("  STEP[x]"))
-        text[table : table + 1 + len(machine.symbols)] = ["  STEP[x]: what x adds (on the dashed edges)"]
+        text[table : table + 1 + len(machine.symbols)] = [
+            "  STEP[x]: a table of x (the dashed edges: what each x adds in all)"
+        ]
     lines = [f"start: {start}"] + [line.removeprefix("  ") for line in text[1:]]
     lines = [line if len(line) <= MAX_BOX_WIDTH else line[: MAX_BOX_WIDTH - 3] + "..." for line in lines]
     if len(lines) > MAX_BOX_LINES:
