@@ -13,13 +13,14 @@ The Python interface (`mips.api`, loaded on first use so that `import mips` stay
 """
 
 from mips import jaxsetup
-from mips.errors import MipsError, NetworkError, OutputError, RunError, TaskError
+from mips.errors import MipsError, NetworkError, OptionError, OutputError, RunError, TaskError
 
 __version__ = "0.1.0"
 
 __all__ = [
     "MipsError",
     "NetworkError",
+    "OptionError",
     "OutputError",
     "Result",
     "RunError",

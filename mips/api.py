@@ -24,10 +24,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable
 
+import numpy as np
+
 from mips.datafile import load_data_file
-from mips.errors import TaskError
+from mips.errors import NetworkError, OptionError, RunError, TaskError
 from mips.task import Task, keyword_names, load_task_file
 from mips.task import define_task as _define_task
+from mips.usercode import short_repr
 
 ProgressOption = bool | Callable[[str], None] | None
 
@@ -136,7 +139,7 @@ class Result:
     def function(self) -> Callable[[list], list]:
         """The program as a Python function (it runs the emitted text, which mips wrote)."""
         if self.program is None:
-            raise ValueError(f"no program was found for {self.task.name}: {self.verdict}")
+            raise RunError(f"no program was found for {self.task.name}: {self.verdict}")
         namespace: dict[str, Any] = {}
         exec(compile(self.program, f"<program for {self.task.name}>", "exec"), namespace)
         return namespace["program"]
@@ -170,11 +173,15 @@ def synthesize(
     from mips.pipeline import synthesize as run_pipeline
 
     config = _config(config, seed)
-    task = task if isinstance(task, Task) else resolve_task(task, seed=config.seed)
     if time_budget is not None:
-        config = replace(config, time_budget=time_budget)
+        if not _number(time_budget) or not 0 < time_budget < float("inf"):
+            raise OptionError(f"time_budget must be a positive finite number of seconds, got {short_repr(time_budget)}")
+        config = replace(config, time_budget=float(time_budget))
     if max_hidden is not None:
-        config = replace(config, search=replace(config.search, max_hidden=max_hidden))
+        if not _whole(max_hidden) or not 1 <= max_hidden <= MAX_HIDDEN:
+            raise OptionError(f"max_hidden must be a whole number from 1 to {MAX_HIDDEN}, got {short_repr(max_hidden)}")
+        config = replace(config, search=replace(config.search, max_hidden=int(max_hidden)))
+    task = task if isinstance(task, Task) else resolve_task(task, seed=config.seed)
     return Result(run_pipeline(task, config, _progress(progress)))
 
 
@@ -185,7 +192,7 @@ def from_network(
     inputs: str = "raw",
     outputs: str = "round",
     output_values=(),
-    activation: str = "tanh",
+    activation: str | None = None,
     start=None,
     seed: int | None = None,
     config=None,
@@ -196,7 +203,7 @@ def from_network(
     `network` is the path of an .npz of a PyTorch `nn.RNN` or `nn.GRU` state_dict with a linear
     readout `fc` (see the README), read with `inputs` ("raw" numbers or "one-hot" over the task's
     input values), `outputs` ("round", or "argmax" over `output_values`) and `activation` of an
-    nn.RNN ("tanh" or "relu"); or any object with `step(hidden [N, n], inputs [N, D]) -> [N, n]`
+    nn.RNN ("tanh", its default, or "relu"); or any object with `step(hidden [N, n], inputs [N, D]) -> [N, n]`
     and `readout(hidden [N, n]) -> [N, outputs]` over numpy arrays, whose start state is `start`
     (else its `h0`, else zeros of its `hidden_size`)."""
     from mips.network.given import GivenNetwork, load_torch
@@ -205,6 +212,8 @@ def from_network(
     config = _config(config, seed)
     task = task if isinstance(task, Task) else resolve_task(task, seed=config.seed)
     if isinstance(network, (str, Path)):
+        if start is not None:
+            raise NetworkError("start is for a network given as an object: a file's start state is its array h0")
         given = load_torch(
             network,
             input_dim=task.input_dim,
@@ -212,20 +221,45 @@ def from_network(
             output_dim=task.output_dim,
             inputs=inputs,
             outputs=outputs,
-            output_values=tuple(output_values),
+            output_values=output_values,
             activation=activation,
         )
     else:
+        file_options = {"inputs": inputs != "raw", "outputs": outputs != "round", "output_values": bool(output_values)}
+        file_options["activation"] = activation is not None
+        given_anyway = [name for name, given in file_options.items() if given]
+        if given_anyway:
+            raise NetworkError(
+                f"{', '.join(given_anyway)}: options for reading a PyTorch file; a network given as an object "
+                "feeds its inputs and reads its outputs itself"
+            )
         given = GivenNetwork.wrap(network, output_dim=task.output_dim, start=start)
     return Result(read_given(given, task, config, _progress(progress)))
+
+
+MAX_HIDDEN = 1024  # as the command line's --max-hidden
 
 
 def _config(config, seed: int | None):
     """`config` (default settings when None) with `seed`, when one is given."""
     from mips.pipeline import PipelineConfig
 
+    if config is not None and not isinstance(config, PipelineConfig):
+        raise OptionError(f"config must be a mips.pipeline.PipelineConfig, got {type(config).__name__}")
     config = config if config is not None else PipelineConfig()
-    return config if seed is None else replace(config, seed=seed)
+    if seed is None:
+        return config
+    if not _whole(seed) or not 0 <= seed < 2**32:
+        raise OptionError(f"seed must be a whole number from 0 to 2**32 - 1, got {short_repr(seed)}")
+    return replace(config, seed=int(seed))
+
+
+def _whole(value) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+def _number(value) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
 
 
 def _progress(option: ProgressOption) -> Callable:

@@ -134,6 +134,7 @@ def _extract_and_save(args):
         output_values=args.output_values,
         activation=args.activation,
     )
+    network.check(task.input_dim, task.input_values)  # one step on every input value: a misfit is one line
     out_dir = Path(args.out) if args.out else Path("runs") / f"extract-{Path(args.network).stem}"
     check_run_target(out_dir)  # before any work: a user's folder or file is never replaced
     from mips.io.display import synthesis_display
@@ -277,6 +278,13 @@ def cmd_inspect(args) -> int:
         print(
             save_output(plot_file, lambda path: plot_states(run, path), "plot", option="--plot", chosen=bool(args.plot))
         )
+    elif run.network is None and args.plot:  # asked for, and there are no hidden states to plot
+        why = (
+            "the network was given to mips extract and is not in the run folder"
+            if run.report.get("given_network")
+            else "no network was trained"
+        )
+        print(f"\nplot: not drawn: {why}")
     if run.program is not None and not args.trace:
         print("\nprogram:\n")  # printed, never run
         print(run.program.rstrip())
@@ -287,6 +295,8 @@ def cmd_inspect(args) -> int:
         note = program_note(run)
         if note:
             print(note)
+        if run.read_network is None and run.report.get("given_network"):
+            print("the network was given to mips extract and is not in the run folder: no network columns")
     return 0
 
 
@@ -424,7 +434,9 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="V,V,...",
         help="with --outputs argmax: the value of each class, in the readout's order",
     )
-    extract.add_argument("--activation", choices=("tanh", "relu"), default="tanh", help="of an nn.RNN (default tanh)")
+    extract.add_argument(
+        "--activation", choices=("tanh", "relu"), default=None, help="of an nn.RNN (default tanh; an nn.GRU has none)"
+    )
     extract.add_argument("--out", help="run folder (default: runs/extract-<network file name>)")
     extract.add_argument("--seed", type=_seed, default=0, help="the seed of the data and extraction (default 0)")
     extract.add_argument("--quiet", action="store_true", help="no progress lines")

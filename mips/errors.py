@@ -29,6 +29,10 @@ class OutputError(MipsError):
     """An output folder cannot be used: it holds what mips did not write, or cannot be written."""
 
 
+class OptionError(MipsError):
+    """An option given to mips from Python (a keyword of `mips.synthesize`, say) is not one it can use."""
+
+
 class NetworkError(MipsError):
     """A network given to `mips extract` cannot be read or run: its file, its shapes, or its code."""
 

@@ -131,8 +131,11 @@ def test_mips_extract_on_the_command_line(tmp_path, capsys):
     assert captured.out.startswith('"""running_sum: synthesized by mips from a given recurrent network.')
     assert "network: given, nn.RNN (relu)" in captured.err
     assert json.loads((out / "report.json").read_text())["given_network"]["heldout_right"] > 0
-    assert main(["inspect", str(out), "--no-plot"]) == 0
-    assert "network: given, nn.RNN (relu), hidden size 1" in capsys.readouterr().out
+    assert main(["inspect", str(out), "--plot", str(tmp_path / "p.png"), "--trace", "1,2"]) == 0
+    shown = capsys.readouterr().out
+    assert "network: given, nn.RNN (relu), hidden size 1" in shown
+    assert "plot: not drawn: the network was given to mips extract" in shown and not (tmp_path / "p.png").exists()
+    assert "not in the run folder: no network columns" in shown
 
     # Misfits are one line and exit 2, before any work; nothing is written.
     assert main(args[:-2] + ["--out", str(tmp_path / "run2"), "--inputs", "one-hot"]) == 2
@@ -141,3 +144,38 @@ def test_mips_extract_on_the_command_line(tmp_path, capsys):
     assert not (tmp_path / "run2").exists()
     assert main(["extract", str(tmp_path / "nothere.npz"), "--task", str(task_file)]) == 2
     assert "no such file" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        ({"seed": -1}, "seed must be a whole number"),
+        ({"seed": "3"}, "seed must be a whole number"),
+        ({"time_budget": 0}, "time_budget must be a positive finite number"),
+        ({"time_budget": float("nan")}, "time_budget must be a positive finite number"),
+        ({"max_hidden": "4"}, "max_hidden must be a whole number"),
+        ({"config": "x"}, "config must be a mips.pipeline.PipelineConfig"),
+    ],
+)
+def test_options_that_cannot_be_used_are_option_errors_naming_them(options, message):
+    with pytest.raises(mips.OptionError, match=message):
+        mips.synthesize("Bitwise_And", **options)
+
+
+def test_file_options_and_object_options_are_not_mixed(tmp_path):
+    np.savez(tmp_path / "sum.npz", weight_ih_l0=[[1.0]], weight_hh_l0=[[1.0]], **{"fc.weight": [[1.0]]})
+    with pytest.raises(mips.NetworkError, match="start is for a network given as an object"):
+        mips.from_network(tmp_path / "sum.npz", SUM, start=[5.0])
+    with pytest.raises(mips.NetworkError, match="inputs, activation: options for reading a PyTorch file"):
+        mips.from_network(_Sum(), SUM, inputs="one-hot", activation="relu")
+    with pytest.raises(mips.NetworkError, match="output values must be a list of integers"):
+        mips.from_network(tmp_path / "sum.npz", SUM, outputs="argmax", output_values=5)
+
+
+def test_a_result_without_a_program_says_so_as_a_mips_error():
+    from dataclasses import replace
+
+    result = mips.from_network(_Sum(), SUM, config=SMALL)
+    failed = mips.Result(replace(result.run, program=None))
+    with pytest.raises(mips.RunError, match="no program was found for running_sum"):
+        failed.function()

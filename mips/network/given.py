@@ -19,7 +19,7 @@ from __future__ import annotations
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 import numpy as np
 
@@ -43,6 +43,7 @@ class GivenNetwork:
     output_dim: int
     description: str  # one line for the report and the program's header
     details: dict  # JSON-ready: where it came from and how it reads its inputs and outputs
+    users_code: bool = True  # the model is the user's code (called through call_user), not mips's own
 
     @classmethod
     def wrap(cls, model: Any, *, output_dim: int, start=None, description: str = "") -> GivenNetwork:
@@ -51,20 +52,17 @@ class GivenNetwork:
         problems = [
             f"the network needs a `{name}` method"
             for name in ("step", "readout")
-            if not callable(getattr(model, name, None))
+            if not callable(_attribute(model, name))
         ]
+        named = "start"
         if start is None:
-            start = getattr(model, "h0", None)
-        if start is None and getattr(model, "hidden_size", None) is not None:
-            start = np.zeros(_count(model.hidden_size, problems))
+            start, named = _attribute(model, "h0"), "h0"
+        if start is None and _attribute(model, "hidden_size") is not None:
+            start = np.zeros(_count(_attribute(model, "hidden_size"), problems))
         if start is None:
             problems.append("the network needs a start state: pass `start`, or give it `h0` or `hidden_size`")
         else:
-            start = np.asarray(start, dtype=np.float64).reshape(-1)
-            if not len(start) or not np.isfinite(start).all():
-                problems.append(
-                    f"the start state must be a non-empty vector of finite numbers, got {short_repr(start)}"
-                )
+            start = _vector(start, named, problems)
         if problems:
             raise NetworkError("; ".join(problems))
         name = type(model).__name__
@@ -93,29 +91,38 @@ class GivenNetwork:
         return hidden, outputs
 
     def step(self, hidden: np.ndarray, inputs: np.ndarray) -> np.ndarray:
-        after = _called("step", self.model.step, hidden, np.asarray(inputs, dtype=np.int64))
-        after = np.asarray(after, dtype=np.float64)
+        after = _numbers("step(hidden, inputs)", self._call("step", hidden, np.asarray(inputs, dtype=np.int64)))
         if after.shape != hidden.shape:
             raise NetworkError(
-                f"step(hidden, inputs) returned shape {after.shape}; the hidden states were {hidden.shape}"
+                f"the network's step(hidden, inputs) returned shape {after.shape}; the hidden states were {hidden.shape}"
             )
+        after = after.astype(np.float64)
         if not np.isfinite(after).all():
-            raise NetworkError("step(hidden, inputs) returned a number that is not finite (nan or inf)")
+            raise NetworkError(
+                "the network's step(hidden, inputs) returned a number that is not finite (nan or inf: "
+                "its state grew past what floating point holds)"
+            )
         return after
 
     def readout(self, hidden: np.ndarray) -> np.ndarray:
         """Hidden states [N, n] -> outputs [N, O] (int64)."""
-        out = np.asarray(_called("readout", self.model.readout, np.asarray(hidden, dtype=np.float64)))
-        out = out.reshape(len(hidden), -1) if out.size == len(hidden) * self.output_dim else out
+        out = _numbers("readout(hidden)", self._call("readout", np.asarray(hidden, dtype=np.float64)))
+        if out.ndim == 1 and self.output_dim == 1:
+            out = out[:, None]
         if out.shape != (len(hidden), self.output_dim):
             raise NetworkError(
-                f"readout(hidden) returned shape {out.shape}; {len(hidden)} states of {self.output_dim} output(s) each were expected"
+                f"the network's readout(hidden) returned shape {out.shape}; {len(hidden)} states of "
+                f"{self.output_dim} output(s) each, shape ({len(hidden)}, {self.output_dim}), were expected"
             )
-        if out.dtype.kind == "f":
-            if not np.isfinite(out).all() or (out != np.round(out)).any():
-                raise NetworkError("readout(hidden) must return whole numbers (round or argmax the network's outputs)")
-        elif out.dtype.kind not in "iub":
-            raise NetworkError(f"readout(hidden) must return numbers, got an array of {out.dtype}")
+        if out.dtype.kind == "f" and (not np.isfinite(out).all() or (out != np.round(out)).any()):
+            raise NetworkError(
+                "the network's readout(hidden) must return whole numbers (round or argmax the network's outputs)"
+            )
+        if out.size and np.abs(out.astype(np.float64)).max() >= READOUT_LIMIT:
+            raise NetworkError(
+                f"the network's readout(hidden) returned {short_repr(out.flat[np.abs(out.astype(np.float64)).argmax()])}: "
+                "mips reads outputs below 2**53 in size"
+            )
         return out.astype(np.int64)
 
     def check(self, input_dim: int, input_values: tuple[int, ...]) -> None:
@@ -125,18 +132,62 @@ class GivenNetwork:
         inputs = np.repeat(values[:, None], input_dim, axis=1)
         self.readout(self.step(self.start_states(len(values)), inputs))
 
+    def _call(self, what: str, *args):
+        method = getattr(self.model, what)
+        if not self.users_code:  # mips's own reading of a PyTorch file: a failure there is a bug of ours
+            return method(*args)
+        try:
+            return call_user(f"the network's {what}", method, *args)
+        except UserError as failure:
+            raise NetworkError(str(failure)) from None
 
-def _called(what: str, fn, *args):
+
+# Outputs are whole numbers that float64 holds exactly (and far inside int64).
+READOUT_LIMIT = 2**53
+# The largest hidden state read: extraction runs the network on thousands of sequences, and keeps
+# their states (measured: 5,000 units took 64 s and 5.3 GB).
+MAX_HIDDEN = 4096
+
+
+def _attribute(model: Any, name: str):
     try:
-        return call_user(f"the network's {what}", fn, *args)
-    except UserError as failure:
-        raise NetworkError(str(failure)) from None
+        return getattr(model, name, None)
+    except Exception as exc:  # a property of the user's that raises
+        raise NetworkError(
+            f"reading the network's {name} raised {type(exc).__name__}: {short_repr(str(exc))}"
+        ) from None
+
+
+def _numbers(what: str, value) -> np.ndarray:
+    """The user's result as an array of real numbers, or a NetworkError saying what it was."""
+    try:
+        array = np.asarray(value)
+    except (TypeError, ValueError) as exc:
+        raise NetworkError(f"the network's {what} must return a numpy array, got {short_repr(value)} ({exc})") from None
+    if array.dtype.kind not in "fiub":
+        raise NetworkError(
+            f"the network's {what} must return an array of real numbers, got {type(value).__name__} of {array.dtype}"
+        )
+    return array
+
+
+def _vector(value, named: str, problems: list[str]) -> np.ndarray:
+    try:
+        vector = np.asarray(value, dtype=np.float64).reshape(-1)
+    except (TypeError, ValueError):
+        problems.append(f"{named} must be a vector of numbers, got {short_repr(value)}")
+        return np.zeros(1)
+    if not len(vector) or not np.isfinite(vector).all():
+        problems.append(f"{named} must be a non-empty vector of finite numbers, got {short_repr(value)}")
+    elif len(vector) > MAX_HIDDEN:
+        problems.append(f"{named} has {len(vector):,} numbers: mips reads hidden states of at most {MAX_HIDDEN:,}")
+    return vector
 
 
 def _count(value, problems: list[str]) -> int:
-    if isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value > 0:
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool) and 0 < value <= MAX_HIDDEN:
         return int(value)
-    problems.append(f"hidden_size must be a positive integer, got {short_repr(value)}")
+    problems.append(f"hidden_size must be a whole number from 1 to {MAX_HIDDEN:,}, got {short_repr(value)}")
     return 1
 
 
@@ -172,6 +223,10 @@ class TorchRecurrent:
         return codes.reshape(len(x), -1).astype(np.float64)
 
     def step(self, h: np.ndarray, x: np.ndarray) -> np.ndarray:
+        with np.errstate(over="ignore", invalid="ignore"):  # a state past float64 is caught as not finite
+            return self._step(h, x)
+
+    def _step(self, h: np.ndarray, x: np.ndarray) -> np.ndarray:
         fed = self.features(x) @ self.weight_ih.T + self.bias_ih
         kept = h @ self.weight_hh.T + self.bias_hh
         if self.cell == "rnn":
@@ -184,9 +239,12 @@ class TorchRecurrent:
         return (1.0 - update) * new + update * h
 
     def readout(self, h: np.ndarray) -> np.ndarray:
-        raw = h @ self.fc_weight.T + self.fc_bias
+        """Whole numbers: rounded (as floats, which `GivenNetwork.readout` checks for size), or the
+        argmax's values."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            raw = h @ self.fc_weight.T + self.fc_bias
         if self.outputs == "round":
-            return np.round(raw).astype(np.int64)
+            return np.round(raw)
         classes = len(self.output_values)
         chosen = np.argmax(raw.reshape(len(h), -1, classes), axis=-1)
         return np.asarray(self.output_values, dtype=np.int64)[chosen]
@@ -204,35 +262,32 @@ def load_torch(
     output_dim: int,
     inputs: str = "raw",
     outputs: str = "round",
-    output_values: tuple[int, ...] = (),
-    activation: str = "tanh",
+    output_values=(),
+    activation: str | None = None,
 ) -> GivenNetwork:
     """A one-layer nn.RNN or nn.GRU with a linear readout from an .npz of its state_dict, checked
-    against the task's shape; every problem found is in one NetworkError."""
+    against the task's shape; every problem found is in one NetworkError. `activation` is the
+    nn.RNN's ("tanh", its default, or "relu"); an nn.GRU has none."""
     path = Path(path)
-    arrays = _read_npz(path)
-    problems: list[str] = []
-    if inputs not in INPUT_CODINGS:
-        problems.append(f"inputs must be one of {', '.join(INPUT_CODINGS)}, got {inputs!r}")
-    if outputs not in OUTPUT_READINGS:
-        problems.append(f"outputs must be one of {', '.join(OUTPUT_READINGS)}, got {outputs!r}")
-    if activation not in ACTIVATIONS:
-        problems.append(f"activation must be one of {', '.join(ACTIVATIONS)}, got {activation!r}")
-    if outputs == "argmax" and len(set(output_values)) < 2:
-        problems.append("reading outputs by argmax needs the output values, one per class (at least two, distinct)")
+    problems = _option_problems(inputs, outputs, output_values, activation)
     if problems:
         raise NetworkError(f"{path}: " + "; ".join(problems))
-
+    output_values = tuple(int(v) for v in output_values)
+    arrays = _read_npz(path)
     recurrent = _recurrent_weights(arrays, problems)
     if recurrent is None:
         raise NetworkError(f"{path}: " + "; ".join(problems))
     weight_ih, weight_hh, bias_ih, bias_hh = recurrent
     n = weight_hh.shape[1]
     gates = weight_hh.shape[0] // n
-    cell = {1: "rnn", 3: "gru"}.get(gates)
-    if cell is None or weight_hh.shape[0] != gates * n:
-        kind = "an LSTM (4 gates), which is not supported" if gates == 4 else f"shape {weight_hh.shape}"
+    cell = {1: "rnn", 3: "gru"}.get(gates) if weight_hh.shape[0] == gates * n else None
+    if cell is None:
+        kind = "an LSTM's (4 gates), which is not supported" if gates == 4 else f"of shape {weight_hh.shape}"
         problems.append(f"weight_hh_l0 is {kind}: an nn.RNN has [hidden, hidden], an nn.GRU [3 * hidden, hidden]")
+    if cell == "gru" and activation is not None:
+        problems.append("an nn.GRU has no activation to choose (its gates are PyTorch's): leave activation out")
+    if n > MAX_HIDDEN:
+        problems.append(f"the hidden state has {n:,} units: mips reads networks of at most {MAX_HIDDEN:,}")
     width = input_dim if inputs == "raw" else input_dim * len(input_values)
     if weight_ih.shape != (weight_hh.shape[0], width):
         coding = "the raw input numbers" if inputs == "raw" else f"a one-hot code over {len(input_values)} input values"
@@ -244,15 +299,16 @@ def load_torch(
         if bias.shape != (weight_hh.shape[0],):
             problems.append(f"{name} has shape {bias.shape}, expected ({weight_hh.shape[0]},)")
     classes = 1 if outputs == "round" else len(output_values)
-    fc_weight, fc_bias = _readout_weights(arrays, n, output_dim * classes, problems)
-    start = arrays.get("h0", np.zeros(n))
+    fc_weight, fc_bias = _readout_weights(arrays, n, output_dim, classes, problems)
+    start = _named(arrays, "h0", problems, needed=False)
+    start = np.zeros(n) if start is None else start
     if start.size != n:
         problems.append(f"h0 has {start.size} numbers; the hidden state has {n}")
     if problems:
         raise NetworkError(f"{path}: " + "; ".join(problems))
     model = TorchRecurrent(
         cell=cell,
-        activation=activation,
+        activation=activation or "tanh",
         weight_ih=weight_ih,
         weight_hh=weight_hh,
         bias_ih=bias_ih,
@@ -262,11 +318,11 @@ def load_torch(
         input_values=tuple(input_values),
         inputs=inputs,
         outputs=outputs,
-        output_values=tuple(output_values),
+        output_values=output_values,
     )
-    kind = f"nn.RNN ({activation})" if cell == "rnn" else "nn.GRU"
+    kind = f"nn.RNN ({activation or 'tanh'})" if cell == "rnn" else "nn.GRU"
     reading = "rounded" if outputs == "round" else f"argmax over {','.join(map(str, output_values))}"
-    starts = "a given h0" if "h0" in arrays else "h0 = 0"
+    starts = "a given h0" if start.any() else "h0 = 0"
     description = f"{kind}, hidden size {n}, from {path.name}: inputs {inputs}, outputs {reading}, {starts}"
     details = {
         "kind": kind,
@@ -277,23 +333,66 @@ def load_torch(
         "output_values": list(output_values),
         "h0": start.reshape(-1).tolist(),
     }
-    return GivenNetwork(model, start.reshape(-1).astype(np.float64), output_dim, description, details)
+    start = start.reshape(-1).astype(np.float64)
+    return GivenNetwork(model, start, output_dim, description, details, users_code=False)
+
+
+def _option_problems(inputs, outputs, output_values, activation) -> list[str]:
+    """What is wrong with how the file is to be read (before it is read)."""
+    problems = []
+    if inputs not in INPUT_CODINGS:
+        problems.append(f"inputs must be one of {', '.join(INPUT_CODINGS)}, got {short_repr(inputs)}")
+    if outputs not in OUTPUT_READINGS:
+        problems.append(f"outputs must be one of {', '.join(OUTPUT_READINGS)}, got {short_repr(outputs)}")
+    if activation is not None and activation not in ACTIVATIONS:
+        problems.append(f"activation must be one of {', '.join(ACTIVATIONS)}, got {short_repr(activation)}")
+    if isinstance(output_values, (str, bytes)) or not isinstance(output_values, Iterable):
+        return problems + [f"output values must be a list of integers, got {short_repr(output_values)}"]
+    values = list(output_values)
+    if not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in values):
+        problems.append(f"output values must be integers, got {short_repr(values)}")
+    elif any(abs(v) >= READOUT_LIMIT for v in values):
+        problems.append("output values must be below 2**53 in size")
+    elif len(set(values)) != len(values):
+        problems.append(f"output values must be distinct (one per class of the readout), got {short_repr(values)}")
+    if outputs == "argmax" and len(values) < 2:
+        problems.append("reading outputs by argmax needs the output values, one per class (at least two)")
+    if outputs == "round" and values:
+        problems.append("output values are for reading outputs by argmax, not rounded")
+    return problems
 
 
 def _read_npz(path: Path) -> dict[str, np.ndarray]:
     try:
-        with np.load(path, allow_pickle=False) as archive:
-            if not isinstance(archive, np.lib.npyio.NpzFile):
-                raise NetworkError(f"{path}: a network is an .npz file of named arrays (np.savez), not one array")
-            arrays = {name: np.asarray(archive[name]) for name in archive.files}
+        with open(path, "rb") as file:
+            magic = file.read(6)
+        loaded = np.load(path, allow_pickle=False) if magic.startswith((b"PK", b"\x93NUMPY")) else None
     except FileNotFoundError:
         raise NetworkError(f"{path}: no such file") from None
-    except (OSError, ValueError, zipfile.BadZipFile) as exc:
-        raise NetworkError(f"{path}: cannot be read as an .npz of arrays ({exc})") from None
-    bad = [name for name, a in arrays.items() if a.dtype.kind not in "fiub" or not np.isfinite(a.astype(float)).all()]
-    if bad:
-        raise NetworkError(f"{path}: arrays {', '.join(bad)} are not finite numbers")
+    except IsADirectoryError:
+        raise NetworkError(f"{path}: a folder, not an .npz file") from None
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+        raise NetworkError(f"{path}: cannot be read as an .npz of arrays ({type(exc).__name__}: {exc})") from None
+    if loaded is None:  # numpy would try it as a pickle, which mips never loads
+        raise NetworkError(f"{path}: not an .npz file of arrays (np.savez writes one)")
+    if not isinstance(loaded, np.lib.npyio.NpzFile):
+        raise NetworkError(f"{path}: a network is an .npz file of named arrays (np.savez), not one array")
+    try:
+        with loaded as archive:
+            arrays = {name: np.asarray(archive[name]) for name in archive.files}
+    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile) as exc:
+        raise NetworkError(f"{path}: cannot be read as an .npz of arrays ({type(exc).__name__}: {exc})") from None
+    odd = [name for name, a in arrays.items() if a.dtype.kind not in "fiub"]
+    if odd:
+        raise NetworkError(f"{path}: {', '.join(sorted(odd))}: not arrays of real numbers")
+    broken = [name for name, a in arrays.items() if not np.isfinite(a.astype(np.float64)).all()]
+    if broken:
+        raise NetworkError(f"{path}: {', '.join(sorted(broken))}: numbers that are not finite (nan or inf)")
     return {name: a.astype(np.float64) for name, a in arrays.items()}
+
+
+# The names a one-layer nn.RNN or nn.GRU and its readout save, after any module prefix.
+_READ = ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0", "h0")
 
 
 def _named(arrays: dict[str, np.ndarray], suffix: str, problems: list[str], *, needed: bool = True):
@@ -317,8 +416,11 @@ def _recurrent_weights(arrays: dict[str, np.ndarray], problems: list[str]):
     weight_hh = _named(arrays, "weight_hh_l0", problems)
     if weight_ih is None or weight_hh is None or problems:
         return None
-    if weight_hh.ndim != 2 or weight_ih.ndim != 2:
-        problems.append("weight_ih_l0 and weight_hh_l0 must be matrices")
+    if weight_hh.ndim != 2 or weight_ih.ndim != 2 or weight_hh.shape[1] == 0:
+        problems.append(
+            f"weight_ih_l0 and weight_hh_l0 must be matrices of at least one hidden unit, "
+            f"got shapes {weight_ih.shape} and {weight_hh.shape}"
+        )
         return None
     zeros = np.zeros(weight_hh.shape[0])
     bias_ih = _named(arrays, "bias_ih_l0", problems, needed=False)
@@ -327,26 +429,43 @@ def _recurrent_weights(arrays: dict[str, np.ndarray], problems: list[str]):
     return weight_ih, weight_hh, zeros if bias_ih is None else bias_ih, zeros if bias_hh is None else bias_hh
 
 
-def _readout_weights(arrays, hidden: int, rows: int, problems: list[str]):
-    """`fc.weight` and `fc.bias`, or else the one other matrix of `hidden` columns and its bias."""
-    names = [name for name in arrays if name == "fc.weight"]
-    if not names:
-        names = [
-            name
-            for name, a in arrays.items()
-            if name.endswith("weight") and a.ndim == 2 and a.shape[1] == hidden and "_l0" not in name
-        ]
-    if len(names) != 1:
-        found = f" (found {', '.join(sorted(names))})" if names else ""
-        problems.append(f"the readout is one linear layer named fc (fc.weight [outputs, {hidden}], fc.bias){found}")
+def _readout_weights(arrays, hidden: int, outputs: int, classes: int, problems: list[str]):
+    """`fc.weight` and `fc.bias` (a module prefix allowed, as for the recurrent layer); every
+    other array of the file is refused: a layer mips does not run (an embedding, a second
+    readout) would change what the network computes."""
+    weight_name = _one_name(arrays, "fc.weight", problems)
+    if weight_name is None:
         return None, None
-    weight = arrays[names[0]]
-    bias = arrays.get(names[0][: -len("weight")] + "bias", np.zeros(len(weight)))
-    if weight.shape != (rows, hidden):
-        what = f"{rows} output(s)" if rows else "the outputs"
+    bias_name = _one_name(arrays, "fc.bias", problems, needed=False)
+    unused = sorted(name for name in arrays if name not in (weight_name, bias_name) and not name.endswith(_READ))
+    if unused:
         problems.append(
-            f"{names[0]} has shape {weight.shape}; {what} read from {hidden} hidden units need ({rows}, {hidden})"
+            f"arrays mips does not know how to use: {', '.join(unused[:5])}"
+            + (f" and {len(unused) - 5} more" if len(unused) > 5 else "")
+            + " (it reads one nn.RNN or nn.GRU layer, its h0 and its linear readout fc)"
         )
-    elif bias.shape != (rows,):
-        problems.append(f"the readout's bias has shape {bias.shape}, expected ({rows},)")
+    weight = arrays[weight_name]
+    rows = outputs * classes
+    what = f"{outputs} output(s)" + (f" of {classes} classes each" if classes > 1 else "")
+    if weight.shape != (rows, hidden):
+        problems.append(
+            f"{weight_name} has shape {weight.shape}; {what} read from {hidden} hidden units need ({rows}, {hidden})"
+        )
+        return None, None
+    bias = np.zeros(rows) if bias_name is None else arrays[bias_name]
+    if bias.shape != (rows,):
+        problems.append(f"{bias_name} has shape {bias.shape}, expected ({rows},)")
     return weight, bias
+
+
+def _one_name(arrays, suffix: str, problems: list[str], *, needed: bool = True) -> str | None:
+    found = [name for name in arrays if name == suffix or name.endswith("." + suffix)]
+    if len(found) == 1:
+        return found[0]
+    if found:
+        problems.append(f"several arrays are named like {suffix}: {', '.join(sorted(found))}")
+    elif needed:
+        problems.append(
+            "no array named fc.weight: the readout is one linear layer named fc (fc.weight [outputs, hidden], fc.bias)"
+        )
+    return None

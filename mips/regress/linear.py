@@ -29,8 +29,10 @@ def fit_exact_affine(keys: np.ndarray, values: np.ndarray, max_denominator: int)
     for column in range(values.shape[1]):
         coefficients = [Fraction(float(c)).limit_denominator(max_denominator) for c in solution[:, column]]
         denominator = int(np.lcm.reduce([c.denominator for c in coefficients]))
-        numerators = np.array([int(c * denominator) for c in coefficients], dtype=np.int64)
-        if not np.array_equal(design @ numerators, values[:, column] * denominator):
+        # Python ints (object arrays): with large values (a network given to mips extract may read
+        # out numbers near 2**62) an int64 product could overflow and wrap.
+        numerators = np.array([int(c * denominator) for c in coefficients], dtype=object)
+        if not np.array_equal(design.astype(object) @ numerators, values[:, column].astype(object) * denominator):
             return None, f"no exact affine rule with denominators up to {max_denominator} for column {column}"
         rows.append(tuple(coefficients))
     return tuple(rows), f"exact on {len(keys)} distinct cases"

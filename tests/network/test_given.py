@@ -4,6 +4,8 @@ verified programs; every misfit caught before any work, in one line."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -196,6 +198,37 @@ def test_any_object_with_step_and_readout_is_read():
             "more than one layer",
         ),
         ({"weight_ih_l0": [[np.nan]], "weight_hh_l0": [[1.0]], "fc.weight": [[1.0]]}, {}, "not finite"),
+        (
+            {"weight_ih_l0": np.zeros((0, 1)), "weight_hh_l0": np.zeros((0, 0)), "fc.weight": [[1.0]]},
+            {},
+            "at least one",
+        ),
+        ({"weight_ih_l0": [[1.0]], "weight_hh_l0": [[1.0]], "fc.weight": 1.0}, {}, "fc.weight has shape ()"),
+        (
+            {"weight_ih_l0": [[1.0]], "weight_hh_l0": [[1.0]], "fc.weight": [[1.0]], "embedding.weight": [[1.0]]},
+            {},
+            "does not know how to use: embedding.weight",
+        ),
+        (
+            {"weight_ih_l0": [[1.0]] * 3, "weight_hh_l0": [[1.0]] * 3, "fc.weight": [[1.0]]},
+            {"activation": "relu"},
+            "GRU",
+        ),
+        (
+            {"weight_ih_l0": [[1.0]] * 2, "weight_hh_l0": [[1.0, 0.0]] * 2, "fc.weight": [[1.0, 1.0]] * 3},
+            {"outputs": "argmax", "output_values": (0, 1, 1)},
+            "must be distinct",
+        ),
+        (
+            {"weight_ih_l0": [[1.0]], "weight_hh_l0": [[1.0]], "fc.weight": [[1.0]]},
+            {"output_values": (0, 1)},
+            "by argmax",
+        ),
+        (
+            {"weight_ih_l0": [[1.0]], "weight_hh_l0": [[1.0]], "fc.weight": [[1.0]] * 2},
+            {"outputs": "argmax", "output_values": (0, 10**20)},
+            "below 2**53",
+        ),
     ],
     ids=[
         "no-input-weights",
@@ -207,19 +240,35 @@ def test_any_object_with_step_and_readout_is_read():
         "h0",
         "layers",
         "nan",
+        "no-units",
+        "scalar-readout",
+        "unknown-array",
+        "gru-activation",
+        "repeated-values",
+        "values-when-rounding",
+        "huge-values",
     ],
 )
 def test_a_network_that_does_not_fit_is_refused_in_one_message(tmp_path, arrays, options, message):
     path = _save(tmp_path / "bad.npz", **{k: np.asarray(v, dtype=float) for k, v in arrays.items()})
     with pytest.raises(NetworkError, match="bad.npz") as caught:
         _load(path, SUM, **options)
-    assert message in str(caught.value)
+    assert message in str(caught.value) and "\n" not in str(caught.value)
 
 
 def test_a_file_that_is_not_an_npz_is_refused(tmp_path):
     (tmp_path / "net.npz").write_text("not a zip")
-    with pytest.raises(NetworkError, match="cannot be read"):
+    with pytest.raises(NetworkError, match="not an .npz file"):
         _load(tmp_path / "net.npz", SUM)
+    (tmp_path / "empty.npz").write_bytes(b"")
+    with pytest.raises(NetworkError, match="not an .npz file"):
+        _load(tmp_path / "empty.npz", SUM)
+    np.save(tmp_path / "one.npy", np.zeros(3))
+    (tmp_path / "one.npy").rename(tmp_path / "one.npz")
+    with pytest.raises(NetworkError, match="not one array"):
+        _load(tmp_path / "one.npz", SUM)
+    with pytest.raises(NetworkError, match="a folder"):
+        _load(tmp_path, SUM)
     with pytest.raises(NetworkError, match="no such file"):
         _load(tmp_path / "missing.npz", SUM)
 
@@ -256,3 +305,45 @@ def test_a_readout_of_fractions_is_refused():
 
     with pytest.raises(NetworkError, match="whole numbers"):
         read_given(GivenNetwork.wrap(Halves(), output_dim=1), SUM, FAST)
+
+
+def test_a_prefixed_start_state_is_read(tmp_path):
+    arrays = dict(np.load(_sum_network(tmp_path)))
+    path = _save(tmp_path / "prefixed.npz", **arrays, **{"rnn.h0": [5.0]})
+    network = _load(path, SUM_FROM_5, activation="relu")
+    assert network.start.tolist() == [5.0] and "a given h0" in network.description
+
+
+def test_a_readout_too_large_to_read_exactly_is_a_network_error(tmp_path):
+    arrays = dict(np.load(_sum_network(tmp_path)))
+    arrays["fc.weight"] = np.array([[1e17]])
+    network = _load(_save(tmp_path / "big.npz", **arrays), SUM, activation="relu")
+    with pytest.raises(NetworkError, match="below 2\\*\\*53"):
+        read_given(network, SUM, FAST)
+
+
+class _Transposed(_Counter):
+    def readout(self, hidden):
+        return np.round(np.repeat(hidden.T / 3.0, 2, axis=0))  # [2, N]: outputs along the first axis
+
+
+class _Words(_Counter):
+    def step(self, hidden, inputs):
+        return "abc"
+
+
+@pytest.mark.parametrize(
+    "model, options, message",
+    [
+        (_Transposed(), {"output_dim": 2}, "returned shape (2, 5); 5 states of 2 output(s)"),
+        (_Words(), {}, "must return an array of real numbers"),
+        (_Counter(), {"start": "abc"}, "start must be a vector of numbers"),
+        (_Counter(), {"start": [[1.0], [1.0, 2.0]]}, "start must be a vector of numbers"),
+        (type("Huge", (_Counter,), {"hidden_size": 10**30})(), {}, "hidden_size must be a whole number"),
+    ],
+    ids=["transposed", "words", "start-text", "start-ragged", "huge"],
+)
+def test_what_a_python_network_gives_is_checked(model, options, message):
+    with pytest.raises(NetworkError, match=re.escape(message)):
+        network = GivenNetwork.wrap(model, output_dim=options.pop("output_dim", 1), **options)
+        network.check(1, (0, 1, 2, 3, 4))
