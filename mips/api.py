@@ -33,6 +33,7 @@ from mips.task import define_task as _define_task
 from mips.usercode import short_repr
 
 ProgressOption = bool | Callable[[str], None] | None
+MAX_HIDDEN = 1024  # the largest max_hidden, as the command line's --max-hidden
 
 
 def path_exists(path: Path, folder: bool = False) -> bool:
@@ -225,8 +226,12 @@ def from_network(
             activation=activation,
         )
     else:
-        file_options = {"inputs": inputs != "raw", "outputs": outputs != "round", "output_values": bool(output_values)}
-        file_options["activation"] = activation is not None
+        file_options = {
+            "inputs": inputs != "raw",
+            "outputs": outputs != "round",
+            "output_values": _nonempty(output_values),
+            "activation": activation is not None,
+        }
         given_anyway = [name for name, given in file_options.items() if given]
         if given_anyway:
             raise NetworkError(
@@ -235,9 +240,6 @@ def from_network(
             )
         given = GivenNetwork.wrap(network, output_dim=task.output_dim, start=start)
     return Result(read_given(given, task, config, _progress(progress)))
-
-
-MAX_HIDDEN = 1024  # as the command line's --max-hidden
 
 
 def _config(config, seed: int | None):
@@ -256,6 +258,13 @@ def _config(config, seed: int | None):
 
 def _whole(value) -> bool:
     return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+def _nonempty(values) -> bool:
+    try:
+        return len(values) > 0
+    except TypeError:  # not a collection: given, and wrong
+        return True
 
 
 def _number(value) -> bool:
