@@ -118,10 +118,11 @@ class GivenNetwork:
             raise NetworkError(
                 "the network's readout(hidden) must return whole numbers (round or argmax the network's outputs)"
             )
-        if out.size and np.abs(out.astype(np.float64)).max() >= READOUT_LIMIT:
+        magnitude = np.abs(out.astype(np.float64))
+        if out.size and magnitude.max() >= READOUT_LIMIT:
+            largest = out.flat[magnitude.argmax()]
             raise NetworkError(
-                f"the network's readout(hidden) returned {short_repr(out.flat[np.abs(out.astype(np.float64)).argmax()])}: "
-                "mips reads outputs below 2**53 in size"
+                f"the network's readout(hidden) returned {short_repr(largest)}: mips reads outputs below 2**53 in size"
             )
         return out.astype(np.int64)
 
