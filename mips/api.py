@@ -33,7 +33,9 @@ from mips.task import define_task as _define_task
 from mips.usercode import short_repr
 
 ProgressOption = bool | Callable[[str], None] | None
-MAX_HIDDEN = 1024  # the largest max_hidden, as the command line's --max-hidden
+# Limits of the options, here and on the command line (mips.cli uses these).
+SEED_LIMIT = 2**32  # seeds are 0 .. 2**32 - 1 (numpy's generators take no negative seeds)
+MAX_HIDDEN = 1024  # the largest max_hidden / --max-hidden
 
 
 def path_exists(path: Path, folder: bool = False) -> bool:
@@ -251,7 +253,7 @@ def _config(config, seed: int | None):
     config = config if config is not None else PipelineConfig()
     if seed is None:
         return config
-    if not _whole(seed) or not 0 <= seed < 2**32:
+    if not _whole(seed) or not 0 <= seed < SEED_LIMIT:
         raise OptionError(f"seed must be a whole number from 0 to 2**32 - 1, got {short_repr(seed)}")
     return replace(config, seed=int(seed))
 

@@ -543,16 +543,35 @@ def exit_when_orphaned() -> None:
 
 
 def _stage(out: Path, name: str) -> str:
-    """The last stage line the task's log shows."""
+    """The last stage the task's log shows, by its name ("train"; "starting" before any)."""
+    return log_stage(out / "logs" / f"{name}.log").split(",")[0].split("] ")[-1]
+
+
+# A worker's log, as the plain progress printer writes it (`[  2.8s] [2/7] train: ...`).
+_STAGE = re.compile(r"^\[ *[\d.]+s\] (\[\d+/\d+\] \w+)")
+_STARTED = re.compile(r"^\[ *[\d.]+s\]   training (.+) \(candidate (\d+) of (\d+)\)$")
+_LEFT = re.compile(r"^\[ *[\d.]+s\]   ([^:]+): ")
+
+
+def log_stage(path: Path | None) -> str:
+    """Where a worker is, from its log: the last stage, and in the search the candidates
+    training ("[2/7] train, candidates 5-8 of 44"); "starting" before any stage."""
     try:
-        lines = (out / "logs" / f"{name}.log").read_text(errors="replace").splitlines()
+        lines = path.read_text(errors="replace").splitlines() if path is not None else []
     except OSError:
-        return "starting"
-    stages = [line.split("] ", 2)[-1] for line in lines if _STAGE_LINE.search(line)]
-    return stages[-1].split(":")[0] if stages else "starting"
-
-
-_STAGE_LINE = re.compile(r"\] \[\d+/\d+\] ")
+        lines = []
+    stage, running, total = "starting", {}, 0
+    for line in lines:
+        if found := _STAGE.match(line):
+            stage = found[1]
+        elif found := _STARTED.match(line):
+            running[found[1]], total = int(found[2]), int(found[3])
+        elif found := _LEFT.match(line):
+            running.pop(found[1], None)
+    if not (stage.endswith(" train") and running):
+        return stage
+    low, high = min(running.values()), max(running.values())
+    return stage + (f", candidate {low} of {total}" if low == high else f", candidates {low}-{high} of {total}")
 
 
 def _record_start(job: Job, code: int | None, status: str, seconds: float, config: BenchConfig) -> dict:

@@ -15,7 +15,7 @@ import os
 import sys
 from pathlib import Path
 
-from mips.api import path_exists, resolve_task
+from mips.api import MAX_HIDDEN, SEED_LIMIT, path_exists, resolve_task
 from mips.errors import MipsError, TaskError
 from mips.task import Task, load_task_file, task_error
 
@@ -232,20 +232,19 @@ def cmd_bench(args) -> int:
 
 def cmd_inspect(args) -> int:
     from mips.emit import coordinate_names
+    from mips.io.drawing import machine_dot, render_dot
     from mips.io.inspection import (
-        machine_dot,
         machine_text,
         network_text,
         overview,
         parse_inputs,
-        plot_states,
         program_note,
-        render_dot,
         save_output,
         trace_rows,
         trace_text,
     )
     from mips.io.runs import load_run
+    from mips.io.statesplot import plot_states
 
     run = load_run(args.folder)  # checked: a corrupt or hostile folder is a one-line RunError
     task = run.report["task"]
@@ -324,8 +323,7 @@ class SearchDefaults:
     max_hidden = 32
 
 
-SEED_LIMIT = 2**32  # seeds are 0 .. 2**32 - 1 (numpy's generators take no negative seeds)
-MAX_HIDDEN_LIMIT = 1024
+MAX_HIDDEN_LIMIT = MAX_HIDDEN
 
 
 def _seed(text: str) -> int:

@@ -17,12 +17,12 @@ The pipeline and the bench know nothing of this module: they report `mips.events
 from __future__ import annotations
 
 import os
-import re
 import threading
 import time
 from pathlib import Path
 from typing import Callable, TextIO
 
+from mips.bench import log_stage
 from mips.events import (
     BEGIN,
     CANDIDATE_DONE,
@@ -251,32 +251,6 @@ class SynthesisDisplay(_Live):
 
 # A worker's log lines (`PlainLines`): `[   2.5s] [2/7] train: ...`, a candidate's start
 # `[   2.6s]   training ARCH (candidate 9 of 44)` and its end `[  12.0s]   ARCH: ...`.
-_STAGE = re.compile(r"^\[ *[\d.]+s\] (\[\d+/\d+\] \w+)")
-_STARTED = re.compile(r"^\[ *[\d.]+s\]   training (.+) \(candidate (\d+) of (\d+)\)$")
-_LEFT = re.compile(r"^\[ *[\d.]+s\]   ([^:]+): ")
-
-
-def log_stage(path: Path | None) -> str:
-    """Where a worker is, from its log: the last stage, and in the search the candidates
-    training ("[2/7] train, candidates 5-8 of 44"); "starting" before any stage."""
-    try:
-        lines = path.read_text(errors="replace").splitlines() if path is not None else []
-    except OSError:
-        lines = []
-    stage, running, total = "starting", {}, 0
-    for line in lines:
-        if found := _STAGE.match(line):
-            stage = found[1]
-        elif found := _STARTED.match(line):
-            running[found[1]], total = int(found[2]), int(found[3])
-        elif found := _LEFT.match(line):
-            running.pop(found[1], None)
-    if not (stage.endswith(" train") and running):
-        return stage
-    low, high = min(running.values()), max(running.values())
-    return stage + (f", candidate {low} of {total}" if low == high else f", candidates {low}-{high} of {total}")
-
-
 def time_left(seconds: list[float], pending: int, running: list[float], jobs: int) -> float | None:
     """About how long the tasks not yet finished take, at the mean time of those finished
     (None before any): the ones waiting take it each, the running ones what they have left of

@@ -20,10 +20,8 @@ import numpy as np
 
 from mips.emit import coordinate_names, emit_program
 from mips.errors import OutputError, RunError
-from mips.io.drawing import DOT_MISSING, machine_dot, render_dot  # noqa: F401 (what `mips inspect` uses)
 from mips.io.folders import is_run_folder
 from mips.io.runs import INT64, SavedRun, input_values
-from mips.io.statesplot import plot_states  # noqa: F401 (what `mips inspect` uses)
 from mips.machines import MACHINE_ERRORS, Machine, Step, as_tuple, from_tuple
 from mips.network.arch import Arch
 from mips.verify import load_program

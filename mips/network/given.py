@@ -398,14 +398,9 @@ _READ = ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0", "h0")
 
 def _named(arrays: dict[str, np.ndarray], suffix: str, problems: list[str], *, needed: bool = True):
     """The one array whose name is `suffix` or ends in `.suffix` (a module prefix such as `rnn.`)."""
-    found = [name for name in arrays if name == suffix or name.endswith("." + suffix)]
-    if len(found) == 1:
-        return arrays[found[0]]
-    if found:
-        problems.append(f"several arrays are named like {suffix}: {', '.join(sorted(found))}")
-    elif needed:
-        problems.append(f"no array named {suffix} (PyTorch's name for one layer of nn.RNN or nn.GRU)")
-    return None
+    missing = f"no array named {suffix} (PyTorch's name for one layer of nn.RNN or nn.GRU)"
+    name = _one_name(arrays, suffix, problems, missing=missing if needed else None)
+    return None if name is None else arrays[name]
 
 
 def _recurrent_weights(arrays: dict[str, np.ndarray], problems: list[str]):
@@ -434,10 +429,13 @@ def _readout_weights(arrays, hidden: int, outputs: int, classes: int, problems: 
     """`fc.weight` and `fc.bias` (a module prefix allowed, as for the recurrent layer); every
     other array of the file is refused: a layer mips does not run (an embedding, a second
     readout) would change what the network computes."""
-    weight_name = _one_name(arrays, "fc.weight", problems)
+    missing = (
+        "no array named fc.weight: the readout is one linear layer named fc (fc.weight [outputs, hidden], fc.bias)"
+    )
+    weight_name = _one_name(arrays, "fc.weight", problems, missing=missing)
     if weight_name is None:
         return None, None
-    bias_name = _one_name(arrays, "fc.bias", problems, needed=False)
+    bias_name = _one_name(arrays, "fc.bias", problems, missing=None)
     unused = sorted(name for name in arrays if name not in (weight_name, bias_name) and not name.endswith(_READ))
     if unused:
         problems.append(
@@ -459,14 +457,14 @@ def _readout_weights(arrays, hidden: int, outputs: int, classes: int, problems: 
     return weight, bias
 
 
-def _one_name(arrays, suffix: str, problems: list[str], *, needed: bool = True) -> str | None:
+def _one_name(arrays, suffix: str, problems: list[str], *, missing: str | None) -> str | None:
+    """The one name that is `suffix` or ends in `.suffix`; `missing`, when given, is the problem
+    of there being none."""
     found = [name for name in arrays if name == suffix or name.endswith("." + suffix)]
     if len(found) == 1:
         return found[0]
     if found:
         problems.append(f"several arrays are named like {suffix}: {', '.join(sorted(found))}")
-    elif needed:
-        problems.append(
-            "no array named fc.weight: the readout is one linear layer named fc (fc.weight [outputs, hidden], fc.bias)"
-        )
+    elif missing:
+        problems.append(missing)
     return None

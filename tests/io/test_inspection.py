@@ -11,7 +11,8 @@ from mips import tasks
 from mips.cli import main
 from mips.data import DataConfig
 from mips.errors import RunError
-from mips.io.inspection import machine_dot, machine_text, parse_inputs, trace_rows, trace_text
+from mips.io.drawing import machine_dot
+from mips.io.inspection import machine_text, parse_inputs, trace_rows, trace_text
 from mips.io.runs import load_run, save_run
 from mips.machines import AffineMachine, FormulaMachine, StateMachine
 from mips.network.train import SearchConfig, TrainConfig
@@ -376,7 +377,7 @@ def test_a_run_folder_that_cannot_be_written_still_inspects(tmp_path, capsys, mo
     and the rest is shown."""
     import pathlib
 
-    import mips.io.inspection
+    import mips.io.statesplot
 
     folder = write_run(tmp_path / "run", network=True)
     real_write_text = pathlib.Path.write_text
@@ -390,7 +391,7 @@ def test_a_run_folder_that_cannot_be_written_still_inspects(tmp_path, capsys, mo
         raise PermissionError(13, "Permission denied")
 
     monkeypatch.setattr(pathlib.Path, "write_text", refuse)
-    monkeypatch.setattr(mips.io.inspection, "plot_states", refuse_plot)
+    monkeypatch.setattr(mips.io.statesplot, "plot_states", refuse_plot)
     assert main(["inspect", str(folder), "--trace", "1,1"]) == 0
     out = capsys.readouterr().out
     assert f"drawing skipped: cannot write {folder / 'machine.dot'}" in out and "with --dot FILE" in out
@@ -411,7 +412,7 @@ def test_nothing_is_written_into_a_folder_that_mips_did_not_mark(tmp_path, capsy
 
 
 def test_a_drawing_of_the_users_choosing_never_replaces_an_image_beside_it(tmp_path, monkeypatch):
-    from mips.io.inspection import render_dot
+    from mips.io.drawing import render_dot
 
     monkeypatch.setattr("shutil.which", lambda name: "/usr/bin/true")  # as if Graphviz were installed
     dot_file = tmp_path / "notes.dot"
